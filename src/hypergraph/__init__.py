@@ -1,0 +1,140 @@
+"""hypergraph: workflow graphs built from plain Python functions.
+
+Functions become nodes with ``@node(output_name=...)``; a :class:`Graph` wires them by matching
+output names to parameter names; :class:`SyncRunner` and :class:`AsyncRunner` run the graph once
+(``run``) or over many inputs (``map``).
+
+Names are loaded on first access so that ``import hypergraph`` stays cheap and optional extras
+(``rich``, ``diskcache``) are only imported when the feature that needs them is used.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # nodes
+    "node": "hypergraph.nodes",
+    "ifelse": "hypergraph.nodes",
+    "route": "hypergraph.nodes",
+    "interrupt": "hypergraph.nodes",
+    "FunctionNode": "hypergraph.nodes",
+    "GraphNode": "hypergraph.nodes",
+    "GateNode": "hypergraph.nodes",
+    "IfElseNode": "hypergraph.nodes",
+    "RouteNode": "hypergraph.nodes",
+    "InterruptNode": "hypergraph.nodes",
+    "HyperNode": "hypergraph.nodes",
+    "END": "hypergraph.nodes",
+    # graph
+    "Graph": "hypergraph.graph",
+    "InputSpec": "hypergraph.graph",
+    # runners
+    "SyncRunner": "hypergraph.runners",
+    "AsyncRunner": "hypergraph.runners",
+    "BaseRunner": "hypergraph.runners",
+    "ErrorHandling": "hypergraph.runners",
+    "PauseInfo": "hypergraph.runners",
+    "RunResult": "hypergraph.runners",
+    "RunStatus": "hypergraph.runners",
+    # errors
+    "RenameError": "hypergraph.exceptions",
+    "GraphConfigError": "hypergraph.exceptions",
+    "MissingInputError": "hypergraph.exceptions",
+    "InfiniteLoopError": "hypergraph.exceptions",
+    "IncompatibleRunnerError": "hypergraph.exceptions",
+    # events
+    "BaseEvent": "hypergraph.events",
+    "Event": "hypergraph.events",
+    "EventDispatcher": "hypergraph.events",
+    "EventProcessor": "hypergraph.events",
+    "AsyncEventProcessor": "hypergraph.events",
+    "TypedEventProcessor": "hypergraph.events",
+    "InterruptEvent": "hypergraph.events",
+    "NodeEndEvent": "hypergraph.events",
+    "NodeErrorEvent": "hypergraph.events",
+    "NodeStartEvent": "hypergraph.events",
+    "RouteDecisionEvent": "hypergraph.events",
+    "RunEndEvent": "hypergraph.events",
+    "RunStartEvent": "hypergraph.events",
+    "StopRequestedEvent": "hypergraph.events",
+    "CacheHitEvent": "hypergraph.events",
+    "RichProgressProcessor": "hypergraph.events.rich_progress",
+    # cache
+    "CacheBackend": "hypergraph.cache",
+    "InMemoryCache": "hypergraph.cache",
+    "DiskCache": "hypergraph.cache",
+    # distributed (extra: dask)
+    "DaskRunner": "hypergraph.runners.dask",
+}
+
+__all__ = [name for name in _EXPORTS if name != "DaskRunner"]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'hypergraph' has no attribute '{name}'")
+    value = getattr(import_module(module_name), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:  # static type checkers see the eager imports
+    from hypergraph.cache import CacheBackend, DiskCache, InMemoryCache
+    from hypergraph.events import (
+        AsyncEventProcessor,
+        BaseEvent,
+        CacheHitEvent,
+        Event,
+        EventDispatcher,
+        EventProcessor,
+        InterruptEvent,
+        NodeEndEvent,
+        NodeErrorEvent,
+        NodeStartEvent,
+        RouteDecisionEvent,
+        RunEndEvent,
+        RunStartEvent,
+        StopRequestedEvent,
+        TypedEventProcessor,
+    )
+    from hypergraph.events.rich_progress import RichProgressProcessor
+    from hypergraph.exceptions import (
+        GraphConfigError,
+        IncompatibleRunnerError,
+        InfiniteLoopError,
+        MissingInputError,
+        RenameError,
+    )
+    from hypergraph.graph import Graph, InputSpec
+    from hypergraph.nodes import (
+        END,
+        FunctionNode,
+        GateNode,
+        GraphNode,
+        HyperNode,
+        IfElseNode,
+        InterruptNode,
+        RouteNode,
+        ifelse,
+        interrupt,
+        node,
+        route,
+    )
+    from hypergraph.runners import (
+        AsyncRunner,
+        BaseRunner,
+        ErrorHandling,
+        PauseInfo,
+        RunResult,
+        RunStatus,
+    )
+    from hypergraph.runners.dask import DaskRunner

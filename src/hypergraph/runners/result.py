@@ -1,0 +1,194 @@
+"""What a run hands back: RunResult, RunStatus, PauseInfo, and the runner capability record."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+__all__ = [
+    "ErrorHandling",
+    "RunStatus",
+    "RunResult",
+    "PauseInfo",
+    "RunnerCapabilities",
+    "OutputValues",
+]
+
+ErrorHandling = Literal["raise", "continue"]
+
+
+class RunStatus(str, Enum):
+    """Outcome of a run; members compare equal to their strings (``status == "completed"``)."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    PAUSED = "paused"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class OutputValues(dict):
+    """The output dict of a :class:`RunResult`.
+
+    ``result.values`` is this dict; calling it (``result.values()``) returns its values view so
+    that RunResult also reads like a mapping.
+    """
+
+    def __call__(self):  # type: ignore[override]
+        return dict.values(self)
+
+
+def _new_run_id() -> str:
+    return "run-" + uuid.uuid4().hex[:12]
+
+
+@dataclass
+class PauseInfo:
+    """Where and why a run paused at an ``@interrupt`` node, and how to resume it."""
+
+    node_name: str
+    output_param: str
+    value: Any
+    output_params: tuple[str, ...] | None = None
+    values: dict[str, Any] | None = None
+
+    @property
+    def _prefix(self) -> str:
+        # "outer/inner/ask" -> "outer.inner."; a top-level interrupt has no prefix.
+        parts = self.node_name.split("/")[:-1]
+        return "".join(f"{p}." for p in parts)
+
+    @property
+    def response_key(self) -> str:
+        """The key to supply, with the answer, when running again to resume."""
+        return self._prefix + self.output_param
+
+    @property
+    def response_keys(self) -> dict[str, str]:
+        """Resume key for every data output of the interrupt."""
+        outputs = self.output_params or (self.output_param,)
+        return {name: self._prefix + name for name in outputs}
+
+
+@dataclass
+class RunnerCapabilities:
+    """What a runner can execute; checked against the graph before a run starts."""
+
+    supports_cycles: bool = True
+    supports_async_nodes: bool = False
+    supports_streaming: bool = False
+    returns_coroutine: bool = False
+    supports_interrupts: bool = False
+
+
+@dataclass
+class RunResult:
+    """Outputs and metadata of one run; reads like a dict of the selected outputs."""
+
+    values: dict[str, Any]
+    status: RunStatus
+    run_id: str = field(default_factory=_new_run_id)
+    workflow_id: str | None = None
+    error: BaseException | None = None
+    pause: PauseInfo | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.values, OutputValues):
+            self.values = OutputValues(self.values)
+        if not isinstance(self.status, RunStatus):
+            self.status = RunStatus(self.status)
+
+    @property
+    def paused(self) -> bool:
+        return self.status is RunStatus.PAUSED
+
+    @property
+    def completed(self) -> bool:
+        return self.status is RunStatus.COMPLETED
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.values[key]
+        except KeyError:
+            available = list(self.values)
+            raise KeyError(
+                f"'{key}' is not in this result (status={self.status.value}). "
+                f"Available outputs: {available}"
+            ) from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def keys(self):
+        return self.values.keys()
+
+    def items(self):
+        return self.values.items()
+
+    def __repr__(self) -> str:
+        text = (
+            f"RunResult(status={self.status.value}, values={_preview(dict(self.values), 0)}, "
+            f"run_id={self.run_id!r}, workflow_id={self.workflow_id!r}, "
+            f"error={_preview(self.error, 0)}, pause={_preview(self.pause, 0)})"
+        )
+        return text if len(text) <= 4000 else text[:3990] + "...<cut>)"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text("RunResult(...)" if cycle else repr(self))
+
+
+_MAX_STR = 120
+_MAX_ITEMS = 6
+_MAX_DEPTH = 2
+
+
+def _preview(value: Any, depth: int) -> str:
+    """A short, bounded text for a value, so a RunResult repr never floods a terminal."""
+    if isinstance(value, str):
+        if len(value) > _MAX_STR:
+            return repr(value[:_MAX_STR]) + f"...(len={len(value)})"
+        return repr(value)
+    if isinstance(value, BaseException):
+        return f"{type(value).__name__}({_preview(str(value), depth + 1)})"
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "dtype") and not isinstance(value, type):
+        return f"<{type(value).__name__} shape={tuple(shape)} dtype={value.dtype}>"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if depth >= _MAX_DEPTH:
+            return f"<{type(value).__name__} ...>"
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return f"<{type(value).__name__} {_preview(fields, depth + 1)}>"
+    if isinstance(value, dict):
+        if depth >= _MAX_DEPTH and value:
+            return f"<dict len={len(value)}>"
+        items = list(value.items())
+        body = ", ".join(
+            f"{_preview(k, depth + 1)}: {_preview(v, depth + 1)}" for k, v in items[:_MAX_ITEMS]
+        )
+        more = f", ...(+{len(items) - _MAX_ITEMS})" if len(items) > _MAX_ITEMS else ""
+        return "{" + body + more + "}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        kind = type(value).__name__
+        items = list(value)
+        if len(items) > _MAX_ITEMS:
+            preview = ", ".join(_preview(v, depth + 1) for v in items[:3])
+            return f"<{kind} len={len(items)} preview=[{preview}, ...]>"
+        if depth >= _MAX_DEPTH and items:
+            return f"<{kind} len={len(items)}>"
+        body = ", ".join(_preview(v, depth + 1) for v in items)
+        if isinstance(value, list):
+            return f"[{body}]"
+        if isinstance(value, tuple):
+            return f"({body}{',' if len(items) == 1 else ''})"
+        return "{" + body + "}" if items else f"{kind}()"
+    text = repr(value)
+    if len(text) > _MAX_STR:
+        return text[:_MAX_STR] + f"...(len={len(text)})"
+    return text
