@@ -1,0 +1,242 @@
+"""RichProgressProcessor fed synthetic event streams (SPEC §6.4)."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+
+import hypergraph
+from hypergraph.events import EventDispatcher, NodeStartEvent, RunStartEvent, TypedEventProcessor
+from hypergraph.events.rich_progress import RichProgressProcessor
+
+from ._streams import end_of, linear_run, map_with_nested_map, node_events
+
+
+def terminal_console() -> Console:
+    return Console(record=True, force_terminal=True, width=120, file=io.StringIO())
+
+
+def plain_console() -> Console:
+    return Console(file=io.StringIO(), width=120)
+
+
+def feed(processor: RichProgressProcessor, events) -> None:
+    dispatcher = EventDispatcher([processor], strict=True)
+    for event in events:
+        dispatcher.emit(event)
+    dispatcher.shutdown()
+
+
+def plain_lines(console: Console) -> list[str]:
+    """Printed lines with the trailing elapsed time removed."""
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    return [re.sub(r" \(\d+\.\ds\)$", "", line) for line in text.splitlines()]
+
+
+def last_frame(console: Console) -> str:
+    """The last complete live frame: everything after the final outcome line."""
+    return console.export_text(clear=False).rsplit("completed", 1)[-1]
+
+
+# -- terminal (live) display ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transient", [True, False])
+def test_live_map_shows_total_done_and_failed_counts(transient):
+    console = terminal_console()
+    feed(RichProgressProcessor(console=console, transient=transient), map_with_nested_map())
+    text = console.export_text(clear=False)
+    assert "✓ pipeline completed (10 items, 2 failed)" in text
+    frame = last_frame(console)
+    assert re.search(r"🗺️  pipeline Progress \(2 failed\) .*10/10", frame)
+    assert re.search(r"📦 load .*10/10", frame)
+    assert re.search(r"📦 score FAILED .* 8/10", frame)
+
+
+def test_live_nested_map_gets_its_own_indented_bar_and_nested_nodes():
+    console = terminal_console()
+    feed(RichProgressProcessor(console=console), map_with_nested_map(items=10, inner_size=3))
+    frame = last_frame(console)
+    # inner map runs once per outer item: its bar grows to 10 x 3 items
+    assert re.search(r"\n    🗺️  inner Progress .*30/30", frame)  # spinner column + indent
+    assert re.search(r"\n    🌳 embed .*30/30", frame)
+
+
+def test_live_map_bar_shows_rate_and_eta_but_node_bars_do_not():
+    console = terminal_console()
+    feed(RichProgressProcessor(console=console), map_with_nested_map(failing=frozenset()))
+    frame = last_frame(console)
+    map_line = next(line for line in frame.splitlines() if "pipeline Progress" in line)
+    node_line = next(line for line in frame.splitlines() if "📦 load" in line)
+    assert "it/s" in map_line and "ETA" in map_line
+    assert "it/s" not in node_line
+
+
+def test_live_root_run_prints_failure_line_with_escaped_error():
+    console = terminal_console()
+    feed(RichProgressProcessor(console=console), linear_run("chain", error="bad value [x]"))
+    text = console.export_text(clear=False)
+    assert "chain failed: bad value [x]" in text
+    assert re.search(r"📦 b FAILED .*0/1", text)
+
+
+def test_live_shutdown_starts_a_fresh_display_for_the_next_run():
+    console = terminal_console()
+    processor = RichProgressProcessor(console=console, transient=False)
+    feed(processor, linear_run("first"))
+    feed(processor, linear_run("second"))
+    after_second = console.export_text(clear=False).split("second completed", 1)[1]
+    assert re.search(r"📦 a .*1/1", after_second)
+    assert "2/2" not in after_second
+
+
+def test_processor_receiving_nothing_prints_nothing():
+    console = terminal_console()
+    RichProgressProcessor(console=console).shutdown()
+    assert console.export_text(clear=False) == ""
+
+
+# -- non-terminal (plain lines) display ----------------------------------------------------
+
+
+def test_plain_console_prints_lines_with_final_counts():
+    console = plain_console()
+    feed(RichProgressProcessor(console=console), map_with_nested_map())
+    lines = plain_lines(console)
+    assert "🗺️  pipeline Progress (2 failed) 10/10" in lines
+    assert "  🗺️  inner Progress 30/30" in lines
+    assert "  🌳 embed 30/30" in lines
+    assert "📦 load 10/10" in lines
+    assert "📦 score FAILED 8/10" in lines
+    assert lines[-1] == "✓ pipeline completed (10 items, 2 failed)"
+    assert "\x1b" not in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_plain_console_throttles_to_first_and_final_line_per_bar():
+    console = plain_console()
+    processor = RichProgressProcessor(console=console)
+    processor.plain_interval = float("inf")  # no periodic line can fall due during the test
+    feed(processor, map_with_nested_map(items=50, failing=frozenset()))
+    load_lines = [line for line in plain_lines(console) if "load" in line]
+    assert load_lines == ["📦 load 1/50", "📦 load 50/50"]
+
+
+def test_plain_console_with_zero_interval_reports_every_change():
+    console = plain_console()
+    processor = RichProgressProcessor(console=console)
+    processor.plain_interval = 0.0
+    feed(processor, map_with_nested_map(items=4, failing=frozenset()))
+    map_lines = [line for line in plain_lines(console) if "pipeline Progress" in line]
+    assert map_lines == [f"🗺️  pipeline Progress {i}/4" for i in range(1, 5)]
+
+
+def test_plain_root_run_reports_completion_with_default_name():
+    console = plain_console()
+    feed(RichProgressProcessor(console=console), linear_run(graph_name=None))
+    lines = plain_lines(console)
+    assert lines == ["📦 a 1/1", "📦 b 1/1", "✓ Run completed"]
+
+
+def test_plain_root_run_reports_failure():
+    console = plain_console()
+    feed(RichProgressProcessor(console=console), linear_run("chain", error="boom"))
+    lines = plain_lines(console)
+    assert "📦 b FAILED 0/1" in lines
+    assert lines[-1] == "✗ chain failed: boom"
+
+
+# -- depth, bar and text rules --------------------------------------------------------------
+
+
+def run_with_nested_graph_node() -> list:
+    """Root run ``outer`` with GraphNode ``sub`` whose inner graph ``inner`` runs ``leaf``."""
+    root = RunStartEvent("run-root", graph_name="outer")
+    sub_start, sub_end = node_events(root, "sub")
+    nested = RunStartEvent("run-nested", parent_span_id=sub_start.span_id, graph_name="inner")
+    return [root, sub_start, nested, *node_events(nested, "leaf"), end_of(nested), sub_end]
+
+
+def test_nested_run_nodes_are_one_level_deeper_with_tree_icon():
+    console = plain_console()
+    events = run_with_nested_graph_node()
+    feed(RichProgressProcessor(console=console), [*events, end_of(events[0])])
+    lines = plain_lines(console)
+    assert "📦 sub 1/1" in lines
+    assert "  🌳 leaf 1/1" in lines
+    assert lines[-1] == "✓ outer completed"
+
+
+def test_unnamed_map_is_called_map():
+    console = plain_console()
+    map_run = RunStartEvent("run-map", graph_name=None, is_map=True, map_size=2)
+    events = [map_run]
+    for i in range(2):
+        item = RunStartEvent(f"run-{i}", parent_span_id=map_run.span_id, graph_name=None)
+        events += [item, *node_events(item, "f"), end_of(item)]
+    feed(RichProgressProcessor(console=console), [*events, end_of(map_run)])
+    lines = plain_lines(console)
+    assert "🗺️  Map Progress 2/2" in lines
+    assert "📦 f 2/2" in lines
+    assert lines[-1] == "✓ Run completed (2 items, 0 failed)"
+
+
+def test_node_bar_is_reused_across_loop_turns():
+    console = plain_console()
+    run = RunStartEvent("run-loop", graph_name="loop")
+    turns = [event for _ in range(3) for event in node_events(run, "step")]
+    feed(RichProgressProcessor(console=console), [run, *turns, end_of(run)])
+    step_lines = [line for line in plain_lines(console) if "step" in line]
+    assert step_lines[-1] == "📦 step 3/3"
+
+
+def test_node_names_with_brackets_are_not_read_as_markup():
+    console = plain_console()
+    run = RunStartEvent("run-1", graph_name="g[0]")
+    feed(RichProgressProcessor(console=console), [run, *node_events(run, "f"), end_of(run)])
+    assert plain_lines(console)[-1] == "✓ g[0] completed"
+
+
+def test_events_for_unknown_spans_are_handled_gracefully():
+    console = plain_console()
+    orphan = NodeStartEvent("run-x", parent_span_id="f" * 16, node_name="orphan")
+    feed(RichProgressProcessor(console=console), [orphan, end_of(RunStartEvent("run-y"))])
+    assert plain_lines(console) == ["📦 orphan 0/1"]  # unknown run end: no outcome line
+
+
+# -- construction -----------------------------------------------------------------------------
+
+
+def test_processor_is_typed_and_exported_from_the_package():
+    assert issubclass(RichProgressProcessor, TypedEventProcessor)
+    assert hypergraph.RichProgressProcessor is RichProgressProcessor
+    assert hypergraph.events.RichProgressProcessor is RichProgressProcessor
+
+
+def test_default_console_is_richs_stdout_console():
+    import rich
+
+    assert RichProgressProcessor().console is rich.get_console()
+
+
+@pytest.mark.parametrize(
+    "hidden", [("rich",), ("rich", "rich.progress", "rich.console", "rich.markup")]
+)
+def test_missing_rich_raises_import_error_naming_the_extra(monkeypatch, hidden):
+    for module in hidden:
+        monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImportError, match=r"pip install 'hypergraph\[progress\]'"):
+        RichProgressProcessor()
+
+
+def test_importing_the_progress_module_does_not_import_rich():
+    code = (
+        "import sys, hypergraph, hypergraph.events.rich_progress, hypergraph.events; "
+        "hypergraph.RichProgressProcessor; "
+        "assert 'rich' not in sys.modules, 'rich was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
