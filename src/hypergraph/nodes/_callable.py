@@ -1,0 +1,197 @@
+"""Shared machinery of nodes backed by a Python function (FunctionNode, gates, interrupts).
+
+It reads the signature once (parameter names, defaults, annotations), keeps them keyed by the
+node's *current* input names through renames, and makes such nodes picklable even when the
+decorator replaced the module-level function by the node.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from hypergraph._hashing import hash_definition
+from hypergraph._typing import safe_get_type_hints
+from hypergraph.exceptions import RenameError
+from hypergraph.nodes.base import HyperNode
+
+__all__ = ["CallableNode", "function_name", "call_style"]
+
+
+def call_style(func: Callable) -> tuple[bool, bool]:
+    """``(is_async, is_generator)`` for a function, partial or object with ``__call__``.
+
+    Only generator *functions* count as generators: a function that returns a generator object
+    is an ordinary function whose output happens to be a generator.
+    """
+    target: Any = func
+    if not (inspect.isfunction(func) or inspect.ismethod(func) or isinstance(func, partial)):
+        target = type(func).__call__  # a callable object: look at its __call__ method
+    is_async_gen = inspect.isasyncgenfunction(target)
+    is_async = inspect.iscoroutinefunction(target) or is_async_gen
+    is_generator = inspect.isgeneratorfunction(target) or is_async_gen
+    return is_async, is_generator
+
+
+def function_name(func: Callable) -> str:
+    """``func.__name__``, looking through partials and callable objects."""
+    name = getattr(func, "__name__", None)
+    if isinstance(name, str):
+        return name
+    inner = getattr(func, "func", None)  # functools.partial
+    if inner is not None:
+        return function_name(inner)
+    return type(func).__name__
+
+
+def _signature(func: Callable, owner: str) -> inspect.Signature:
+    try:
+        return inspect.signature(func)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"Cannot read the signature of {func!r} for node '{owner}': {exc}. "
+            "Wrap it in a plain Python function with named parameters."
+        ) from exc
+
+
+class CallableNode(HyperNode):
+    """A node whose work is done by ``func``; inputs are the function's parameters."""
+
+    func: Callable
+    _to_param: dict[str, str]
+    _identity_params: bool
+    defaults: dict[str, Any]
+    parameter_annotations: dict[str, Any]
+
+    def _init_callable(
+        self, func: Callable, name: str | None, rename_inputs: dict[str, str] | None
+    ) -> None:
+        """Read ``func``'s signature and set name, inputs, defaults and annotations."""
+        HyperNode.__init__(self)
+        if not callable(func):
+            raise TypeError(f"A node needs a callable, got {func!r}")
+        self.func = func
+        self.name = function_name(func) if name is None else name
+        signature = _signature(func, self.name)
+        params = tuple(signature.parameters)
+        self.inputs = params
+        self._to_param = {p: p for p in params}
+        self._identity_params = True
+        self.defaults = {
+            p.name: p.default
+            for p in signature.parameters.values()
+            if p.default is not inspect.Parameter.empty
+        }
+        hints = safe_get_type_hints(func)
+        self.parameter_annotations = {p: hints[p] for p in params if p in hints}
+        self._return_hint = hints.get("return", inspect.Signature.empty)
+        self._definition_hash = hash_definition(func)
+        if rename_inputs:
+            self._apply_constructor_renames(rename_inputs)
+
+    def _apply_constructor_renames(self, rename_inputs: dict[str, str]) -> None:
+        unknown = [k for k in rename_inputs if k not in self.inputs]
+        if unknown:
+            names = ", ".join(f"'{k}'" for k in unknown)
+            raise RenameError(
+                f"Node '{self.name}': Cannot rename unknown inputs: {names}. "
+                f"Valid inputs: {self.inputs}"
+            )
+        renamed = self.with_inputs(rename_inputs)
+        self.__dict__.update(renamed.__dict__)
+
+    # ------------------------------------------------------------------ node protocol
+    @property
+    def definition_hash(self) -> str:
+        """Hash of the function's source (see ``hash_definition``); unchanged by renames."""
+        return self._definition_hash
+
+    def has_default_for(self, param: str) -> bool:
+        """Whether ``param`` (current name) has a signature default."""
+        return param in self.defaults
+
+    def get_default_for(self, param: str) -> Any:
+        """The signature default of ``param`` (current name); ``KeyError`` if none."""
+        try:
+            return self.defaults[param]
+        except KeyError:
+            raise KeyError(f"No default for '{param}'") from None
+
+    def get_input_type(self, param: str) -> Any:
+        """The annotation of ``param`` (current name), or ``None``."""
+        return self.parameter_annotations.get(param)
+
+    def map_inputs_to_params(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Map current input names back to the function's parameter names."""
+        if self._identity_params:
+            return inputs
+        to_param = self._to_param
+        return {to_param.get(k, k): v for k, v in inputs.items()}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the wrapped function directly (an async function returns its coroutine)."""
+        return self.func(*args, **kwargs)
+
+    def _after_input_rename(self, renames: dict[str, str]) -> None:
+        def rekey(d: dict[str, Any]) -> dict[str, Any]:
+            return {renames.get(k, k): v for k, v in d.items()}
+
+        self._to_param = rekey(self._to_param)
+        self._identity_params = all(k == v for k, v in self._to_param.items())
+        self.defaults = rekey(self.defaults)
+        self.parameter_annotations = rekey(self.parameter_annotations)
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        # `@node` replaces the module attribute `f` by the node, so pickling `func` by
+        # reference would fail ("not the same object"). Store a reference to the node instead.
+        state = dict(self.__dict__)
+        for key in ("func", "__wrapped__"):
+            if key in state:
+                state[key] = _FuncRef.create(state[key])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key in ("func", "__wrapped__"):
+            if isinstance(state.get(key), _FuncRef):
+                state[key] = state[key].resolve()
+        self.__dict__.update(state)
+
+
+class _FuncRef:
+    """Pickle stand-in for a function hidden behind a module-level node of the same name."""
+
+    __slots__ = ("module", "qualname")
+
+    def __init__(self, module: str, qualname: str) -> None:
+        self.module, self.qualname = module, qualname
+
+    @staticmethod
+    def create(func: Any) -> Any:
+        module, qualname = getattr(func, "__module__", None), getattr(func, "__qualname__", None)
+        if not (isinstance(module, str) and isinstance(qualname, str)) or "<" in qualname:
+            return func
+        try:
+            target: Any = importlib.import_module(module)
+            for part in qualname.split("."):
+                target = getattr(target, part)
+        except Exception:
+            return func
+        if target is not func and getattr(target, "func", None) is func:
+            return _FuncRef(module, qualname)
+        return func
+
+    def __getstate__(self) -> tuple[str, str]:
+        return (self.module, self.qualname)
+
+    def __setstate__(self, state: tuple[str, str]) -> None:
+        self.module, self.qualname = state
+
+    def resolve(self) -> Callable:
+        target: Any = importlib.import_module(self.module)
+        for part in self.qualname.split("."):
+            target = getattr(target, part)
+        return target.func

@@ -1,0 +1,159 @@
+"""``FunctionNode`` and the ``@node`` decorator (SPEC §2.2).
+
+A function node wraps a plain (sync or async, possibly generator) function: its parameters are
+the node's inputs and ``output_name`` names what its return value becomes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, get_args, get_origin
+
+from hypergraph.nodes._callable import CallableNode, call_style, function_name
+from hypergraph.nodes.base import check_signal_names, normalize_names, user_stacklevel
+
+__all__ = ["FunctionNode", "node"]
+
+
+def _returns_nothing(hint: Any) -> bool:
+    return hint is inspect.Signature.empty or hint is None or hint is type(None) or hint == "None"
+
+
+def _is_value_sequence(result: Any) -> bool:
+    """Tuples, lists and array-likes count; strings, bytes and mappings do not."""
+    if isinstance(result, (str, bytes, Mapping)):
+        return False
+    if isinstance(result, Sequence):
+        return True
+    return hasattr(result, "__len__") and hasattr(result, "__getitem__")
+
+
+class FunctionNode(CallableNode):
+    """A node that runs a Python function and publishes its return value under ``output_name``."""
+
+    node_type = "FUNCTION"
+
+    def __init__(
+        self,
+        source: Callable | FunctionNode,
+        name: str | None = None,
+        output_name: str | tuple[str, ...] | None = None,
+        *,
+        rename_inputs: dict[str, str] | None = None,
+        cache: bool = False,
+        hide: bool = False,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
+    ) -> None:
+        func = source.func if isinstance(source, CallableNode) else source
+        self._init_callable(func, name, rename_inputs)
+        self.data_outputs = normalize_names(output_name, "output_name")
+        self._emit = normalize_names(emit, "emit")
+        self.wait_for = normalize_names(wait_for, "wait_for")
+        check_signal_names(self.name, self.inputs, self.data_outputs, self._emit, self.wait_for)
+        self._set_outputs()
+        self.cache = bool(cache)
+        self.hide = bool(hide)
+        self.is_async, self.is_generator = call_style(func)
+        self.output_annotation = self._compute_output_annotation()
+        if not self.data_outputs and not _returns_nothing(self._return_hint):
+            warnings.warn(
+                f"Node '{self.name}' has a return annotation but no output_name, so its return "
+                "value is discarded. Add output_name='...' to keep it, or annotate '-> None'.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def _compute_output_annotation(self) -> dict[str, Any]:
+        hint = self._return_hint
+        outputs = self.data_outputs
+        if hint is inspect.Signature.empty or not outputs:
+            return {}
+        if len(outputs) == 1:
+            return {outputs[0]: hint}
+        args = get_args(hint)
+        if get_origin(hint) is tuple and len(args) == len(outputs) and Ellipsis not in args:
+            return dict(zip(outputs, args))
+        return {}
+
+    def get_output_type(self, output: str) -> Any:
+        """The annotation of data output ``output``, or ``None``."""
+        return self.output_annotation.get(output)
+
+    def _after_output_rename(self, renames: dict[str, str]) -> None:
+        self.output_annotation = {renames.get(k, k): v for k, v in self.output_annotation.items()}
+
+    def wrap_outputs(self, result: Any) -> dict[str, Any]:
+        """Turn the function's return value into ``{output_name: value}`` (data outputs only)."""
+        outputs = self.data_outputs
+        if len(outputs) == 1:
+            return {outputs[0]: result}
+        if not outputs:
+            return {}
+        if not _is_value_sequence(result):
+            raise ValueError(
+                f"Node '{self.name}' declares outputs {outputs} but returned "
+                f"{type(result).__name__}, not a sequence of {len(outputs)} values. "
+                "Return a tuple with one value per output."
+            )
+        values = result
+        if len(values) != len(outputs):
+            raise ValueError(
+                f"Node '{self.name}' declares {len(outputs)} outputs {outputs} but returned "
+                f"{len(values)} values. Return a tuple with exactly one value per output."
+            )
+        return dict(zip(outputs, values))
+
+    def _describe(self) -> str:
+        fname = function_name(self.func)
+        label = fname if self.name == fname else f"{fname} as '{self.name}'"
+        return f"{label}, outputs={self.outputs!r}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._describe()})"
+
+
+def node(
+    source: Callable | None = None,
+    output_name: str | tuple[str, ...] | None = None,
+    *,
+    rename_inputs: dict[str, str] | None = None,
+    cache: bool = False,
+    hide: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
+) -> FunctionNode | Callable[[Callable], FunctionNode]:
+    """Make a function a :class:`FunctionNode`; usable as ``@node``, ``@node()`` or ``@node(...)``.
+
+    >>> @node(output_name="doubled")
+    ... def double(x: int) -> int:
+    ...     return x * 2
+    >>> double.inputs, double.outputs, double(3)
+    (('x',), ('doubled',), 6)
+    """
+
+    def decorate(func: Callable) -> FunctionNode:
+        made = FunctionNode(
+            func,
+            None,
+            output_name,
+            rename_inputs=rename_inputs,
+            cache=cache,
+            hide=hide,
+            emit=emit,
+            wait_for=wait_for,
+        )
+        made.__wrapped__ = made.func
+        made.__doc__ = getattr(made.func, "__doc__", None)
+        return made
+
+    if isinstance(source, str):
+        raise TypeError(
+            f"node() got the string {source!r} as the function; pass output names by keyword: "
+            f"@node(output_name={source!r})."
+        )
+    if source is not None:
+        return decorate(source)
+    return decorate

@@ -1,0 +1,282 @@
+"""``GraphNode``: a whole graph used as one node of another graph (SPEC §2.4).
+
+The node's inputs are the inner graph's inputs and its outputs the inner graph's (selected)
+outputs. Renames only change the names seen from outside: the runner maps inputs back to inner
+names before the inner run (``map_inputs_to_params``) and inner outputs forward afterwards
+(``map_outputs_from_original``). ``map_over`` turns the node into a fan-out over list inputs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from hypergraph.nodes.base import HyperNode
+
+if TYPE_CHECKING:
+    from hypergraph.graph import Graph
+
+__all__ = ["GraphNode"]
+
+_MAP_MODES = ("zip", "product")
+_ERROR_MODES = ("raise", "continue")
+
+
+def _inner_emit_names(graph: Graph) -> set[str]:
+    names: set[str] = set()
+    for inner in graph.nodes.values():
+        names.update(set(inner.outputs) - set(inner.data_outputs))
+    return names
+
+
+def _check_name(name: str) -> None:
+    if "." in name or "/" in name:
+        raise ValueError(
+            f"GraphNode name '{name}' must not contain '.' or '/': they separate nested "
+            "names in pause keys and node paths. Use '_' or '-' instead."
+        )
+
+
+class GraphNode(HyperNode):
+    """A :class:`~hypergraph.Graph` wrapped as a node; build it with ``graph.as_node()``."""
+
+    node_type = "GRAPH"
+    cache = False  # graph nodes are never cached; their inner nodes may be
+
+    def __init__(self, graph: Graph, name: str | None = None) -> None:
+        super().__init__()
+        name = graph.name if name is None else name
+        if not name:
+            raise ValueError(
+                "GraphNode requires a name: give the graph a name (Graph(..., name='x')) or "
+                "pass one with graph.as_node(name='x')."
+            )
+        _check_name(name)
+        self.graph = graph
+        self.name = name
+        inner_inputs = tuple(graph.inputs.all)
+        selected = graph.selected
+        inner_outputs = tuple(selected if selected is not None else graph.outputs)
+        emit_names = _inner_emit_names(graph)
+        self.inputs = inner_inputs
+        self._inner_outputs = inner_outputs
+        self.data_outputs = tuple(o for o in inner_outputs if o not in emit_names)
+        self._emit = tuple(o for o in inner_outputs if o in emit_names)
+        self.outputs = inner_outputs
+        self._to_inner: dict[str, str] = {p: p for p in inner_inputs}
+        self._identity_params = True
+        self._to_outer: dict[str, str] = {o: o for o in self.data_outputs}
+        self._outer_names: dict[str, str] = {o: o for o in inner_outputs}
+        self._consumers = {
+            p: tuple(n for n in graph.nodes.values() if p in n.inputs) for p in inner_inputs
+        }
+        self._map_params: tuple[str, ...] | None = None
+        self._map_mode: str = "zip"
+        self._map_error_handling: str = "raise"
+        self._clone: bool | tuple[str, ...] = False
+        self.is_async = bool(graph.has_async_nodes)
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def nested_graph(self) -> Graph:
+        """The wrapped graph."""
+        return self.graph
+
+    @property
+    def definition_hash(self) -> str:
+        """The inner graph's definition hash."""
+        return self.graph.definition_hash
+
+    @property
+    def has_interrupts(self) -> bool:
+        """Whether the inner graph (at any depth) contains an interrupt node."""
+        for inner in self.graph.nodes.values():
+            if inner.is_interrupt or (isinstance(inner, GraphNode) and inner.has_interrupts):
+                return True
+        return False
+
+    def with_name(self, name: str) -> GraphNode:
+        """Return a copy called ``name`` (no '.' or '/')."""
+        _check_name(name)
+        return super().with_name(name)
+
+    # ------------------------------------------------------------------ name mapping
+    def map_inputs_to_params(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Map outer (renamed) input names to the inner graph's input names."""
+        if self._identity_params:
+            return inputs
+        to_inner = self._to_inner
+        return {to_inner.get(k, k): v for k, v in inputs.items()}
+
+    def map_outputs_from_original(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Map inner output names to this node's names, dropping names it does not expose."""
+        to_outer = self._to_outer
+        return {to_outer[k]: v for k, v in values.items() if k in to_outer}
+
+    def _inner_input(self, param: str) -> str:
+        return self._to_inner.get(param, param)
+
+    def _after_input_rename(self, renames: dict[str, str]) -> None:
+        self._to_inner = {renames.get(k, k): v for k, v in self._to_inner.items()}
+        self._identity_params = all(k == v for k, v in self._to_inner.items())
+        if self._map_params is not None:
+            self._map_params = tuple(renames.get(p, p) for p in self._map_params)
+        if isinstance(self._clone, tuple):
+            self._clone = tuple(renames.get(p, p) for p in self._clone)
+
+    def _after_output_rename(self, renames: dict[str, str]) -> None:
+        self._outer_names = {k: renames.get(v, v) for k, v in self._outer_names.items()}
+        self._to_outer = {k: renames.get(v, v) for k, v in self._to_outer.items()}
+        self.outputs = tuple(self._outer_names[o] for o in self._inner_outputs)
+
+    def _inner_output(self, output: str) -> str | None:
+        for inner, outer in self._outer_names.items():
+            if outer == output:
+                return inner
+        return None
+
+    # ------------------------------------------------------------------ defaults
+    def _bound(self) -> dict[str, Any]:
+        return self.graph.inputs.bound
+
+    def has_default_for(self, param: str) -> bool:
+        """True if ``param`` is bound in the inner graph or defaulted on an inner consumer."""
+        inner = self._inner_input(param)
+        if inner in self._bound():
+            return True
+        return any(n.has_default_for(inner) for n in self._consumers.get(inner, ()))
+
+    def get_default_for(self, param: str) -> Any:
+        """The inner binding of ``param``, else an inner consumer's default; else ``KeyError``."""
+        inner = self._inner_input(param)
+        bound = self._bound()
+        if inner in bound:
+            return bound[inner]
+        for consumer in self._consumers.get(inner, ()):
+            if consumer.has_default_for(inner):
+                return consumer.get_default_for(inner)
+        raise KeyError(f"No default for '{param}'")
+
+    def has_signature_default_for(self, param: str) -> bool:
+        """True only if ``param`` is unbound and *every* inner consumer has a signature default."""
+        inner = self._inner_input(param)
+        if inner in self._bound():
+            return False
+        consumers = self._consumers.get(inner, ())
+        return bool(consumers) and all(n.has_signature_default_for(inner) for n in consumers)
+
+    def get_signature_default_for(self, param: str) -> Any:
+        """The signature default shared by the inner consumers of ``param``; else ``KeyError``."""
+        if not self.has_signature_default_for(param):
+            raise KeyError(f"No default for '{param}'")
+        inner = self._inner_input(param)
+        return self._consumers[inner][0].get_signature_default_for(inner)
+
+    # ------------------------------------------------------------------ types
+    def _mapped(self, tp: Any) -> Any:
+        return list if tp is None else list[tp]
+
+    def get_input_type(self, param: str) -> Any:
+        """The first inner consumer's annotation (``list[T]`` for a mapped parameter), or ``None``."""
+        inner = self._inner_input(param)
+        consumers = self._consumers.get(inner, ())
+        tp = consumers[0].get_input_type(inner) if consumers else None
+        if tp is not None and self._map_params is not None and param in self._map_params:
+            return list[tp]  # a mapped parameter receives the whole list of items
+        return tp
+
+    def get_output_type(self, output: str) -> Any:
+        """The inner producer's annotation (``list[T]`` once mapped), or ``None``."""
+        inner = self._inner_output(output)
+        if inner is None:
+            return None
+        tp = None
+        for producer in self.graph.nodes.values():
+            if inner in producer.data_outputs:
+                tp = producer.get_output_type(inner)
+                break
+        return tp if self._map_params is None else self._mapped(tp)
+
+    @property
+    def output_annotation(self) -> dict[str, Any]:
+        """Known output types keyed by this node's output names."""
+        found = {o: self.get_output_type(o) for o in self.data_outputs}
+        return {o: tp for o, tp in found.items() if tp is not None}
+
+    # ------------------------------------------------------------------ map_over
+    def map_over(
+        self,
+        *params: str,
+        mode: Literal["zip", "product"] = "zip",
+        error_handling: Literal["raise", "continue"] = "raise",
+        clone: bool | list[str] = False,
+    ) -> GraphNode:
+        """Return a copy that runs the inner graph once per item of ``params``; outputs are lists."""
+        if not params:
+            raise ValueError(
+                f"GraphNode '{self.name}': map_over needs at least one parameter to iterate over."
+            )
+        for param in params:
+            if param not in self.inputs:
+                raise ValueError(
+                    f"GraphNode '{self.name}': '{param}' is not an input, so it cannot be mapped "
+                    f"over. Inputs: {self.inputs}"
+                )
+        if len(set(params)) != len(params):
+            raise ValueError(f"GraphNode '{self.name}': map_over lists a parameter twice: {params}")
+        if mode not in _MAP_MODES:
+            raise ValueError(
+                f"GraphNode '{self.name}': mode must be 'zip' or 'product', got {mode!r}"
+            )
+        if error_handling not in _ERROR_MODES:
+            raise ValueError(
+                f"GraphNode '{self.name}': error_handling must be 'raise' or 'continue', "
+                f"got {error_handling!r}"
+            )
+        clone_setting = self._check_clone(clone, params)
+        mapped = self._copy()
+        mapped._map_params = tuple(params)
+        mapped._map_mode = mode
+        mapped._map_error_handling = error_handling
+        mapped._clone = clone_setting
+        return mapped
+
+    def _check_clone(self, clone: Any, params: tuple[str, ...]) -> bool | tuple[str, ...]:
+        if isinstance(clone, bool):
+            return clone
+        if not isinstance(clone, list):
+            raise TypeError(
+                f"GraphNode '{self.name}': clone must be bool or list of input names, "
+                f"got {type(clone).__name__} ({clone!r})."
+            )
+        for entry in clone:
+            if not isinstance(entry, str):
+                raise TypeError(
+                    f"GraphNode '{self.name}': clone list entries must be strings, got {entry!r}"
+                )
+            if entry in params:
+                raise ValueError(
+                    f"GraphNode '{self.name}': Cannot clone mapped parameter '{entry}': each "
+                    "item is already a separate value. Remove it from clone."
+                )
+            if entry not in self.inputs:
+                raise ValueError(
+                    f"GraphNode '{self.name}': clone name '{entry}' is not an input. "
+                    f"Inputs: {self.inputs}"
+                )
+        return tuple(clone)
+
+    @property
+    def map_config(self) -> tuple[list[str], str, str] | None:
+        """``(params, mode, error_handling)`` when mapped, else ``None``."""
+        if self._map_params is None:
+            return None
+        return (list(self._map_params), self._map_mode, self._map_error_handling)
+
+    @property
+    def clone_config(self) -> bool | list[str]:
+        """The clone setting: ``False``, ``True`` or the list of cloned input names."""
+        return list(self._clone) if isinstance(self._clone, tuple) else self._clone
+
+    def __repr__(self) -> str:
+        mapped = f", map_over={list(self._map_params)}" if self._map_params else ""
+        return f"GraphNode({self.name}, outputs={self.outputs!r}{mapped})"
