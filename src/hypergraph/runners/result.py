@@ -123,6 +123,9 @@ class RunResult:
     def __contains__(self, key: object) -> bool:
         return key in self.values
 
+    def __iter__(self):
+        return iter(self.values)
+
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 

@@ -1,0 +1,353 @@
+"""Everything a run checks before its first node executes (SPEC §4.4 steps 1-6).
+
+:func:`prepare_run` normalises the caller's values, checks the runner can execute the graph,
+resolves the runtime ``select``, validates the inputs (§4.5, in :mod:`.input_check`) and
+the option strings. All of that depends only on the graph, the *names* of the supplied values and
+the options, never on the values themselves, so the verdict is memoised on the (immutable) graph:
+``map()`` calls this once per item and a repeat call costs a dict copy plus one lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
+from hypergraph.runners.input_check import validate_inputs, warn_user
+
+__all__ = [
+    "ALL_OUTPUTS_DEFAULT",
+    "MAP_RESERVED",
+    "RUN_RESERVED",
+    "PreparedRun",
+    "check_map_compatible",
+    "check_runner_compatible",
+    "prepare_run",
+    "resolve_select",
+]
+
+RUN_RESERVED: frozenset[str] = frozenset(
+    {"select", "max_iterations", "event_processors", "max_concurrency", "_parent_span_id"}
+)
+MAP_RESERVED: frozenset[str] = frozenset(
+    {
+        "map_over",
+        "map_mode",
+        "select",
+        "error_handling",
+        "event_processors",
+        "max_concurrency",
+        "_parent_span_id",
+    }
+)
+
+ON_MISSING_CHOICES = ("ignore", "warn", "error")
+ERROR_HANDLING_CHOICES = ("raise", "continue")
+
+
+class _AllOutputsDefault:
+    """Type of :data:`ALL_OUTPUTS_DEFAULT`; shows as ``"**"`` in signatures and docs."""
+
+    _instance: _AllOutputsDefault | None = None
+
+    def __new__(cls) -> _AllOutputsDefault:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "'**'"
+
+    def __reduce__(self) -> str:
+        return "ALL_OUTPUTS_DEFAULT"
+
+
+ALL_OUTPUTS_DEFAULT: Any = _AllOutputsDefault()
+"""Default of the runners' ``select``: "not given", so the graph's own ``select()`` applies.
+
+An explicit ``select="**"`` means all outputs and overrides the graph's selection.
+"""
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """The checked, normalised arguments of one run.
+
+    Attributes:
+        values: the supplied values (a fresh dict, never the caller's).
+        selected: the runtime selection, else the graph's selection, else ``None`` (all outputs).
+        on_missing: the validated ``on_missing`` policy.
+        error_handling: the validated ``error_handling`` mode.
+    """
+
+    values: dict[str, Any]
+    selected: tuple[str, ...] | None
+    on_missing: str
+    error_handling: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """The memoised outcome of the checks for one key set: what to select, what to warn."""
+
+    selected: tuple[str, ...] | None
+    warning: str | None
+
+
+_MEMO_ATTR = "_hypergraph_prepare_memo"
+_MEMO_LIMIT = 512  # distinct key sets per graph; past it the memo restarts (rare, cheap)
+_new_object = object.__new__
+
+
+def prepare_run(
+    graph: Any,
+    values: Mapping[str, Any] | None,
+    input_values: Mapping[str, Any] | None,
+    *,
+    runner: Any,
+    select: Any = ALL_OUTPUTS_DEFAULT,
+    on_missing: str = "ignore",
+    on_internal_override: str = "warn",
+    entrypoint: str | None = None,
+    error_handling: str = "raise",
+    reserved: frozenset[str] = RUN_RESERVED,
+) -> PreparedRun:
+    """Run SPEC §4.4 steps 1-6 for one run and return the normalised arguments.
+
+    Raises ``ValueError``, ``TypeError``, ``GraphConfigError``, ``IncompatibleRunnerError`` or
+    ``MissingInputError`` as the spec requires; ``on_internal_override="warn"`` emits a
+    ``UserWarning`` on every call that supplies internal or unknown names.
+    """
+    # The fast path below runs once per map item: keep it to a copy, a hash and a lookup.
+    if type(values) is dict and not input_values:
+        merged = values.copy()
+    else:
+        merged = _normalise(values, input_values, reserved)
+    memo = getattr(graph, _MEMO_ATTR, None)
+    if memo is None:
+        memo = _new_memo(graph)
+    try:
+        key: tuple | None = (
+            type(runner),
+            frozenset(merged),
+            tuple(select) if type(select) is list else select,
+            entrypoint,
+            on_internal_override,
+            on_missing,
+            error_handling,
+        )
+        verdict = memo.get(key) if memo is not None else None
+    except TypeError:  # an unhashable option: let the slow path explain what is wrong
+        key, verdict = None, None
+    if verdict is None:
+        verdict = _check(
+            graph, merged, runner, select, on_missing, on_internal_override, entrypoint,
+            error_handling,
+        )  # fmt: skip
+        if memo is not None and key is not None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = verdict
+    if verdict.warning is not None:
+        warn_user(verdict.warning)
+    # Built without the frozen dataclass __init__, which costs twice as much.
+    prepared = _new_object(PreparedRun)
+    fields = prepared.__dict__
+    fields["values"] = merged
+    fields["selected"] = verdict.selected
+    fields["on_missing"] = on_missing
+    fields["error_handling"] = error_handling
+    return prepared
+
+
+def _check(
+    graph: Any,
+    merged: dict[str, Any],
+    runner: Any,
+    select: Any,
+    on_missing: str,
+    on_internal_override: str,
+    entrypoint: str | None,
+    error_handling: str,
+) -> _Verdict:
+    """Steps 2-6 of §4.4, in order; raises on the first problem."""
+    check_runner_compatible(graph, runner)
+    selected = resolve_select(graph, select)
+    warning = validate_inputs(
+        graph,
+        frozenset(merged),
+        selected=selected,
+        entrypoint=entrypoint,
+        on_internal_override=on_internal_override,
+    )
+    if on_missing not in ON_MISSING_CHOICES:
+        raise ValueError(
+            f"Invalid on_missing={on_missing!r}. It decides what happens when a selected output "
+            f"was not produced; choose one of {list(ON_MISSING_CHOICES)}."
+        )
+    if error_handling not in ERROR_HANDLING_CHOICES:
+        raise ValueError(
+            f"Invalid error_handling={error_handling!r}. How to fix: use 'raise' to re-raise a "
+            "node's exception, or 'continue' to get a FAILED RunResult with the outputs "
+            "produced before the failure."
+        )
+    return _Verdict(selected, warning)
+
+
+def _normalise(
+    values: Mapping[str, Any] | None,
+    input_values: Mapping[str, Any] | None,
+    reserved: frozenset[str],
+) -> dict[str, Any]:
+    """Step 1: a fresh dict of ``values`` merged with the keyword shorthand."""
+    if values is None:
+        merged: dict[str, Any] = {}
+    elif type(values) is dict:
+        merged = values.copy()
+    elif isinstance(values, Mapping):
+        merged = dict(values)
+    else:
+        raise TypeError(
+            f"values must be a dict of input names to values, got {type(values).__name__}. "
+            "Example: runner.run(graph, {'x': 1}) or runner.run(graph, x=1)."
+        )
+    if input_values:
+        duplicated = sorted(merged.keys() & input_values.keys())
+        if duplicated:
+            raise ValueError(
+                f"Input(s) {duplicated} given in both values and kwargs. How to fix: pass each "
+                "input once, either in the values dict or as a keyword argument."
+            )
+        clashing = sorted(reserved.intersection(input_values))
+        if clashing:
+            raise ValueError(
+                f"Keyword input(s) {clashing} are reserved runner options and cannot be passed "
+                f"as keyword inputs. How to fix: if your graph has an input with that name, "
+                f"pass it in the values dict instead, e.g. values={{'{clashing[0]}': ...}}."
+            )
+        merged.update(input_values)
+    return merged
+
+
+def check_runner_compatible(graph: Any, runner: Any) -> None:
+    """Steps 2-3: the runner has the capabilities and node types the graph needs."""
+    caps = runner.capabilities
+    nodes = graph.nodes
+    if not caps.supports_async_nodes and graph.has_async_nodes:
+        async_nodes = [n for n in nodes.values() if n.is_async]
+        described = ", ".join(_describe_async(n) for n in async_nodes)
+        raise IncompatibleRunnerError(
+            f"{type(runner).__name__} cannot run async nodes, but graph "
+            f"{_graph_label(graph)} has: {described}. How to fix: use AsyncRunner "
+            "(`await AsyncRunner().run(...)`), or make those functions synchronous.",
+            node_name=async_nodes[0].name if async_nodes else None,
+            capability="supports_async_nodes",
+        )
+    if not caps.supports_cycles and graph.has_cycles:
+        raise IncompatibleRunnerError(
+            f"{type(runner).__name__} cannot run graphs with cycles, but graph "
+            f"{_graph_label(graph)} has one. How to fix: use SyncRunner or AsyncRunner.",
+            capability="supports_cycles",
+        )
+    if not caps.supports_interrupts and graph.has_interrupts:
+        names = [n.name for n in nodes.values() if n.is_interrupt]
+        raise IncompatibleRunnerError(
+            f"{type(runner).__name__} cannot run InterruptNode(s) {names} in graph "
+            f"{_graph_label(graph)}: pausing for a human answer needs AsyncRunner. How to fix: "
+            "use AsyncRunner, or supply the interrupt's output value so it never pauses.",
+            node_name=names[0] if names else None,
+            capability="supports_interrupts",
+        )
+    supported = runner.supported_node_types
+    for node in nodes.values():
+        if type(node) not in supported:
+            allowed = sorted(t.__name__ for t in supported)
+            raise TypeError(
+                f"Node '{node.name}' is a {type(node).__name__}, which "
+                f"{type(runner).__name__} cannot execute. Supported node types: {allowed}."
+            )
+
+
+def check_map_compatible(graph: Any) -> None:
+    """``map()`` over a graph with top-level interrupts is refused by every runner (§4.10)."""
+    if graph.has_interrupts:
+        names = [n.name for n in graph.nodes.values() if n.is_interrupt]
+        raise IncompatibleRunnerError(
+            f"map() cannot run graph {_graph_label(graph)} because it contains InterruptNode(s) "
+            f"{names}: a batch cannot pause for a human answer per item. How to fix: run the "
+            "items one by one with run(), or supply the interrupt outputs in the values.",
+            node_name=names[0] if names else None,
+            capability="supports_interrupts",
+        )
+
+
+def resolve_select(graph: Any, select: Any) -> tuple[str, ...] | None:
+    """Step 4: the output names to return, or ``None`` for all outputs."""
+    if select is ALL_OUTPUTS_DEFAULT:
+        selected = graph.selected
+        return tuple(selected) if selected is not None else None
+    if isinstance(select, str):
+        if select == "**":
+            return None
+        names: tuple[str, ...] = (select,)
+    elif isinstance(select, (list, tuple)):
+        names = tuple(select)
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"select entries must be output names (str), got {name!r}.")
+    else:
+        raise TypeError(
+            f"select must be an output name, a list of output names or '**', "
+            f"got {type(select).__name__}."
+        )
+    outputs = graph.outputs
+    unknown = [n for n in names if n not in outputs]
+    if unknown:
+        import difflib
+
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, outputs, n=1)
+            if close:
+                hints.append(f" Did you mean '{close[0]}' instead of '{name}'?")
+        raise GraphConfigError(
+            f"select names {unknown}, which {'is' if len(unknown) == 1 else 'are'} not "
+            f"output(s) of graph {_graph_label(graph)}. Available outputs: {list(outputs)}."
+            + "".join(hints)
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _describe_async(node: Any) -> str:
+    inner = getattr(node, "nested_graph", None)
+    if inner is None:
+        return f"'{node.name}'"
+    paths = _async_paths(inner, node.name)
+    return f"'{node.name}' (GraphNode containing async {', '.join(paths) or 'nodes'})"
+
+
+def _async_paths(graph: Any, prefix: str) -> list[str]:
+    paths: list[str] = []
+    for child in graph.nodes.values():
+        if not child.is_async:
+            continue
+        inner = getattr(child, "nested_graph", None)
+        path = f"{prefix}/{child.name}"
+        paths.extend(_async_paths(inner, path) if inner is not None else [f"'{path}'"])
+    return paths
+
+
+def _graph_label(graph: Any) -> str:
+    name = getattr(graph, "name", None)
+    return f"'{name}'" if name else "(unnamed graph)"
+
+
+def _new_memo(graph: Any) -> dict | None:
+    """Attach an empty memo dict to ``graph``; ``None`` if the graph cannot carry one."""
+    memo: dict = {}
+    try:
+        object.__setattr__(graph, _MEMO_ATTR, memo)
+    except (AttributeError, TypeError):
+        return None
+    return memo
