@@ -1,0 +1,7 @@
+"""Graphs: nodes wired by name, their inputs, and build-time validation (SPEC §3)."""
+
+from hypergraph.exceptions import GraphConfigError
+from hypergraph.graph.core import Graph
+from hypergraph.graph.input_spec import InputSpec, compute_input_spec
+
+__all__ = ["Graph", "GraphConfigError", "InputSpec", "compute_input_spec"]

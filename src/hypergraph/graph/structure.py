@@ -1,0 +1,163 @@
+"""The immutable part of a graph: its nodes, its networkx graph and facts derived from them.
+
+A :class:`GraphStructure` is built and validated once; every graph derived with ``bind``,
+``select`` or ``with_entrypoint`` shares it, so derived facts (``definition_hash``,
+``controlled_by``, ...) are computed at most once per structure. Each fact is computed lazily
+on first use; two threads racing on a fact compute the same value, which is harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from hypergraph.graph.conflicts import check_output_conflicts
+from hypergraph.graph.edges import build_nx_graph, data_producers, is_gate
+from hypergraph.graph.validation import validate_graph
+
+if TYPE_CHECKING:
+    from hypergraph.nodes.base import HyperNode
+
+__all__ = ["GraphStructure"]
+
+
+class GraphStructure:
+    """Nodes (by name, constructor order) and the frozen DiGraph connecting them.
+
+    The dicts and lists returned by the cached facts are shared by every graph using this
+    structure: callers must treat them as read-only.
+    """
+
+    def __init__(
+        self,
+        nodes: dict[str, HyperNode],
+        explicit_edges: Sequence[Any] | None,
+        graph_name: str | None,
+        strict_types: bool,
+    ) -> None:
+        self.nodes = nodes
+        self.explicit_edges = explicit_edges is not None
+        nx_graph = build_nx_graph(nodes, explicit_edges)
+        check_output_conflicts(nodes, nx_graph, explicit_edges=self.explicit_edges)
+        validate_graph(nodes, nx_graph, graph_name, strict_types)
+        self.nx_graph = nx.freeze(nx_graph)
+
+    # ------------------------------------------------------------------ names
+    @cached_property
+    def outputs(self) -> tuple[str, ...]:
+        """Unique outputs (emit names included) in node order."""
+        return tuple(dict.fromkeys(o for node in self.nodes.values() for o in node.outputs))
+
+    @cached_property
+    def data_outputs(self) -> frozenset[str]:
+        """Every data output name (no emit signals)."""
+        return frozenset(o for node in self.nodes.values() for o in node.data_outputs)
+
+    @cached_property
+    def emit_only(self) -> frozenset[str]:
+        """Names that exist only as emit signals: neither data outputs nor parameters."""
+        params = {p for node in self.nodes.values() for p in node.inputs}
+        return frozenset(set(self.outputs) - self.data_outputs - params)
+
+    @cached_property
+    def bindable(self) -> frozenset[str]:
+        """Names ``bind`` accepts: every node parameter and every data output."""
+        params = {p for node in self.nodes.values() for p in node.inputs}
+        return frozenset(params | self.data_outputs)
+
+    @cached_property
+    def leaf_outputs(self) -> tuple[str, ...]:
+        """Unique outputs of nodes that feed no other node (a self-loop alone keeps a leaf)."""
+        graph = self.nx_graph
+        leaves = (
+            node
+            for name, node in self.nodes.items()
+            if all(target == name for target in graph.successors(name))
+        )
+        return tuple(dict.fromkeys(o for node in leaves for o in node.outputs))
+
+    # ------------------------------------------------------------------ facts for the engine
+    @cached_property
+    def has_cycles(self) -> bool:
+        """Whether any edge (data, control or ordering) closes a cycle; self-loops count.
+
+        Inferred data edges of a name with several producers come from the first producer
+        only, yet at run time every producer feeds the consumers. Those hidden dependencies
+        are added before testing, so a loop like ``init -> x``, ``step(x) -> x`` driven by a
+        gate counts as cyclic (the engine caps iterations only for cyclic graphs).
+        """
+        if not nx.is_directed_acyclic_graph(self.nx_graph):
+            return True
+        shared = {name: srcs for name, srcs in self.producers.items() if len(srcs) > 1}
+        if not shared:
+            return False
+        dependencies = nx.DiGraph(self.nx_graph)
+        for consumer, node in self.nodes.items():
+            for param in node.inputs:
+                for producer in shared.get(param, ()):
+                    dependencies.add_edge(producer, consumer)
+        return not nx.is_directed_acyclic_graph(dependencies)
+
+    @cached_property
+    def has_async_nodes(self) -> bool:
+        """Whether a node (nested graphs included, via ``GraphNode.is_async``) is async."""
+        return any(node.is_async for node in self.nodes.values())
+
+    @cached_property
+    def interrupt_nodes(self) -> list[HyperNode]:
+        """Top-level interrupt nodes in node order."""
+        return [node for node in self.nodes.values() if node.is_interrupt]
+
+    @cached_property
+    def controlled_by(self) -> dict[str, list[str]]:
+        """Node name → names of the gates that target it (only controlled nodes appear)."""
+        result: dict[str, list[str]] = {}
+        for gate_name, node in self.nodes.items():
+            if not is_gate(node):
+                continue
+            for target in node.targets:
+                if isinstance(target, str) and target in self.nodes and target != gate_name:
+                    gates = result.setdefault(target, [])
+                    if gate_name not in gates:
+                        gates.append(gate_name)
+        return result
+
+    @cached_property
+    def producers(self) -> dict[str, list[str]]:
+        """Data output name → names of its producers in node order."""
+        return data_producers(self.nodes)
+
+    @cached_property
+    def self_producers(self) -> dict[str, set[str]]:
+        """Output name → nodes that both produce and consume it (e.g. ``f(x) -> x``)."""
+        result: dict[str, set[str]] = {}
+        for name, node in self.nodes.items():
+            for output in node.data_outputs:
+                if output in node.inputs:
+                    result.setdefault(output, set()).add(name)
+        return result
+
+    @cached_property
+    def sole_producers(self) -> dict[str, str]:
+        """Data output name → its producer, for names produced by exactly one node."""
+        return {name: sources[0] for name, sources in self.producers.items() if len(sources) == 1}
+
+    @cached_property
+    def definition_hash(self) -> str:
+        """SHA-256 over sorted ``name:node_hash`` pairs and sorted edges (order-independent)."""
+        digest = hashlib.sha256()
+        for entry in sorted(f"{name}:{node.definition_hash}" for name, node in self.nodes.items()):
+            digest.update(entry.encode())
+            digest.update(b"\n")
+        edges = sorted(
+            (source, target, attrs["edge_type"], ",".join(sorted(attrs["value_names"])))
+            for source, target, attrs in self.nx_graph.edges(data=True)
+        )
+        for edge in edges:
+            digest.update("|".join(edge).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
