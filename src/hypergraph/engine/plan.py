@@ -1,0 +1,300 @@
+"""Compile a Graph, once, into the lookup tables the scheduler and the call path need.
+
+A run must not pay for anything that depends only on the graph: node order, who consumes which
+name, which gates control which node, where every input falls back to, how each function is
+called. :func:`get_plan` builds an :class:`ExecutionPlan` on first use and caches it on the
+graph (``graph._engine_plan``). The plan is immutable, so one graph can be run from many threads
+at once; a race only means two threads compile equal plans and one of them wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypergraph.engine.resolve import (
+    FROM_STATE_ONLY,
+    SIMPLE_CALL,
+    build_call_shape,
+    build_sources,
+)
+
+__all__ = [
+    "EMITTED",
+    "KIND_FUNCTION",
+    "KIND_GENERATOR",
+    "KIND_ASYNC",
+    "KIND_ASYNC_GENERATOR",
+    "KIND_GATE",
+    "KIND_GRAPH",
+    "KIND_MAPPED_GRAPH",
+    "KIND_INTERRUPT",
+    "NodePlan",
+    "ExecutionPlan",
+    "compile_plan",
+    "get_plan",
+]
+
+
+class _Emitted:
+    """The value stored for an emit signal; it never reaches a RunResult."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<emitted>"
+
+
+EMITTED: Any = _Emitted()
+
+# How a driver executes a call (see runners/invoke.py). Plain strings keep reprs readable.
+KIND_FUNCTION = "function"  # sync function: call it
+KIND_GENERATOR = "generator"  # sync generator function: call and drain into a list
+KIND_ASYNC = "async"  # coroutine function: await it
+KIND_ASYNC_GENERATOR = "async_generator"  # async generator function: drain with async for
+KIND_GATE = "gate"  # sync decision function of an IfElseNode / RouteNode
+KIND_GRAPH = "graph"  # GraphNode: run the inner graph once
+KIND_MAPPED_GRAPH = "mapped_graph"  # GraphNode with map_over: run the inner graph per item
+KIND_INTERRUPT = "interrupt"  # InterruptNode handler (sync or async)
+
+
+def _node_kind(node: Any) -> str:
+    node_type = getattr(node, "node_type", "FUNCTION")
+    if node_type == "GRAPH":
+        return KIND_MAPPED_GRAPH if node.map_config is not None else KIND_GRAPH
+    if node_type == "BRANCH":
+        return KIND_GATE
+    if getattr(node, "is_interrupt", False):
+        return KIND_INTERRUPT
+    if node.is_async:
+        return KIND_ASYNC_GENERATOR if node.is_generator else KIND_ASYNC
+    return KIND_GENERATOR if node.is_generator else KIND_FUNCTION
+
+
+class NodePlan:
+    """Everything the engine needs to know about one node, precomputed.
+
+    Attributes:
+        index: Position in graph node order (the scheduler works with indices).
+        active: Whether the node may run at all (``with_entrypoint`` closure, SPEC §4.6 rule 1).
+        node, name, kind: The node, its name, and how a driver executes it (``KIND_*``).
+        inputs, wait_for, data_outputs, emits: Name tuples, as on the node.
+        state_inputs: Inputs that can only come from the run state (no binding, no default).
+        self_produced: For ungated nodes, inputs the node also produces (ignored for staleness).
+        watched: Names whose consumed versions are recorded when the node runs: its inputs
+            (minus self-produced ones for ungated nodes, SPEC §4.6 rule 5) then its ``wait_for``.
+        wait_offset: Where the ``wait_for`` part of ``watched`` starts.
+        gates: Indices of the gates controlling this node.
+        targets: For a gate: indices of its targets present in the graph (``END`` excluded).
+        default_open: For a gate: targets may run before it first decides.
+        sources, call_shape: Input resolution and argument layout (engine/resolve.py).
+        plain_call: An uncached sync function called with keyword arguments only (fast path).
+        single_output: The one data output of an uncached value-returning node without emit
+            names (fast path for wrapping results), else ``None``.
+        param_names: The parameter name each input is passed as (original or inner names).
+        map_params, map_mode, map_error_handling, clone: For mapped GraphNodes, the map_over
+            settings translated to inner parameter names.
+    """
+
+    __slots__ = (
+        "index",
+        "active",
+        "node",
+        "name",
+        "kind",
+        "is_gate",
+        "inputs",
+        "wait_for",
+        "data_outputs",
+        "emits",
+        "outputs",
+        "state_inputs",
+        "self_produced",
+        "watched",
+        "zeros",
+        "wait_offset",
+        "gates",
+        "targets",
+        "default_open",
+        "sources",
+        "call_shape",
+        "param_names",
+        "plain_call",
+        "single_output",
+        "map_params",
+        "map_mode",
+        "map_error_handling",
+        "clone",
+        "func",
+    )
+
+    def __repr__(self) -> str:
+        return f"NodePlan({self.index}, {self.name!r}, kind={self.kind})"
+
+
+class ExecutionPlan:
+    """The compiled, immutable form of a graph (see module docstring).
+
+    Attributes:
+        graph: The graph this plan was compiled from.
+        nodes: One :class:`NodePlan` per node, in graph node order.
+        consumers: name → indices of nodes reading it as an input or waiting for it.
+        active: Indices of nodes that may run (all, or the ``with_entrypoint`` closure).
+        has_cycles: Whether ``max_iterations`` applies.
+        result_names: ``graph.outputs`` without emit-only names, in order.
+        has_interrupts: Whether any node is an InterruptNode.
+    """
+
+    __slots__ = (
+        "graph",
+        "nodes",
+        "consumers",
+        "active",
+        "has_cycles",
+        "result_names",
+        "has_interrupts",
+    )
+
+    def __init__(
+        self,
+        graph: Any,
+        nodes: tuple[NodePlan, ...],
+        consumers: dict[str, tuple[int, ...]],
+        active: tuple[int, ...],
+        has_cycles: bool,
+        result_names: tuple[str, ...],
+    ) -> None:
+        self.graph = graph
+        self.nodes = nodes
+        self.consumers = consumers
+        self.active = active
+        self.has_cycles = has_cycles
+        self.result_names = result_names
+        self.has_interrupts = any(p.kind == KIND_INTERRUPT for p in nodes)
+
+
+def _active_names(graph: Any, names: list[str]) -> set[str] | None:
+    """The ``with_entrypoint`` closure: entry nodes and everything downstream of them."""
+    entrypoints = getattr(graph, "entrypoints_config", None)
+    if not entrypoints:
+        return None
+    import networkx as nx  # only when entrypoints are configured, once per graph
+
+    nx_graph = graph.nx_graph
+    active: set[str] = set()
+    for entry in entrypoints:
+        active.add(entry)
+        active.update(nx.descendants(nx_graph, entry))
+    return active & set(names)
+
+
+def _param_names(node: Any) -> tuple[str, ...]:
+    """The parameter name each current input name is passed as (renames undone)."""
+    inputs = node.inputs
+    mapped = node.map_inputs_to_params({name: i for i, name in enumerate(inputs)})
+    by_index = {i: param for param, i in mapped.items()}
+    return tuple(by_index.get(i, name) for i, name in enumerate(inputs))
+
+
+def _controlling_gates(nodes: list[Any]) -> dict[str, list[str]]:
+    controlled: dict[str, list[str]] = {}
+    names = {n.name for n in nodes}
+    for node in nodes:
+        if getattr(node, "node_type", None) != "BRANCH":
+            continue
+        for target in node.targets:
+            if isinstance(target, str) and target in names:
+                controlled.setdefault(target, []).append(node.name)
+    return controlled
+
+
+def compile_plan(graph: Any) -> ExecutionPlan:
+    """Build the :class:`ExecutionPlan` of ``graph`` (prefer :func:`get_plan`, which caches)."""
+    nodes = list(graph.iter_nodes())
+    names = [n.name for n in nodes]
+    index = {name: i for i, name in enumerate(names)}
+    bound = dict(getattr(graph, "bound_values", None) or {})
+    controlled = _controlling_gates(nodes)
+    active_names = _active_names(graph, names)
+
+    plans: list[NodePlan] = []
+    consumers: dict[str, list[int]] = {}
+    for i, node in enumerate(nodes):
+        p = NodePlan()
+        p.index, p.node, p.name, p.kind = i, node, node.name, _node_kind(node)
+        p.active = False  # set below once the with_entrypoint closure is known
+        p.is_gate = p.kind == KIND_GATE
+        p.inputs = tuple(node.inputs)
+        p.wait_for = tuple(getattr(node, "wait_for", ()) or ())
+        p.outputs = tuple(node.outputs)
+        p.data_outputs = tuple(getattr(node, "data_outputs", p.outputs))
+        p.emits = tuple(o for o in p.outputs if o not in p.data_outputs)
+        p.gates = tuple(index[g] for g in controlled.get(node.name, ()))
+        p.targets = (
+            tuple(
+                index[t] for t in dict.fromkeys(node.targets) if isinstance(t, str) and t in index
+            )
+            if p.is_gate
+            else ()
+        )
+        p.default_open = bool(getattr(node, "default_open", True))
+        p.param_names = _param_names(node)
+        p.sources = build_sources(node, p.param_names, bound)
+        p.state_inputs = tuple(name for name, _, kind, _ in p.sources if kind == FROM_STATE_ONLY)
+        # Self-producer rule (SPEC §4.6 rule 5): an ungated node ignores inputs it produces itself.
+        p.self_produced = frozenset(p.inputs) & set(p.outputs) if not p.gates else frozenset()
+        stale_inputs = tuple(name for name in p.inputs if name not in p.self_produced)
+        p.watched = stale_inputs + p.wait_for
+        p.zeros = (0,) * len(p.watched)  # default versions, for map(versions.get, watched, zeros)
+        p.wait_offset = len(stale_inputs)
+        func = getattr(node, "func", None)
+        p.func = func
+        p.call_shape = (
+            build_call_shape(func) if func is not None and p.kind != KIND_GRAPH else SIMPLE_CALL
+        )
+        # Fast paths for the overwhelmingly common node: a sync function taking keywords and
+        # returning one value, without signals and without caching (whose hooks live on the
+        # general path in runners/invoke.py).
+        cached = bool(getattr(node, "cache", False))
+        p.plain_call = (
+            p.kind in (KIND_FUNCTION, KIND_GENERATOR) and p.call_shape.simple and not cached
+        )
+        value_kind = p.kind in (KIND_FUNCTION, KIND_GENERATOR, KIND_ASYNC, KIND_ASYNC_GENERATOR)
+        single = value_kind and len(p.data_outputs) == 1 and not p.emits and not cached
+        p.single_output = p.data_outputs[0] if single else None
+        p.map_params = p.map_mode = p.map_error_handling = None
+        p.clone = False
+        if p.kind == KIND_MAPPED_GRAPH:
+            to_param = dict(zip(p.inputs, p.param_names))
+            params, mode, error_handling = node.map_config
+            p.map_params = [to_param.get(name, name) for name in params]
+            p.map_mode, p.map_error_handling = mode, error_handling
+            clone = node.clone_config
+            p.clone = [to_param.get(n, n) for n in clone] if isinstance(clone, list) else clone
+        plans.append(p)
+        for name in dict.fromkeys(p.inputs + p.wait_for):
+            consumers.setdefault(name, []).append(i)
+
+    active = tuple(
+        i for i, name in enumerate(names) if active_names is None or name in active_names
+    )
+    for i in active:
+        plans[i].active = True
+    emit_only = {e for p in plans for e in p.emits} - {o for p in plans for o in p.data_outputs}
+    result_names = tuple(o for o in graph.outputs if o not in emit_only)
+    return ExecutionPlan(
+        graph=graph,
+        nodes=tuple(plans),
+        consumers={name: tuple(ids) for name, ids in consumers.items()},
+        active=active,
+        has_cycles=bool(graph.has_cycles),
+        result_names=result_names,
+    )
+
+
+def get_plan(graph: Any) -> ExecutionPlan:
+    """The cached plan of ``graph``, compiling it on first use."""
+    plan = getattr(graph, "_engine_plan", None)
+    if plan is None or plan.graph is not graph:
+        plan = compile_plan(graph)
+        graph._engine_plan = plan
+    return plan

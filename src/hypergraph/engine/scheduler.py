@@ -1,0 +1,222 @@
+"""Which nodes run in the next superstep, and how a superstep's outcomes are applied.
+
+The readiness rule of SPEC §4.6 is written once, for one node, in :func:`is_ready`. The
+:class:`Scheduler` applies it only to *candidates*: nodes whose readiness may have changed since
+the previous superstep. Readiness depends on
+
+- values and versions of the node's inputs and ``wait_for`` names → consumers of every name whose
+  version changed become candidates;
+- decisions of controlling gates → targets of a gate that decided, or whose stale decision was
+  cleared, become candidates;
+- the node's own consumed versions → they change only when it runs, which never makes it *more*
+  ready;
+- the superstep-level rules (gate targets held back, ``wait_for`` deferral, interrupts alone)
+  → nodes postponed by them become candidates again.
+
+So a chain of N nodes costs O(N) in total, not O(N²). :func:`brute_force_ready` applies the same
+predicate to every node; tests use it as the oracle for the incremental version.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from hypergraph.engine.plan import EMITTED, KIND_INTERRUPT, ExecutionPlan, NodePlan
+from hypergraph.engine.state import RunState
+from hypergraph.nodes.gates import END
+
+__all__ = ["Scheduler", "is_ready", "is_stale", "select_runnable", "brute_force_ready"]
+
+
+def is_stale(p: NodePlan, state: RunState) -> bool:
+    """The node ran before and a watched name (input or ``wait_for``) has a new version since."""
+    consumed = state.consumed[p.index]
+    if consumed is None:
+        return False
+    versions = state.versions
+    return any(versions.get(name, 0) != seen for name, seen in zip(p.watched, consumed))
+
+
+def _is_activated(p: NodePlan, nodes: tuple[NodePlan, ...], decisions: dict) -> bool:
+    for gate in p.gates:
+        decision = decisions.get(gate)
+        if decision is None:
+            if nodes[gate].default_open:
+                return True
+        elif p.name in decision:
+            return True
+    return False
+
+
+def is_ready(plan: ExecutionPlan, state: RunState, index: int) -> bool:
+    """SPEC §4.6 "Ready" for one node (stale gate decisions must already be cleared)."""
+    p = plan.nodes[index]
+    if not p.active:
+        return False
+    if p.gates and not _is_activated(p, plan.nodes, state.decisions):
+        return False
+    values = state.values
+    for name in p.state_inputs:
+        if name not in values:
+            return False
+    for name in p.wait_for:
+        if name not in values:
+            return False
+    consumed = state.consumed[index]
+    if consumed is None:
+        return True
+    versions = state.versions
+    if p.wait_for:
+        # Having run before, the node needs a new emission of every signal it waits for; a new
+        # emission is itself a change, so the node is then stale as well.
+        offset = p.wait_offset
+        for k, name in enumerate(p.wait_for):
+            if versions.get(name, 0) <= consumed[offset + k]:
+                return False
+        return True
+    for name, seen in zip(p.watched, consumed):  # noqa: SIM110 - a plain loop is faster here
+        if versions.get(name, 0) != seen:
+            return True
+    return False
+
+
+def _clear_if_stale(p: NodePlan, state: RunState) -> bool:
+    """Drop a stale gate's decision (``END`` decisions are kept); return whether it was dropped."""
+    decision = state.decisions.get(p.index)
+    if decision is None or END in decision or not is_stale(p, state):
+        return False
+    del state.decisions[p.index]
+    return True
+
+
+def select_runnable(plan: ExecutionPlan, ready: list[int]) -> tuple[list[int], list[int]]:
+    """Apply the superstep-level rules to the ready nodes (sorted by node order).
+
+    Returns ``(run, postponed)``: the nodes to execute now and the ready nodes kept for a later
+    superstep (targets of a ready gate, nodes waiting for a signal a co-ready node produces, and
+    all but the first interrupt).
+    """
+    if len(ready) <= 1:
+        return ready, []
+    nodes = plan.nodes
+    held: set[int] = set()
+    for i in ready:
+        if nodes[i].is_gate:
+            held.update(nodes[i].targets)
+    run = [i for i in ready if i not in held] if held else ready
+    if not run:
+        # Only reachable when ready gates all target each other; let the first one go so the
+        # run makes progress instead of silently stopping.
+        run = ready[:1]
+    postponed = [i for i in ready if i not in run] if held else []
+
+    if len(run) > 1 and any(nodes[i].wait_for for i in run):
+        producers: dict[str, set[int]] = {}
+        for i in run:
+            for name in nodes[i].outputs:
+                producers.setdefault(name, set()).add(i)
+        deferred = {
+            i for i in run if any(producers.get(name, set()) - {i} for name in nodes[i].wait_for)
+        }
+        if deferred and len(deferred) < len(run):
+            run = [i for i in run if i not in deferred]
+            postponed.extend(sorted(deferred))
+
+    if plan.has_interrupts and len(run) > 1:
+        interrupts = [i for i in run if nodes[i].kind == KIND_INTERRUPT]
+        if interrupts:
+            postponed.extend(i for i in run if i != interrupts[0])
+            run = interrupts[:1]
+    return run, postponed
+
+
+def brute_force_ready(plan: ExecutionPlan, state: RunState) -> list[int]:
+    """The nodes to run next, checking every node (test oracle; does not modify ``state``)."""
+    state = state.copy()
+    for p in plan.nodes:
+        if p.is_gate:
+            _clear_if_stale(p, state)
+    ready = [i for i in range(len(plan.nodes)) if is_ready(plan, state, i)]
+    return select_runnable(plan, ready)[0]
+
+
+class Finished(Protocol):
+    """One executed call as the scheduler sees it (``NodeCall`` satisfies this)."""
+
+    plan: NodePlan
+    outputs: dict[str, Any]  # data outputs plus emit signals (value EMITTED)
+    decision: frozenset | None  # for gates: the activated targets
+
+
+class Scheduler:
+    """Incremental ready sets and atomic application of outcomes for one run."""
+
+    __slots__ = ("plan", "state", "_candidates")
+
+    def __init__(self, plan: ExecutionPlan, state: RunState) -> None:
+        self.plan = plan
+        self.state = state
+        self._candidates: set[int] = set(plan.active)
+
+    def next_ready(self) -> list[int]:
+        """The node indices to run in the next superstep, in node order (empty = run is over)."""
+        candidates = self._candidates
+        if not candidates:
+            return []
+        plan, state = self.plan, self.state
+        nodes = plan.nodes
+        if state.decisions:
+            for i in list(candidates):
+                p = nodes[i]
+                if p.is_gate and _clear_if_stale(p, state):
+                    candidates.update(p.targets)
+        if len(candidates) == 1:  # chains and loops: no sorting, no superstep-level rules
+            only = candidates.pop()
+            return [only] if is_ready(plan, state, only) else []
+        self._candidates = set()
+        ready = [i for i in sorted(candidates) if is_ready(plan, state, i)]
+        run, postponed = select_runnable(plan, ready)
+        if postponed:
+            self._candidates.update(postponed)
+        return run
+
+    def apply(self, finished: list[Finished]) -> None:
+        """Publish one superstep's results at once (``finished`` in node order).
+
+        Every node read the state as it was when the superstep started, so consumed versions are
+        recorded for all of them before any output is written. Outputs are then written in node
+        order (SPEC §4.6 versioning, as in :meth:`RunState.write`, inlined for speed); consumers
+        of names whose version changed, and targets of gates that decided, become candidates.
+        """
+        state = self.state
+        consumed = state.consumed
+        versions = state.versions
+        get_version = versions.get
+        for item in finished:
+            p = item.plan
+            consumed[p.index] = tuple(map(get_version, p.watched, p.zeros))
+        values = state.values
+        candidates = self._candidates
+        consumers = self.plan.consumers
+        for item in finished:
+            for name, value in item.outputs.items():
+                if value is not EMITTED and name in values:
+                    old = values[name]
+                    if old is value:
+                        continue
+                    try:
+                        changed = old != value  # SPEC: `!=` decides
+                        if not changed:
+                            continue
+                    except Exception:
+                        pass  # comparison failed: identity decides, and they are not identical
+                values[name] = value
+                versions[name] = get_version(name, 0) + 1
+                readers = consumers.get(name)
+                if readers:
+                    candidates.update(readers)
+            decision = item.decision
+            if decision is not None:
+                p = item.plan
+                state.decisions[p.index] = decision
+                candidates.update(p.targets)

@@ -1,0 +1,77 @@
+"""The mutable state of one run: values with versions, what each node consumed, gate decisions.
+
+A run owns exactly one :class:`RunState`; nothing here is shared with the graph or the runner,
+which is what lets many runs of one graph proceed at once (SPEC §4.6 "State").
+
+Versions drive re-execution in cycles. A name's version starts at 0 (absent) and goes up by one
+each time a *different* value is written: rewriting an equal value changes nothing, so consumers
+are not re-triggered (SPEC §8 item 35). When ``!=`` itself fails (numpy arrays, odd objects),
+identity decides. Emit signals carry no data, so every emission bumps their version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypergraph.engine.plan import EMITTED
+
+__all__ = ["RunState", "values_differ"]
+
+
+def values_differ(old: Any, new: Any) -> bool:
+    """Whether writing ``new`` over ``old`` counts as a change (SPEC §4.6)."""
+    if old is new:
+        return False
+    try:
+        return bool(old != new)
+    except Exception:
+        # Comparison raised (or returned something without a truth value): fall back on identity.
+        return True
+
+
+class RunState:
+    """Values, versions, consumed versions per node, and routing decisions per gate.
+
+    Attributes:
+        values: name → current value (supplied values are stored first, at version 1).
+        versions: name → version; absent names are version 0.
+        consumed: per node index, the versions of the node's ``watched`` names when it last ran,
+            or ``None`` if it never ran.
+        decisions: gate index → frozenset of activated targets (names, possibly ``END``).
+            A missing entry means the gate has not decided (or its decision went stale).
+    """
+
+    __slots__ = ("values", "versions", "consumed", "decisions")
+
+    def __init__(self, node_count: int, supplied: dict[str, Any]) -> None:
+        self.values: dict[str, Any] = dict(supplied)
+        self.versions: dict[str, int] = dict.fromkeys(supplied, 1)
+        self.consumed: list[tuple[int, ...] | None] = [None] * node_count
+        self.decisions: dict[int, frozenset] = {}
+
+    def write(self, name: str, value: Any) -> bool:
+        """Store a data value; return whether its version changed."""
+        values = self.values
+        if name in values and not values_differ(values[name], value):
+            return False
+        values[name] = value
+        self.versions[name] = self.versions.get(name, 0) + 1
+        return True
+
+    def emit(self, name: str) -> None:
+        """Record one emission of an ordering signal (always a new version)."""
+        self.values[name] = EMITTED
+        self.versions[name] = self.versions.get(name, 0) + 1
+
+    def snapshot_versions(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        """The current versions of ``names``, as recorded when a node runs."""
+        return tuple(map(self.versions.get, names, (0,) * len(names)))
+
+    def copy(self) -> RunState:
+        """An independent copy (used by the brute-force oracle in tests)."""
+        clone = RunState.__new__(RunState)
+        clone.values = dict(self.values)
+        clone.versions = dict(self.versions)
+        clone.consumed = list(self.consumed)
+        clone.decisions = dict(self.decisions)
+        return clone

@@ -1,0 +1,54 @@
+"""``BaseRunner``: the contract every runner fulfils, plus the small helpers they share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from hypergraph.runners.result import RunnerCapabilities
+
+__all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS"]
+
+DEFAULT_MAX_ITERATIONS = 1000
+
+
+class BaseRunner(ABC):
+    """Abstract base of all runners; use :class:`SyncRunner` or :class:`AsyncRunner`.
+
+    A runner is a *driver*: the scheduling of a run lives in
+    :func:`hypergraph.runners.execution.run_steps` (a sans-IO generator) and calling one node in
+    :mod:`hypergraph.runners.invoke`. A subclass only decides how the calls of a superstep are
+    executed. Runners hold no per-run state, so one runner may run many graphs at once.
+    """
+
+    default_max_iterations: int = DEFAULT_MAX_ITERATIONS
+
+    @property
+    @abstractmethod
+    def capabilities(self) -> RunnerCapabilities:
+        """What this runner can execute (cycles, async nodes, interrupts, ...)."""
+
+    @abstractmethod
+    def run(self, graph: Any, values: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Execute ``graph`` once and return a ``RunResult`` (or a coroutine of one)."""
+
+    @abstractmethod
+    def map(self, graph: Any, values: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Execute ``graph`` once per item of the mapped inputs; return one result per item."""
+
+    def _iteration_cap(self, max_iterations: int | None) -> int:
+        """``max_iterations`` checked, or the runner's default when ``None``."""
+        if max_iterations is None:
+            return self.default_max_iterations
+        if isinstance(max_iterations, bool) or not isinstance(max_iterations, int):
+            raise TypeError(
+                f"max_iterations must be an int or None, got {type(max_iterations).__name__} "
+                f"({max_iterations!r})."
+            )
+        if max_iterations < 1:
+            raise ValueError(
+                f"max_iterations must be at least 1, got {max_iterations}. It caps the number "
+                "of supersteps of a graph with cycles; use None for the default "
+                f"({self.default_max_iterations})."
+            )
+        return max_iterations

@@ -1,0 +1,338 @@
+"""Calling one node: collect its inputs, shape the call, turn the result into outputs.
+
+This is the single place where "inputs in, outputs out" lives, for every runner:
+
+1. :func:`prepare_call` resolves the node's inputs from the superstep snapshot (SPEC §4.6
+   precedence, engine/resolve.py), maps them to the function's parameter names and builds a
+   :class:`NodeCall`. A call that needs no execution (an interrupt resuming from a supplied answer,
+   and later a cache hit) comes back with ``outputs`` already set and never reaches a driver.
+2. A driver executes the call — the only runner-specific step. The call's ``kind`` says how:
+
+   ============================  ===============================================================
+   ``KIND_FUNCTION`` / ``GATE``  ``raw = call.func(*call.args, **call.kwargs)``
+   ``KIND_GENERATOR``            ``raw = list(call.func(*call.args, **call.kwargs))``
+   ``KIND_ASYNC``                ``raw = await call.func(...)`` (AsyncRunner only)
+   ``KIND_ASYNC_GENERATOR``      ``raw = [x async for x in call.func(...)]`` (AsyncRunner only)
+   ``KIND_INTERRUPT``            handler result, awaited if it is a coroutine (AsyncRunner only)
+   ``KIND_GRAPH``                ``raw = <inner RunResult>`` of running ``call.node.graph`` with
+                                 ``call.kwargs`` as values (same runner, nested context)
+   ``KIND_MAPPED_GRAPH``         ``raw = [inner RunResult or None per item]`` over
+                                 :func:`map_items`; ``None`` marks a failed item when
+                                 ``call.map_error_handling == "continue"``
+   ============================  ===============================================================
+
+3. :func:`finish_call` (success) or :func:`fail_call` (exception) records the outcome on the call.
+
+Hook points for caching and events are marked ``HOOK``; they see every call of every runner.
+A per-run :class:`RunContext` carries what they need (cache backend, event dispatcher, run id,
+parent span id), so nothing is ever stored on the graph or the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from hypergraph.engine.plan import (
+    EMITTED,
+    KIND_ASYNC,
+    KIND_ASYNC_GENERATOR,
+    KIND_FUNCTION,
+    KIND_GATE,
+    KIND_GENERATOR,
+    KIND_GRAPH,
+    KIND_INTERRUPT,
+    KIND_MAPPED_GRAPH,
+    NodePlan,
+)
+from hypergraph.engine.resolve import resolve_inputs
+from hypergraph.engine.state import RunState
+from hypergraph.runners.result import PauseInfo, RunStatus
+
+__all__ = [
+    "KIND_ASYNC",
+    "KIND_ASYNC_GENERATOR",
+    "KIND_FUNCTION",
+    "KIND_GATE",
+    "KIND_GENERATOR",
+    "KIND_GRAPH",
+    "KIND_INTERRUPT",
+    "KIND_MAPPED_GRAPH",
+    "RunContext",
+    "NodeCall",
+    "prepare_call",
+    "finish_call",
+    "fail_call",
+    "map_items",
+]
+
+
+# Kinds whose raw result is the function's return value (generators already drained to lists).
+_VALUE_KINDS = frozenset({KIND_FUNCTION, KIND_GENERATOR, KIND_ASYNC, KIND_ASYNC_GENERATOR})
+
+
+class RunContext:
+    """Facts shared by every call of one run, and the state the cache/event hooks need.
+
+    Attributes:
+        runner: The runner executing the run (drivers use it to run nested graphs).
+        cache: The runner's cache backend, or ``None``.
+        dispatcher: The event dispatcher of the top-level run/map, or ``None`` (no events).
+        run_id: This run's id (``None`` → RunResult generates one).
+        span_id: This run's span id, once events are wired.
+        parent_span_id: The span this run hangs under (a GraphNode call or a map), if any.
+        depth: Nesting depth (0 for the top-level run).
+        extra: Free slot for runner-specific data (e.g. AsyncRunner's concurrency limiter).
+    """
+
+    __slots__ = (
+        "runner",
+        "cache",
+        "dispatcher",
+        "run_id",
+        "span_id",
+        "parent_span_id",
+        "depth",
+        "extra",
+    )
+
+    def __init__(
+        self,
+        runner: Any,
+        *,
+        cache: Any = None,
+        dispatcher: Any = None,
+        run_id: str | None = None,
+        span_id: str | None = None,
+        parent_span_id: str | None = None,
+        depth: int = 0,
+        extra: Any = None,
+    ) -> None:
+        self.runner = runner
+        self.cache = cache
+        self.dispatcher = dispatcher
+        self.run_id = run_id
+        self.span_id = span_id
+        self.parent_span_id = parent_span_id
+        self.depth = depth
+        self.extra = extra
+
+    def child(self, parent_span_id: str | None = None) -> RunContext:
+        """The context of a nested run (GraphNode or map item) started from this run.
+
+        Nested runs share the runner, cache, dispatcher and ``extra``; run and span ids are
+        their own. ``parent_span_id`` is the span the nested run hangs under: the GraphNode
+        call's ``span_id`` (events set it), else this run's span.
+        """
+        return RunContext(
+            self.runner,
+            cache=self.cache,
+            dispatcher=self.dispatcher,
+            parent_span_id=parent_span_id if parent_span_id is not None else self.span_id,
+            depth=self.depth + 1,
+            extra=self.extra,
+        )
+
+
+class NodeCall:
+    """One pending or finished execution of one node within a superstep.
+
+    Attributes:
+        plan: The node's :class:`~hypergraph.engine.plan.NodePlan` (``plan.node`` is the node).
+        ctx: The run's :class:`RunContext`.
+        kind: How a driver executes it (``KIND_*``, see the module docstring).
+        func, args, kwargs: What to call; for GraphNodes ``kwargs`` are the inner run's values.
+        params: Resolved inputs keyed by parameter name.
+        outputs: After success: data outputs plus emit signals, keyed by current names.
+        decision: After a gate succeeded: frozenset of activated targets (may hold ``END``).
+        error: After failure: the exception to report (the user's own, unwrapped).
+        pause: After an interrupt asked for input: the :class:`PauseInfo`.
+        span_id: Reserved for events (``HOOK``).
+    """
+
+    __slots__ = (
+        "plan",
+        "ctx",
+        "kind",
+        "func",
+        "args",
+        "kwargs",
+        "params",
+        "outputs",
+        "decision",
+        "error",
+        "pause",
+        "span_id",
+    )
+
+    def __init__(self, plan: NodePlan, ctx: RunContext, params: dict[str, Any]) -> None:
+        self.plan = plan
+        self.ctx = ctx
+        self.kind = plan.kind
+        self.func = plan.func
+        self.params = params
+        self.outputs: dict[str, Any] | None = None
+        self.decision: frozenset | None = None
+        self.error: BaseException | None = None
+        self.pause: PauseInfo | None = None
+        self.span_id: str | None = None
+
+    @property
+    def node(self) -> Any:
+        """The node being called."""
+        return self.plan.node
+
+    @property
+    def map_error_handling(self) -> str | None:
+        """For a mapped GraphNode: ``"raise"`` or ``"continue"`` for failing items."""
+        return self.plan.map_error_handling
+
+    def __repr__(self) -> str:
+        state = "done" if self.outputs is not None else "failed" if self.error else "pending"
+        return f"NodeCall({self.plan.name!r}, kind={self.kind}, {state})"
+
+
+def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
+    """Build the call of node ``p`` from the superstep-start ``state``.
+
+    Raises ``GraphConfigError`` when a signature default cannot be copied (a node failure).
+    """
+    values = state.values
+    params = resolve_inputs(p.name, p.sources, values)
+    call = NodeCall(p, ctx, params)
+    if p.plain_call:  # uncached, keyword-only: nothing below applies
+        call.args, call.kwargs = (), params
+        return call
+    kind = call.kind
+    if kind in (KIND_GRAPH, KIND_MAPPED_GRAPH):
+        call.args, call.kwargs = (), params
+        return call
+    shape = p.call_shape
+    if shape.simple:
+        call.args, call.kwargs = (), params
+    else:
+        call.args, call.kwargs = shape.split(params)
+    # Resume (SPEC §2.6): the answer is already in the state and the node has not run yet.
+    if (
+        kind == KIND_INTERRUPT
+        and state.consumed[p.index] is None
+        and p.data_outputs
+        and all(name in values for name in p.data_outputs)
+    ):
+        _set_outputs(call, {name: values[name] for name in p.data_outputs})
+        return call
+    # HOOK (cache lookup): when ``ctx.cache`` is set and ``p.node.cache`` is true, compute the key
+    # from the resolved inputs (current names: zip(p.inputs, ...)); on a hit set the outputs (and
+    # ``call.decision`` for gates) with _set_outputs and return the call: it never reaches a driver.
+    # HOOK (events): a hit emits NodeStart, CacheHit, (RouteDecision,) NodeEnd(cached=True) here.
+    return call
+
+
+def _set_outputs(call: NodeCall, outputs: dict[str, Any]) -> None:
+    for name in call.plan.emits:
+        outputs[name] = EMITTED
+    call.outputs = outputs
+
+
+def finish_call(call: NodeCall, raw: Any) -> None:
+    """Record a successful execution: turn the driver's ``raw`` result into outputs.
+
+    Raises the node's own validation errors (a wrong-length tuple, an invalid gate decision),
+    which drivers treat like an exception from the function itself.
+    """
+    p = call.plan
+    single = p.single_output
+    if single is not None and call.ctx.dispatcher is None:  # the common case: no hooks apply
+        call.outputs = {single: raw}
+        return
+    kind = call.kind
+    if kind in _VALUE_KINDS:
+        outs = p.data_outputs
+        if len(outs) == 1:
+            outputs = {outs[0]: raw}
+        elif not outs:
+            outputs = {}
+        else:
+            outputs = p.node.wrap_outputs(raw)
+    elif kind == KIND_GATE:
+        call.decision = frozenset(p.node.resolve_decision(raw))
+        outputs = {}
+    elif kind == KIND_GRAPH:
+        if raw.status is RunStatus.PAUSED:
+            call.pause = _nested_pause(p.name, raw.pause)
+            return
+        outputs = p.node.map_outputs_from_original(raw.values)
+    elif kind == KIND_MAPPED_GRAPH:
+        outputs = _collect_mapped(p, raw)
+    elif kind == KIND_INTERRUPT:
+        if raw is None:
+            call.pause = _interrupt_pause(p, call.params)
+            return
+        outputs = p.node.resolve_handler_result(raw)
+    else:
+        raise ValueError(f"Unknown call kind {kind!r} for node '{p.name}'")
+    _set_outputs(call, outputs)
+    # The fast path above returns early only when no hook below has anything to do.
+    # HOOK (cache store): store ``outputs`` (and the gate decision) under the lookup key.
+    # HOOK (events): RouteDecisionEvent for gates, then NodeEndEvent(cached=False).
+
+
+def fail_call(call: NodeCall, exc: Exception) -> Exception:
+    """Record a failed execution and return the exception the run should report.
+
+    A node's exception is reported as itself; an interrupt handler's is wrapped in a
+    ``RuntimeError`` that names the interrupt (SPEC §2.6), the original as ``__cause__``.
+    """
+    if call.kind == KIND_INTERRUPT:
+        wrapped = RuntimeError(
+            f"Interrupt handler of node '{call.plan.name}' raised "
+            f"{type(exc).__name__}: {exc}. Return None to pause for a human answer, or a "
+            "value to resolve the interrupt automatically."
+        )
+        wrapped.__cause__ = exc
+        exc = wrapped
+    call.error = exc
+    # HOOK (events): NodeErrorEvent(error=str(exc), error_type=<module.qualname>).
+    return exc
+
+
+def map_items(call: NodeCall) -> tuple[int, Iterator[dict[str, Any]]]:
+    """The inner-run values of every item of a mapped GraphNode call (SPEC §4.10 rules)."""
+    from hypergraph.runners.batch import plan_items
+
+    p = call.plan
+    return plan_items(call.kwargs, p.map_params, p.map_mode, p.clone)
+
+
+def _collect_mapped(p: NodePlan, results: list[Any]) -> dict[str, list[Any]]:
+    """One list per output, in item order; a failed item puts ``None`` in every list."""
+    columns: dict[str, list[Any]] = {name: [] for name in p.data_outputs}
+    to_outer = p.node.map_outputs_from_original
+    for result in results:
+        row = to_outer(result.values) if result is not None else {}
+        for name, column in columns.items():
+            column.append(row.get(name))
+    return columns
+
+
+def _interrupt_pause(p: NodePlan, params: dict[str, Any]) -> PauseInfo:
+    inputs = {name: params.get(param) for name, param in zip(p.inputs, p.param_names)}
+    outs = p.data_outputs
+    return PauseInfo(
+        node_name=p.name,
+        output_param=outs[0],
+        value=next(iter(inputs.values()), None),
+        output_params=outs if len(outs) > 1 else None,
+        values=inputs if len(inputs) > 1 else None,
+    )
+
+
+def _nested_pause(graph_node_name: str, inner: PauseInfo) -> PauseInfo:
+    """An inner pause seen from the outer run: the node name gains the GraphNode's prefix."""
+    return PauseInfo(
+        node_name=f"{graph_node_name}/{inner.node_name}",
+        output_param=inner.output_param,
+        value=inner.value,
+        output_params=inner.output_params,
+        values=inner.values,
+    )

@@ -1,0 +1,197 @@
+"""``SyncRunner``: runs a graph in the calling thread, one node at a time (SPEC §4.2).
+
+It is a thin driver over :func:`~hypergraph.runners.execution.run_steps`: each superstep's calls
+are executed inline, in graph node order, stopping at the first failing node. Nested graphs run
+through the same machinery, recursively.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from hypergraph.exceptions import IncompatibleRunnerError
+from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.execution import RunSteps, run_steps
+from hypergraph.runners.invoke import (
+    KIND_FUNCTION,
+    KIND_GATE,
+    KIND_GENERATOR,
+    KIND_GRAPH,
+    KIND_MAPPED_GRAPH,
+    NodeCall,
+    RunContext,
+    fail_call,
+    finish_call,
+    map_items,
+)
+from hypergraph.runners.prepare import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
+from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
+
+__all__ = ["SyncRunner"]
+
+_CAPABILITIES = RunnerCapabilities(
+    supports_cycles=True,
+    supports_async_nodes=False,
+    supports_streaming=False,
+    returns_coroutine=False,
+    supports_interrupts=False,
+)
+
+
+class SyncRunner(BaseRunner):
+    """Synchronous runner: executes graphs without async support.
+
+    Args:
+        cache: Optional cache backend for node result caching; nodes opt in with ``cache=True``.
+
+    Example:
+        >>> from hypergraph import Graph, node, SyncRunner
+        >>> @node(output_name="doubled")
+        ... def double(x: int) -> int:
+        ...     return x * 2
+        >>> SyncRunner().run(Graph([double]), {"x": 5})["doubled"]
+        10
+    """
+
+    def __init__(self, cache: Any = None) -> None:
+        self.cache = cache
+
+    @property
+    def capabilities(self) -> RunnerCapabilities:
+        """Cycles yes; async nodes, streaming, coroutines and interrupts no."""
+        return _CAPABILITIES
+
+    @property
+    def supported_node_types(self) -> set[type]:
+        """``{FunctionNode, GraphNode, IfElseNode, RouteNode}``."""
+        from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, RouteNode
+
+        return {FunctionNode, GraphNode, IfElseNode, RouteNode}
+
+    def run(
+        self,
+        graph: Any,
+        values: dict[str, Any] | None = None,
+        *,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        max_iterations: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[Any] | None = None,
+        **input_values: Any,
+    ) -> RunResult:
+        """Execute ``graph`` once and return its :class:`RunResult`.
+
+        Args:
+            graph: The graph to execute.
+            values: Input values (merged with ``**input_values``; a key in both is an error).
+            select: Outputs to return; omitted → the graph's ``select()``, ``"**"`` → all.
+            on_missing: What to do when a selected output was not produced.
+            on_internal_override: What to do when a supplied value is produced inside the graph.
+            entrypoint: Which cycle entry point the supplied values are meant for (validation).
+            max_iterations: Superstep cap for graphs with cycles (``None`` → 1000).
+            error_handling: ``"raise"`` re-raises a node's exception; ``"continue"`` returns a
+                FAILED result holding the error and the outputs produced before it.
+            event_processors: Processors receiving execution events.
+            **input_values: Input values as keyword arguments.
+        """
+        prepared = prepare_run(
+            graph,
+            values,
+            input_values,
+            runner=self,
+            select=select,
+            on_missing=on_missing,
+            on_internal_override=on_internal_override,
+            entrypoint=entrypoint,
+            error_handling=error_handling,
+            reserved=RUN_RESERVED,
+        )
+        cap = self._iteration_cap(max_iterations)
+        # HOOK (events): build an EventDispatcher from event_processors here, put it on the
+        # context, and shut it down after the top-level run (success or failure).
+        ctx = RunContext(self, cache=self.cache)
+        return self._drive(run_steps(graph, prepared, ctx, cap))
+
+    def map(
+        self,
+        graph: Any,
+        values: dict[str, Any] | None = None,
+        *,
+        map_over: str | list[str],
+        map_mode: Literal["zip", "product"] = "zip",
+        clone: bool | list[str] = False,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[Any] | None = None,
+        **input_values: Any,
+    ) -> list[RunResult]:
+        """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10)."""
+        raise NotImplementedError("SyncRunner.map is not implemented yet")
+
+    # ------------------------------------------------------------------ driver
+    def _drive(self, steps: RunSteps) -> RunResult:
+        """Answer every superstep of ``steps`` by calling its nodes inline, in order."""
+        execute = self._execute
+        try:
+            calls = next(steps)
+            while True:
+                for position, call in enumerate(calls):
+                    # HOOK (events): NodeStartEvent here, right before the call executes, when
+                    # call.ctx.dispatcher is set (so a superstep's events never interleave).
+                    try:
+                        if call.kind == KIND_FUNCTION:  # the common case, without a dispatch call
+                            raw = call.func(*call.args, **call.kwargs)
+                        else:
+                            raw = execute(call)
+                        finish_call(call, raw)
+                    except Exception as exc:
+                        fail_call(call, exc)
+                        # Later nodes of this superstep do not run (SPEC §4.6 Failure).
+                        calls = calls[: position + 1]
+                        break
+                calls = steps.send(calls)
+        except StopIteration as stop:
+            return stop.value
+
+    def _execute(self, call: NodeCall) -> Any:
+        kind = call.kind
+        if kind in (KIND_FUNCTION, KIND_GATE):
+            return call.func(*call.args, **call.kwargs)
+        if kind == KIND_GENERATOR:
+            return list(call.func(*call.args, **call.kwargs))
+        if kind == KIND_GRAPH:
+            return self._run_nested(call.node.graph, call.kwargs, call)
+        if kind == KIND_MAPPED_GRAPH:
+            return self._run_mapped(call)
+        raise IncompatibleRunnerError(
+            f"SyncRunner cannot execute node '{call.plan.name}' ({call.kind}): it needs "
+            "AsyncRunner.",
+            node_name=call.plan.name,
+        )
+
+    def _run_nested(self, graph: Any, values: dict[str, Any], call: NodeCall) -> RunResult:
+        """One inner run of a GraphNode call (SPEC §4.9): inner selection, default cap, raise."""
+        prepared = prepare_run(graph, values, None, runner=self, on_internal_override="ignore")
+        ctx = call.ctx.child(parent_span_id=call.span_id)
+        return self._drive(run_steps(graph, prepared, ctx, self.default_max_iterations))
+
+    def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:
+        """All items of a mapped GraphNode, in order; ``None`` marks a failed item (continue)."""
+        graph = call.node.graph
+        keep_going = call.map_error_handling == "continue"
+        _, items = map_items(call)
+        results: list[RunResult | None] = []
+        for values in items:
+            try:
+                results.append(self._run_nested(graph, values, call))
+            except Exception:
+                if not keep_going:
+                    raise
+                results.append(None)
+        return results

@@ -1,0 +1,235 @@
+"""SyncRunner with nested graphs and map_over GraphNodes (SPEC §2.4, §4.9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hypergraph import (
+    END,
+    Graph,
+    GraphConfigError,
+    IncompatibleRunnerError,
+    SyncRunner,
+    interrupt,
+    node,
+    route,
+)
+
+
+@node(output_name="tokens")
+def tokenize(text: str) -> list[str]:
+    return text.split()
+
+
+@node(output_name="count")
+def count_tokens(tokens: list[str]) -> int:
+    return len(tokens)
+
+
+counter = Graph([tokenize, count_tokens], name="counter")
+
+
+def test_nested_graph_runs_as_one_node():
+    outer = Graph([counter.as_node()])
+    assert SyncRunner().run(outer, text="a b c").values == {"tokens": ["a", "b", "c"], "count": 3}
+
+
+def test_nested_graph_exposes_only_its_selection():
+    outer = Graph([counter.select("count").as_node()])
+    assert SyncRunner().run(outer, text="a b").values == {"count": 2}
+
+
+def test_nested_outputs_feed_outer_nodes():
+    @node(output_name="report")
+    def report(count: int) -> str:
+        return f"{count} tokens"
+
+    outer = Graph([counter.as_node(), report])
+    assert SyncRunner().run(outer, text="a b")["report"] == "2 tokens"
+
+
+def test_renamed_graph_node_maps_inputs_and_outputs():
+    renamed = counter.as_node().with_inputs(text="sentence").with_outputs(count="n")
+    result = SyncRunner().run(Graph([renamed]), sentence="x y z")
+    assert result["n"] == 3 and "count" not in result
+
+
+def test_three_levels_of_nesting():
+    level2 = Graph([counter.as_node()], name="level2")
+    level3 = Graph([level2.as_node()], name="level3")
+    assert SyncRunner().run(Graph([level3.as_node()]), text="a b c d")["count"] == 4
+
+
+def test_nested_exception_surfaces_with_original_type_and_message():
+    class InnerError(Exception):
+        pass
+
+    @node(output_name="y")
+    def broken(x: int) -> int:
+        raise InnerError("inner went wrong")
+
+    outer = Graph([Graph([broken], name="inner").as_node()])
+    with pytest.raises(InnerError, match="inner went wrong"):
+        SyncRunner().run(outer, x=1)
+    result = SyncRunner().run(outer, x=1, error_handling="continue")
+    assert isinstance(result.error, InnerError) and result.status == "failed"
+
+
+def test_outer_values_override_the_inner_binding():
+    @node(output_name="y")
+    def scale(x: int, factor: int) -> int:
+        return x * factor
+
+    inner = Graph([scale], name="inner").bind(factor=2)
+    outer = Graph([inner.as_node()])
+    runner = SyncRunner()
+    assert runner.run(outer, x=5)["y"] == 10  # inner binding applies
+    assert runner.run(outer, x=5, factor=3)["y"] == 15  # supplied wins
+    assert runner.run(outer.bind(factor=4), x=5)["y"] == 20  # outer binding wins
+
+
+def test_inner_signature_default_applies_when_outer_gives_nothing():
+    @node(output_name="y")
+    def scale(x: int, factor: int = 7) -> int:
+        return x * factor
+
+    outer = Graph([Graph([scale], name="inner").as_node()])
+    assert SyncRunner().run(outer, x=1)["y"] == 7
+    assert SyncRunner().run(outer, x=1, factor=2)["y"] == 2
+
+
+def test_nested_loop_runs_to_completion():
+    @node(output_name="count")
+    def increment(count: int) -> int:
+        return count + 1
+
+    @route(targets=["increment", END])
+    def check(count: int):
+        return END if count >= 5 else "increment"
+
+    loop = Graph([increment, check], name="loop")
+    assert SyncRunner().run(Graph([loop.as_node()]), count=0)["count"] == 5
+
+
+def test_interrupt_in_nested_graph_is_refused_when_the_graph_node_runs():
+    calls = []
+
+    @node(output_name="draft")
+    def write(topic: str) -> str:
+        calls.append("write")
+        return topic
+
+    @interrupt(output_name="verdict")
+    def review(draft: str):
+        return None
+
+    inner = Graph([review], name="approval")
+    outer = Graph([write, inner.as_node()])
+    with pytest.raises(IncompatibleRunnerError, match="InterruptNode"):
+        SyncRunner().run(outer, topic="owls")
+    result = SyncRunner().run(outer, topic="owls", error_handling="continue")
+    assert calls == ["write", "write"]
+    assert isinstance(result.error, IncompatibleRunnerError)
+    assert result.values == {"draft": "owls"}
+
+
+# ---------------------------------------------------------------- map_over
+def test_map_over_outputs_lists_in_item_order():
+    batch = Graph([counter.as_node().map_over("text")])
+    result = SyncRunner().run(batch, text=["a b", "c d e", ""])
+    assert result["count"] == [2, 3, 0]
+    assert result["tokens"] == [["a", "b"], ["c", "d", "e"], []]
+
+
+def test_map_over_broadcasts_unmapped_inputs():
+    @node(output_name="y")
+    def scale(x: int, factor: int) -> int:
+        return x * factor
+
+    batch = Graph([Graph([scale], name="inner").as_node().map_over("x")])
+    assert SyncRunner().run(batch, x=[1, 2, 3], factor=10)["y"] == [10, 20, 30]
+
+
+def test_map_over_product_mode_combines_every_pair():
+    @node(output_name="pair")
+    def join(a: int, b: int) -> tuple[int, int]:
+        return (a, b)
+
+    batch = Graph([Graph([join], name="inner").as_node().map_over("a", "b", mode="product")])
+    result = SyncRunner().run(batch, a=[1, 2], b=[10, 20])
+    assert result["pair"] == [(1, 10), (1, 20), (2, 10), (2, 20)]
+
+
+def test_map_over_zip_with_unequal_lengths_fails():
+    @node(output_name="pair")
+    def join(a: int, b: int) -> tuple[int, int]:
+        return (a, b)
+
+    batch = Graph([Graph([join], name="inner").as_node().map_over("a", "b")])
+    with pytest.raises(ValueError, match="equal lengths"):
+        SyncRunner().run(batch, a=[1, 2], b=[10])
+
+
+def _maybe_failing_batch(error_handling):
+    @node(output_name=("half", "label"))
+    def halve(x: int) -> tuple[int, str]:
+        if x % 2:
+            raise ValueError(f"odd {x}")
+        return x // 2, f"even {x}"
+
+    inner = Graph([halve], name="halver")
+    return Graph([inner.as_node().map_over("x", error_handling=error_handling)])
+
+
+def test_map_over_continue_puts_none_in_every_output_list():
+    result = SyncRunner().run(_maybe_failing_batch("continue"), x=[2, 3, 4])
+    assert result["half"] == [1, None, 2]
+    assert result["label"] == ["even 2", None, "even 4"]
+
+
+def test_map_over_raise_propagates_the_first_failure():
+    with pytest.raises(ValueError, match="odd 3"):
+        SyncRunner().run(_maybe_failing_batch("raise"), x=[2, 3, 5])
+
+
+def test_map_over_empty_list_gives_empty_lists():
+    result = SyncRunner().run(Graph([counter.as_node().map_over("text")]), text=[])
+    assert result.values == {"tokens": [], "count": []}
+
+
+def test_map_over_clone_gives_each_item_its_own_copy():
+    @node(output_name="ident")
+    def identity_of(x: int, config: dict) -> int:
+        config["seen"] = x
+        return id(config)
+
+    inner = Graph([identity_of], name="inner")
+    shared_config: dict = {}
+    shared = SyncRunner().run(
+        Graph([inner.as_node().map_over("x")]), x=[1, 2], config=shared_config
+    )
+    assert len(set(shared["ident"])) == 1 and shared_config == {"seen": 2}
+
+    cloned_config: dict = {}
+    cloned = SyncRunner().run(
+        Graph([inner.as_node().map_over("x", clone=True)]), x=[1, 2], config=cloned_config
+    )
+    assert cloned_config == {}
+    assert id(cloned_config) not in cloned["ident"]
+
+
+def test_map_over_clone_of_uncopyable_value_raises():
+    import threading
+
+    @node(output_name="y")
+    def use(x: int, guard) -> int:
+        return x
+
+    batch = Graph([Graph([use], name="inner").as_node().map_over("x", clone=["guard"])])
+    with pytest.raises(GraphConfigError, match="cannot be deep-copied"):
+        SyncRunner().run(batch, x=[1], guard=threading.Lock())
+
+
+def test_renamed_mapped_input_still_maps():
+    batch = Graph([counter.as_node().map_over("text").with_inputs(text="texts")])
+    assert SyncRunner().run(batch, texts=["a", "b c"])["count"] == [1, 2]
