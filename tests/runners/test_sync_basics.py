@@ -98,8 +98,22 @@ def test_max_iterations_below_one_is_rejected(bad):
         SyncRunner().run(Graph([double]), x=1, max_iterations=bad)
 
 
-def test_map_is_declared_on_the_runner():
-    assert callable(SyncRunner().map)
+def test_run_and_map_signatures_follow_the_spec():
+    import inspect
+
+    run = inspect.signature(SyncRunner.run).parameters
+    assert list(run)[:3] == ["self", "graph", "values"]
+    assert run["values"].default is None
+    assert run["on_missing"].default == "ignore"
+    assert run["on_internal_override"].default == "warn"
+    assert run["entrypoint"].default is None and run["max_iterations"].default is None
+    assert run["error_handling"].default == "raise"
+    assert run["event_processors"].default is None
+    assert run["input_values"].kind is inspect.Parameter.VAR_KEYWORD
+    mapped = inspect.signature(SyncRunner.map).parameters
+    assert mapped["map_over"].default is inspect.Parameter.empty
+    assert mapped["map_mode"].default == "zip" and mapped["clone"] is not None
+    assert mapped["clone"].default is False
 
 
 # ---------------------------------------------------------------- compatibility

@@ -35,7 +35,6 @@ not start the next batch before sending this one back; send back only calls that
 
 from __future__ import annotations
 
-import random
 import sys
 import warnings
 from collections.abc import Generator
@@ -46,23 +45,11 @@ from hypergraph.engine.scheduler import Scheduler
 from hypergraph.engine.state import RunState
 from hypergraph.exceptions import InfiniteLoopError
 from hypergraph.runners.invoke import NodeCall, RunContext, prepare_call
-from hypergraph.runners.result import OutputValues, PauseInfo, RunResult, RunStatus
+from hypergraph.runners.result import OutputValues, PauseInfo, RunResult, RunStatus, new_run_id
 
 __all__ = ["RunSteps", "new_run_id", "run_steps", "select_outputs"]
 
 RunSteps = Generator[list[NodeCall], list[NodeCall], RunResult]
-
-_random_bits = random.getrandbits
-
-
-def new_run_id() -> str:
-    """A run id like ``RunResult``'s default (``"run-"`` + 12 hex chars), about 10x cheaper.
-
-    ``uuid4()`` costs a system call per run, which shows in ``map()`` over many small items.
-    The same 48 random bits come from the ``random`` module, which reseeds itself in a forked
-    child, so processes never repeat each other's ids.
-    """
-    return f"run-{_random_bits(48):012x}"
 
 
 def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:
