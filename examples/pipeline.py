@@ -25,8 +25,31 @@ decide which branch runs next, and END stops a loop. Graphs nest inside other gr
 nodes, so large workflows stay readable. Batches run the same graph over many inputs.
 """
 
-STOPWORDS = {"a", "an", "and", "as", "at", "by", "can", "each", "its", "of", "or", "so", "the",
-             "to", "which", "whose", "may", "other", "same", "one", "time", "every", "inside"}
+STOPWORDS = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "can",
+    "each",
+    "its",
+    "of",
+    "or",
+    "so",
+    "the",
+    "to",
+    "which",
+    "whose",
+    "may",
+    "other",
+    "same",
+    "one",
+    "time",
+    "every",
+    "inside",
+}
 
 
 # --- nested graph: prepare the text -------------------------------------------------------------

@@ -46,8 +46,10 @@ class MissingInputError(Exception):
     ) -> None:
         self.missing = list(missing)
         self.provided = list(provided) if provided is not None else []
-        self.message = message if message is not None else (
-            f"Missing required inputs: {_quoted(self.missing)}"
+        self.message = (
+            message
+            if message is not None
+            else (f"Missing required inputs: {_quoted(self.missing)}")
         )
         super().__init__(self.message)
 
@@ -57,10 +59,14 @@ class InfiniteLoopError(Exception):
 
     def __init__(self, max_iterations: int, message: str | None = None) -> None:
         self.max_iterations = max_iterations
-        self.message = message if message is not None else (
-            f"Graph did not finish within max_iterations={max_iterations} supersteps. "
-            "A loop never reached END; check the gate's exit condition, or raise "
-            "max_iterations if the loop legitimately needs more turns."
+        self.message = (
+            message
+            if message is not None
+            else (
+                f"Graph did not finish within max_iterations={max_iterations} supersteps. "
+                "A loop never reached END; check the gate's exit condition, or raise "
+                "max_iterations if the loop legitimately needs more turns."
+            )
         )
         super().__init__(self.message)
 
