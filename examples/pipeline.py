@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
+from pathlib import Path
 
 from hypergraph import END, Graph, SyncRunner, ifelse, node, route
 
@@ -131,7 +132,7 @@ pipeline = Graph(
 
 
 def main() -> None:
-    text = open(sys.argv[1]).read() if len(sys.argv) > 1 else SAMPLE
+    text = Path(sys.argv[1]).read_text() if len(sys.argv) > 1 else SAMPLE
     print("inputs needed:", pipeline.inputs.required, "optional:", pipeline.inputs.optional)
     result = SyncRunner().run(pipeline, text=text, max_chars=220)
     print("status:", result.status.value)
