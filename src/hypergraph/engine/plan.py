@@ -142,6 +142,7 @@ class ExecutionPlan:
         has_cycles: Whether ``max_iterations`` applies.
         result_names: ``graph.outputs`` without emit-only names, in order.
         has_interrupts: Whether any node is an InterruptNode.
+        schedules: Memo of :func:`hypergraph.engine.static.scheduler_for` (key set → supersteps).
     """
 
     __slots__ = (
@@ -152,6 +153,7 @@ class ExecutionPlan:
         "has_cycles",
         "result_names",
         "has_interrupts",
+        "schedules",
     )
 
     def __init__(
@@ -170,6 +172,8 @@ class ExecutionPlan:
         self.has_cycles = has_cycles
         self.result_names = result_names
         self.has_interrupts = any(p.kind == KIND_INTERRUPT for p in nodes)
+        # Precomputed supersteps per supplied key set (engine/static.py), filled on demand.
+        self.schedules: dict[Any, Any] = {}
 
 
 def _active_names(graph: Any, names: list[str]) -> set[str] | None:

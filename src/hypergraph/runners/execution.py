@@ -31,6 +31,20 @@ loop by running the calls concurrently, e.g. ``asyncio.gather``, and sends back 
 Rules a driver must respect: execute the calls of one batch in any order or concurrently, but do
 not start the next batch before sending this one back; send back only calls that were executed
 (SyncRunner omits those after a failure); let ``BaseException`` (``KeyboardInterrupt``) escape.
+
+Events (runners/run_events.py), a driver's part:
+
+- top-level ``run``/``map``: ``events = open_events(event_processors, deferred=<async?>)`` (``None``
+  without processors), put it on the context (``RunContext(..., dispatcher=events)``), and in a
+  ``finally`` call ``events.shutdown()`` (sync) or ``await events.shutdown_async()`` (async);
+- call ``start_call(call)`` right before executing each call (after taking a concurrency slot);
+- a mapped GraphNode: ``start_mapped(call, count)`` before its items, ``end_mapped(call, exc)``
+  after them (``exc`` when the map raises), items run through :func:`nested_run_steps`;
+- async drivers (``deferred=True``): ``await events.flush()`` after ``next``/``send`` and after
+  each call finishes, so ``AsyncEventProcessor.on_event_async`` is awaited close to the event.
+
+Run start/end, cache-hit, node end/error and route-decision events are emitted here and in
+runners/invoke.py; nothing else is needed.
 """
 
 from __future__ import annotations
@@ -41,13 +55,15 @@ from collections.abc import Generator
 from typing import Any
 
 from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
-from hypergraph.engine.scheduler import Scheduler
 from hypergraph.engine.state import RunState
+from hypergraph.engine.static import scheduler_for
 from hypergraph.exceptions import InfiniteLoopError
-from hypergraph.runners.invoke import NodeCall, RunContext, prepare_call
+from hypergraph.runners.invoke import NodeCall, RunContext, prepare_call, start_call
+from hypergraph.runners.prepare import prepare_run
 from hypergraph.runners.result import OutputValues, PauseInfo, RunResult, RunStatus, new_run_id
+from hypergraph.runners.run_events import emit_node_error, emit_run_end, emit_run_start
 
-__all__ = ["RunSteps", "new_run_id", "run_steps", "select_outputs"]
+__all__ = ["RunSteps", "nested_run_steps", "new_run_id", "run_steps", "select_outputs"]
 
 RunSteps = Generator[list[NodeCall], list[NodeCall], RunResult]
 
@@ -61,15 +77,38 @@ def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -
         ctx: This run's context (runner, cache, dispatcher, ids).
         max_iterations: Superstep cap, applied only to graphs with cycles.
     """
+    if ctx.dispatcher is not None:
+        return _observed_steps(graph, prepared, ctx, max_iterations)
+    return _steps(graph, prepared, ctx, max_iterations)
+
+
+def _observed_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:
+    """:func:`_steps` framed by the run's start and end events (SPEC §6.3).
+
+    The end event reports FAILED for a raised failure and for a FAILED result; a paused run
+    emits none. Keeping this wrapper apart leaves a run without processors untouched.
+    """
+    name = ctx.graph_name = getattr(graph, "name", None)
+    started = emit_run_start(ctx, name)
+    try:
+        result = yield from _steps(graph, prepared, ctx, max_iterations)
+    except Exception as exc:
+        emit_run_end(ctx, name, started, exc)
+        raise
+    if result.status is not RunStatus.PAUSED:
+        emit_run_end(ctx, name, started, result.error)
+    return result
+
+
+def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:
     plan = get_plan(graph)
     state = RunState(len(plan.nodes), prepared.values)
-    scheduler = Scheduler(plan, state)
+    scheduler = scheduler_for(plan, state)  # precomputed supersteps for plain DAGs
     nodes = plan.nodes
     cyclic = plan.has_cycles
     supersteps = 0
     failure: BaseException | None = None
     pause: PauseInfo | None = None
-    # HOOK (events): RunStartEvent here, with ctx.run_id / ctx.span_id / ctx.parent_span_id.
     next_ready = scheduler.next_ready
     apply = scheduler.apply
     while True:
@@ -90,6 +129,8 @@ def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -
                 call = prepare_call(nodes[i], state, ctx)
             except Exception as exc:  # e.g. an un-copyable default: a failure of this node
                 failure = exc
+                if ctx.dispatcher is not None:
+                    emit_node_error(NodeCall(nodes[i], ctx, {}), exc)
                 break
             if call.outputs is None:
                 pending.append(call)
@@ -123,6 +164,33 @@ def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -
     if pause is not None:
         return _result(plan, state, prepared, ctx, RunStatus.PAUSED, pause=pause)
     return _result(plan, state, prepared, ctx, RunStatus.COMPLETED)
+
+
+def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
+    """The inner run of GraphNode ``call`` with ``values`` (inner names), SPEC §4.9.
+
+    Every driver runs nested graphs (and each ``map_over`` item) through this: the inner graph's
+    own selection, the runner's default iteration cap, ``error_handling="raise"``, a child
+    context (same runner, cache, dispatcher), and the answers for interrupts inside this
+    GraphNode that the caller supplied under dotted resume keys (taken once per outer run).
+    """
+    graph = call.node.graph
+    ctx = call.ctx
+    runner = ctx.runner
+    routing = None
+    if ctx.resume and call.plan.name in ctx.resume:
+        from hypergraph.runners.resume import route_resume_values
+
+        values = {**values, **ctx.resume.pop(call.plan.name)}
+        values, routing, _ = route_resume_values(graph, values)  # checked by the outer run
+    prepared = prepare_run(graph, values, None, runner=runner, on_internal_override="ignore")
+    start_call(call)  # events: the GraphNode's start precedes its nested run's events
+    # A map_over item hangs under the map's span (run_events.start_mapped), a plain inner run
+    # under the GraphNode call's span.
+    parent = call.map_span.span_id if call.map_span is not None else call.span_id
+    child = ctx.child(parent_span_id=parent)
+    child.resume = routing
+    return run_steps(graph, prepared, child, runner.default_max_iterations)
 
 
 def _first_problem(
@@ -164,7 +232,6 @@ def _result(
     # Missing outputs are only worth a warning or an error when the run finished normally.
     on_missing = prepared.on_missing if status is RunStatus.COMPLETED else "ignore"
     values = select_outputs(plan, state.values, prepared.selected, on_missing)
-    # HOOK (events): RunEndEvent (not for a paused run).
     run_id = ctx.run_id if ctx.run_id is not None else new_run_id()
     return RunResult(values, status, run_id=run_id, error=error, pause=pause)
 

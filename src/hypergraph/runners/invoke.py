@@ -5,7 +5,7 @@ This is the single place where "inputs in, outputs out" lives, for every runner:
 1. :func:`prepare_call` resolves the node's inputs from the superstep snapshot (SPEC §4.6
    precedence, engine/resolve.py), maps them to the function's parameter names and builds a
    :class:`NodeCall`. A call that needs no execution (an interrupt resuming from a supplied answer,
-   and later a cache hit) comes back with ``outputs`` already set and never reaches a driver.
+   a cache hit) comes back with ``outputs`` already set and never reaches a driver.
 2. A driver executes the call — the only runner-specific step. The call's ``kind`` says how:
 
    ============================  ===============================================================
@@ -23,9 +23,12 @@ This is the single place where "inputs in, outputs out" lives, for every runner:
 
 3. :func:`finish_call` (success) or :func:`fail_call` (exception) records the outcome on the call.
 
-Hook points for caching and events are marked ``HOOK``; they see every call of every runner.
-A per-run :class:`RunContext` carries what they need (cache backend, event dispatcher, run id,
-parent span id), so nothing is ever stored on the graph or the runner.
+Caching (runners/node_cache.py) and events (runners/run_events.py) hook in here, for every
+runner: :func:`prepare_call` answers cache hits, :func:`start_call` (drivers call it right before
+executing a call) emits the start event, :func:`finish_call` stores results and emits end events,
+:func:`fail_call` the error event. A per-run :class:`RunContext` carries what they need, so
+nothing is stored on the graph or the runner; without cache and processors they cost one
+``is None`` test per call.
 """
 
 from __future__ import annotations
@@ -47,7 +50,15 @@ from hypergraph.engine.plan import (
 )
 from hypergraph.engine.resolve import resolve_inputs
 from hypergraph.engine.state import RunState
+from hypergraph.runners.node_cache import cache_key_for, cache_lookup, cache_store, is_cached
 from hypergraph.runners.result import PauseInfo, RunStatus
+from hypergraph.runners.run_events import (
+    emit_cache_hit,
+    emit_node_end,
+    emit_node_error,
+    emit_node_start,
+    start_call,
+)
 
 __all__ = [
     "KIND_ASYNC",
@@ -61,6 +72,7 @@ __all__ = [
     "RunContext",
     "NodeCall",
     "prepare_call",
+    "start_call",
     "finish_call",
     "fail_call",
     "map_items",
@@ -77,12 +89,16 @@ class RunContext:
     Attributes:
         runner: The runner executing the run (drivers use it to run nested graphs).
         cache: The runner's cache backend, or ``None``.
-        dispatcher: The event dispatcher of the top-level run/map, or ``None`` (no events).
-        run_id: This run's id (``None`` → RunResult generates one).
-        span_id: This run's span id, once events are wired.
+        dispatcher: The top-level run/map's event channel (``run_events.RunEvents``) or ``None``.
+        run_id: This run's id (``None`` → RunResult makes one; set at run start with events).
+        span_id: This run's span id (set at run start with events).
+        graph_name: The running graph's name, for events.
         parent_span_id: The span this run hangs under (a GraphNode call or a map), if any.
         depth: Nesting depth (0 for the top-level run).
         extra: Free slot for runner-specific data (e.g. AsyncRunner's concurrency limiter).
+        resume: Answers for interrupts inside this run's GraphNodes, by GraphNode name
+            (``{"inner": {"y": answer}}``, from dotted resume keys, runners/resume.py). Each
+            entry is taken by the GraphNode's first execution; never inherited by ``child()``.
     """
 
     __slots__ = (
@@ -94,6 +110,8 @@ class RunContext:
         "parent_span_id",
         "depth",
         "extra",
+        "resume",
+        "graph_name",
     )
 
     def __init__(
@@ -116,6 +134,8 @@ class RunContext:
         self.parent_span_id = parent_span_id
         self.depth = depth
         self.extra = extra
+        self.resume: dict[str, dict[str, Any]] | None = None
+        self.graph_name: str | None = None
 
     def child(self, parent_span_id: str | None = None) -> RunContext:
         """The context of a nested run (GraphNode or map item) started from this run.
@@ -147,7 +167,10 @@ class NodeCall:
         decision: After a gate succeeded: frozenset of activated targets (may hold ``END``).
         error: After failure: the exception to report (the user's own, unwrapped).
         pause: After an interrupt asked for input: the :class:`PauseInfo`.
-        span_id: Reserved for events (``HOOK``).
+        span_id: The execution's span (set by :func:`start_call` when events are on).
+        started: ``perf_counter()`` when the execution started (events only).
+        cache_key: The key to store the result under, when the node is cached.
+        map_span: Events on, mapped GraphNode: the span its item runs hang under.
     """
 
     __slots__ = (
@@ -163,6 +186,9 @@ class NodeCall:
         "error",
         "pause",
         "span_id",
+        "started",
+        "cache_key",
+        "map_span",
     )
 
     def __init__(self, plan: NodePlan, ctx: RunContext, params: dict[str, Any]) -> None:
@@ -176,6 +202,9 @@ class NodeCall:
         self.error: BaseException | None = None
         self.pause: PauseInfo | None = None
         self.span_id: str | None = None
+        self.started: float | None = None
+        self.cache_key: str | None = None
+        self.map_span: Any = None
 
     @property
     def node(self) -> Any:
@@ -220,11 +249,20 @@ def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
         and all(name in values for name in p.data_outputs)
     ):
         _set_outputs(call, {name: values[name] for name in p.data_outputs})
+        if ctx.dispatcher is not None:  # the node "ran" with the supplied answer
+            emit_node_start(call)
+            emit_node_end(call, None)
         return call
-    # HOOK (cache lookup): when ``ctx.cache`` is set and ``p.node.cache`` is true, compute the key
-    # from the resolved inputs (current names: zip(p.inputs, ...)); on a hit set the outputs (and
-    # ``call.decision`` for gates) with _set_outputs and return the call: it never reaches a driver.
-    # HOOK (events): a hit emits NodeStart, CacheHit, (RouteDecision,) NodeEnd(cached=True) here.
+    if ctx.cache is not None and is_cached(p, ctx.cache):
+        key = cache_key_for(p, params)
+        if key:  # "" = an unpicklable input: run uncached (node_cache warns once)
+            hit, raw = cache_lookup(ctx.cache, key, p.name)
+            if hit:  # a cached None is a hit too: the flag decides
+                routed = _convert(call, raw)
+                if ctx.dispatcher is not None:
+                    emit_cache_hit(call, key, routed)
+                return call  # outputs are set: it never reaches a driver
+            call.cache_key = key
     return call
 
 
@@ -242,10 +280,29 @@ def finish_call(call: NodeCall, raw: Any) -> None:
     """
     p = call.plan
     single = p.single_output
-    if single is not None and call.ctx.dispatcher is None:  # the common case: no hooks apply
+    ctx = call.ctx
+    if single is not None and ctx.dispatcher is None:  # the common case: no hooks apply
         call.outputs = {single: raw}
         return
+    routed = _convert(call, raw)
+    if call.outputs is None:  # paused: no end event, nothing to cache
+        return
+    if call.cache_key:
+        cache_store(ctx.cache, call.cache_key, raw, p.name)
+    if ctx.dispatcher is not None:
+        if call.span_id is None:
+            emit_node_start(call)
+        emit_node_end(call, routed)
+
+
+def _convert(call: NodeCall, raw: Any) -> tuple | None:
+    """Turn a raw result (fresh or cached) into the call's outputs, decision or pause.
+
+    Returns a gate's activated targets in decision order (for its event), else ``None``.
+    """
+    p = call.plan
     kind = call.kind
+    routed = None
     if kind in _VALUE_KINDS:
         outs = p.data_outputs
         if len(outs) == 1:
@@ -255,26 +312,30 @@ def finish_call(call: NodeCall, raw: Any) -> None:
         else:
             outputs = p.node.wrap_outputs(raw)
     elif kind == KIND_GATE:
-        call.decision = frozenset(p.node.resolve_decision(raw))
+        routed = tuple(p.node.resolve_decision(raw))
+        call.decision = frozenset(routed)
         outputs = {}
     elif kind == KIND_GRAPH:
         if raw.status is RunStatus.PAUSED:
             call.pause = _nested_pause(p.name, raw.pause)
-            return
+            return None
         outputs = p.node.map_outputs_from_original(raw.values)
     elif kind == KIND_MAPPED_GRAPH:
         outputs = _collect_mapped(p, raw)
     elif kind == KIND_INTERRUPT:
         if raw is None:
             call.pause = _interrupt_pause(p, call.params)
-            return
-        outputs = p.node.resolve_handler_result(raw)
+            return None
+        try:
+            outputs = p.node.resolve_handler_result(raw)
+        except Exception as exc:
+            # A malformed answer ("incorrect keys") is reported as itself, not as a handler crash.
+            exc._hypergraph_bad_answer = True  # type: ignore[attr-defined]
+            raise
     else:
         raise ValueError(f"Unknown call kind {kind!r} for node '{p.name}'")
     _set_outputs(call, outputs)
-    # The fast path above returns early only when no hook below has anything to do.
-    # HOOK (cache store): store ``outputs`` (and the gate decision) under the lookup key.
-    # HOOK (events): RouteDecisionEvent for gates, then NodeEndEvent(cached=False).
+    return routed
 
 
 def fail_call(call: NodeCall, exc: Exception) -> Exception:
@@ -283,7 +344,7 @@ def fail_call(call: NodeCall, exc: Exception) -> Exception:
     A node's exception is reported as itself; an interrupt handler's is wrapped in a
     ``RuntimeError`` that names the interrupt (SPEC §2.6), the original as ``__cause__``.
     """
-    if call.kind == KIND_INTERRUPT:
+    if call.kind == KIND_INTERRUPT and not getattr(exc, "_hypergraph_bad_answer", False):
         wrapped = RuntimeError(
             f"Interrupt handler of node '{call.plan.name}' raised "
             f"{type(exc).__name__}: {exc}. Return None to pause for a human answer, or a "
@@ -292,7 +353,8 @@ def fail_call(call: NodeCall, exc: Exception) -> Exception:
         wrapped.__cause__ = exc
         exc = wrapped
     call.error = exc
-    # HOOK (events): NodeErrorEvent(error=str(exc), error_type=<module.qualname>).
+    if call.ctx.dispatcher is not None:
+        emit_node_error(call, exc)
     return exc
 
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.runners.base import BaseRunner
-from hypergraph.runners.execution import RunSteps, run_steps
+from hypergraph.runners.execution import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.invoke import (
     KIND_FUNCTION,
     KIND_GATE,
@@ -23,9 +23,12 @@ from hypergraph.runners.invoke import (
     fail_call,
     finish_call,
     map_items,
+    start_call,
 )
+from hypergraph.runners.mapping import ItemOptions, MapPlan, plan_map
 from hypergraph.runners.prepare import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
+from hypergraph.runners.run_events import end_map, end_mapped, open_events, start_map, start_mapped
 
 __all__ = ["SyncRunner"]
 
@@ -97,23 +100,26 @@ class SyncRunner(BaseRunner):
             event_processors: Processors receiving execution events.
             **input_values: Input values as keyword arguments.
         """
-        prepared = prepare_run(
-            graph,
-            values,
-            input_values,
-            runner=self,
-            select=select,
-            on_missing=on_missing,
-            on_internal_override=on_internal_override,
-            entrypoint=entrypoint,
-            error_handling=error_handling,
-            reserved=RUN_RESERVED,
-        )
-        cap = self._iteration_cap(max_iterations)
-        # HOOK (events): build an EventDispatcher from event_processors here, put it on the
-        # context, and shut it down after the top-level run (success or failure).
-        ctx = RunContext(self, cache=self.cache)
-        return self._drive(run_steps(graph, prepared, ctx, cap))
+        events = open_events(event_processors)  # None without processors: no events built
+        try:
+            prepared = prepare_run(
+                graph,
+                values,
+                input_values,
+                runner=self,
+                select=select,
+                on_missing=on_missing,
+                on_internal_override=on_internal_override,
+                entrypoint=entrypoint,
+                error_handling=error_handling,
+                reserved=RUN_RESERVED,
+            )
+            cap = self._iteration_cap(max_iterations)
+            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            return self._drive(run_steps(graph, prepared, ctx, cap))
+        finally:
+            if events is not None:  # once per top-level run, on success or failure
+                events.shutdown()
 
     def map(
         self,
@@ -131,8 +137,74 @@ class SyncRunner(BaseRunner):
         event_processors: list[Any] | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
-        """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10)."""
-        raise NotImplementedError("SyncRunner.map is not implemented yet")
+        """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10).
+
+        Args:
+            graph: The graph to execute.
+            values: Input values; the ``map_over`` ones are lists, the others are broadcast to
+                every item (merged with ``**input_values``; a key in both is an error).
+            map_over: The parameter name(s) to iterate over.
+            map_mode: ``"zip"`` pairs the i-th elements (equal lengths needed); ``"product"``
+                runs every combination, the first name varying slowest.
+            clone: Deep-copy broadcast values per item: ``False`` shares them, ``True`` copies
+                all, a list copies those names.
+            select, on_missing, on_internal_override, entrypoint: As in :meth:`run`, for every
+                item.
+            error_handling: ``"raise"`` stops at the first failing item and raises its
+                exception; ``"continue"`` runs every item, failures giving FAILED results.
+            event_processors: Processors receiving the map's and its items' events.
+            **input_values: Input values as keyword arguments.
+
+        Returns:
+            One :class:`RunResult` per item, in input order (``[]`` for zero items).
+
+        Example:
+            >>> from hypergraph import Graph, node, SyncRunner
+            >>> @node(output_name="doubled")
+            ... def double(x: int) -> int:
+            ...     return x * 2
+            >>> results = SyncRunner().map(Graph([double]), {"x": [1, 2, 3]}, map_over="x")
+            >>> [r["doubled"] for r in results]
+            [2, 4, 6]
+        """
+        events = open_events(event_processors)  # None without processors: no events built
+        try:
+            options = ItemOptions(
+                select, on_missing, on_internal_override, entrypoint, error_handling
+            )
+            plan = plan_map(
+                graph, values, input_values, runner=self, map_over=map_over, map_mode=map_mode,
+                clone=clone, options=options,
+            )  # fmt: skip
+            if plan.count == 0:
+                return []
+            return self._run_items(plan, events)
+        finally:
+            if events is not None:  # once per top-level map, on success or failure
+                events.shutdown()
+
+    def _run_items(self, plan: MapPlan, events: Any) -> list[RunResult]:
+        """Run every item of a checked map in input order (``"raise"`` stops at a failure)."""
+        graph = plan.graph
+        span = start_map(events, graph, plan.count)
+        parent_span_id = span.span_id if span is not None else None
+        # The loop below is the hot path of a large map: everything item-independent is bound
+        # once, and each item costs one PreparedRun, one RunContext and its run.
+        drive, cache, cap = self._drive, self.cache, self.default_max_iterations
+        prepared_for = plan.prepared_for
+        results: list[RunResult] = []
+        append = results.append
+        try:
+            for item in plan.items:
+                ctx = RunContext(
+                    self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
+                )
+                append(drive(run_steps(graph, prepared_for(item), ctx, cap)))
+        except Exception as exc:
+            end_map(span, exc)
+            raise
+        end_map(span)
+        return results
 
     # ------------------------------------------------------------------ driver
     def _drive(self, steps: RunSteps) -> RunResult:
@@ -141,9 +213,11 @@ class SyncRunner(BaseRunner):
         try:
             calls = next(steps)
             while True:
+                # One test per superstep: all calls of a batch share the run's context.
+                observed = calls[0].ctx.dispatcher is not None
                 for position, call in enumerate(calls):
-                    # HOOK (events): NodeStartEvent here, right before the call executes, when
-                    # call.ctx.dispatcher is set (so a superstep's events never interleave).
+                    if observed:
+                        start_call(call)  # NodeStartEvent right before the call executes
                     try:
                         if call.kind == KIND_FUNCTION:  # the common case, without a dispatch call
                             raw = call.func(*call.args, **call.kwargs)
@@ -177,21 +251,25 @@ class SyncRunner(BaseRunner):
 
     def _run_nested(self, graph: Any, values: dict[str, Any], call: NodeCall) -> RunResult:
         """One inner run of a GraphNode call (SPEC §4.9): inner selection, default cap, raise."""
-        prepared = prepare_run(graph, values, None, runner=self, on_internal_override="ignore")
-        ctx = call.ctx.child(parent_span_id=call.span_id)
-        return self._drive(run_steps(graph, prepared, ctx, self.default_max_iterations))
+        return self._drive(nested_run_steps(call, values))
 
     def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:
         """All items of a mapped GraphNode, in order; ``None`` marks a failed item (continue)."""
         graph = call.node.graph
         keep_going = call.map_error_handling == "continue"
-        _, items = map_items(call)
+        count, items = map_items(call)
+        start_mapped(call, count)  # events: the map span the item runs hang under
         results: list[RunResult | None] = []
-        for values in items:
-            try:
-                results.append(self._run_nested(graph, values, call))
-            except Exception:
-                if not keep_going:
-                    raise
-                results.append(None)
+        try:
+            for values in items:
+                try:
+                    results.append(self._run_nested(graph, values, call))
+                except Exception:
+                    if not keep_going:
+                        raise
+                    results.append(None)
+        except Exception as exc:
+            end_mapped(call, exc)
+            raise
+        end_mapped(call)
         return results

@@ -1,0 +1,395 @@
+"""``AsyncRunner``: runs each superstep's nodes concurrently on an asyncio loop (SPEC §4.3).
+
+Like :class:`~hypergraph.runners.sync.SyncRunner` it is a thin driver over
+:func:`~hypergraph.runners.execution.run_steps`; only the execution of a superstep's calls
+differs. Coroutine functions are awaited, async generators drained into lists, nested graphs run
+by this driver recursively, ``map_over`` fan-outs and ``map`` items run concurrently, and
+interrupts may pause the run (SPEC §2.6, §4.12).
+
+**Sync nodes run on the loop thread.** A synchronous node body is called directly, so while it
+runs nothing else on the loop makes progress: a blocking call (``time.sleep``, a blocking HTTP
+client, heavy CPU work) stalls every concurrent node. Prefer async libraries in async
+workflows, or construct ``AsyncRunner(sync_nodes_in_threads=True)`` to run sync node bodies in
+worker threads (``asyncio.to_thread``); those bodies must then be thread-safe.
+
+**max_concurrency** caps how many node bodies execute at once across the whole run, nested
+graphs and map items included: the outermost ``run``/``map`` creates one limiter and everything
+below inherits it through a context variable. It is held only around leaf calls, never while a
+nested run is awaited, so nesting cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.concurrency import (
+    CURRENT_LIMITER,
+    Limiter,
+    check_max_concurrency,
+    run_all,
+    run_pool,
+)
+from hypergraph.runners.execution import RunSteps, nested_run_steps, run_steps
+from hypergraph.runners.invoke import (
+    KIND_ASYNC,
+    KIND_ASYNC_GENERATOR,
+    KIND_FUNCTION,
+    KIND_GATE,
+    KIND_GENERATOR,
+    KIND_GRAPH,
+    KIND_MAPPED_GRAPH,
+    NodeCall,
+    RunContext,
+    fail_call,
+    finish_call,
+    map_items,
+    start_call,
+)
+from hypergraph.runners.mapping import ItemOptions, MapPlan, failed_item_result, plan_map
+from hypergraph.runners.prepare import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
+from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
+from hypergraph.runners.resume import add_resume_hint, report_resume_problems, take_resume_values
+from hypergraph.runners.run_events import (
+    RunEvents,
+    end_map,
+    end_mapped,
+    open_events,
+    start_map,
+    start_mapped,
+)
+
+__all__ = ["AsyncRunner"]
+
+_CAPABILITIES = RunnerCapabilities(
+    supports_cycles=True,
+    supports_async_nodes=True,
+    supports_streaming=False,
+    returns_coroutine=True,
+    supports_interrupts=True,
+)
+
+# Sync kinds a superstep may call inline, without a task, when no limiter or thread applies.
+_INLINE_KINDS = frozenset({KIND_FUNCTION, KIND_GENERATOR, KIND_GATE})
+# Without max_concurrency a map_over fan-out uses at most this many worker tasks at once, and
+# AsyncRunner.map refuses more items than this (SPEC §4.10 "Too many map tasks").
+_UNLIMITED_WORKERS = 10_000
+_MAX_UNLIMITED_MAP_ITEMS = 10_000
+
+
+class AsyncRunner(BaseRunner):
+    """Asynchronous runner: independent nodes of a superstep run concurrently.
+
+    Args:
+        cache: Optional cache backend for node result caching; nodes opt in with ``cache=True``.
+        sync_nodes_in_threads: Run the bodies of synchronous nodes (functions, generators and
+            sync interrupt handlers) in worker threads via ``asyncio.to_thread`` instead of on
+            the event loop thread. Off by default: a sync body then blocks the loop while it
+            runs (see the module docs). Gates always run on the loop (they must be quick).
+            A thread cannot be interrupted: cancelling the run stops waiting for a body that
+            is already running in a thread, but that body finishes in the background.
+
+    Example:
+        >>> import asyncio
+        >>> from hypergraph import AsyncRunner, Graph, node
+        >>> @node(output_name="doubled")
+        ... async def double(x: int) -> int:
+        ...     return x * 2
+        >>> asyncio.run(AsyncRunner().run(Graph([double]), x=5))["doubled"]
+        10
+    """
+
+    def __init__(self, cache: Any = None, *, sync_nodes_in_threads: bool = False) -> None:
+        self.cache = cache
+        self.sync_nodes_in_threads = bool(sync_nodes_in_threads)
+
+    @property
+    def capabilities(self) -> RunnerCapabilities:
+        """Cycles, async nodes, coroutines and interrupts yes; streaming no."""
+        return _CAPABILITIES
+
+    @property
+    def supported_node_types(self) -> set[type]:
+        """``{FunctionNode, GraphNode, IfElseNode, RouteNode, InterruptNode}``."""
+        from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, InterruptNode, RouteNode
+
+        return {FunctionNode, GraphNode, IfElseNode, RouteNode, InterruptNode}
+
+    async def run(
+        self,
+        graph: Any,
+        values: dict[str, Any] | None = None,
+        *,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[Any] | None = None,
+        **input_values: Any,
+    ) -> RunResult:
+        """Execute ``graph`` once and return its :class:`RunResult` (await it).
+
+        Args:
+            graph: The graph to execute.
+            values: Input values (merged with ``**input_values``; a key in both is an error).
+                To resume a paused run, supply the original inputs plus
+                ``{result.pause.response_key: answer}``.
+            select: Outputs to return; omitted → the graph's ``select()``, ``"**"`` → all.
+            on_missing: What to do when a selected output was not produced.
+            on_internal_override: What to do when a supplied value is produced inside the graph
+                or read by no node (including a resume key that matches no interrupt).
+            entrypoint: Which cycle entry point the supplied values are meant for (validation).
+            max_iterations: Superstep cap for graphs with cycles (``None`` → 1000).
+            max_concurrency: Most node bodies running at once, across nested graphs too
+                (``None`` → unlimited, ``1`` → one at a time).
+            error_handling: ``"raise"`` re-raises a node's exception; ``"continue"`` returns a
+                FAILED result holding the error and the outputs produced before it. A pause is
+                always returned (``status == "paused"``), never raised.
+            event_processors: Processors receiving execution events.
+            **input_values: Input values as keyword arguments.
+        """
+        limit = check_max_concurrency(max_concurrency)
+        events = open_events(event_processors, deferred=True)  # None: no events built
+        try:
+            own_values, routing, problems = take_resume_values(graph, values, input_values)
+            try:
+                prepared = prepare_run(
+                    graph,
+                    own_values,
+                    input_values,
+                    runner=self,
+                    select=select,
+                    on_missing=on_missing,
+                    on_internal_override=on_internal_override,
+                    entrypoint=entrypoint,
+                    error_handling=error_handling,
+                    reserved=RUN_RESERVED,
+                )
+            except ValueError as exc:
+                add_resume_hint(exc, graph, own_values, input_values)
+                raise
+            report_resume_problems(problems, on_internal_override)
+            cap = self._iteration_cap(max_iterations)
+            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            ctx.resume = routing
+            token = CURRENT_LIMITER.set(Limiter(limit)) if limit is not None else None
+            try:
+                return await self._drive(run_steps(graph, prepared, ctx, cap))
+            finally:
+                if token is not None:
+                    CURRENT_LIMITER.reset(token)
+        finally:
+            if events is not None:  # once per top-level run, on success or failure
+                await events.shutdown_async()
+
+    arun = run
+
+    async def map(
+        self,
+        graph: Any,
+        values: dict[str, Any] | None = None,
+        *,
+        map_over: str | list[str],
+        map_mode: Literal["zip", "product"] = "zip",
+        clone: bool | list[str] = False,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        max_concurrency: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[Any] | None = None,
+        **input_values: Any,
+    ) -> list[RunResult]:
+        """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10); await it.
+
+        Items run concurrently, each as a full run (own ``run_id`` and input validation, same
+        ``select``, ``on_missing``, ``on_internal_override`` and ``entrypoint``); results keep
+        input order. With ``max_concurrency`` a fixed pool of that many workers pulls items
+        from a lazy iterator, and the same limit caps node bodies inside the items. Without it
+        at most 10,000 items are accepted (use ``max_concurrency`` for more).
+
+        ``error_handling="raise"`` raises the first failure in input order once the started
+        items finish (workers take no new item after a failure); ``"continue"`` returns every
+        result, failures (including per-item validation errors) as FAILED results.
+        """
+        limit = check_max_concurrency(max_concurrency)
+        events = open_events(event_processors, deferred=True)  # None: no events built
+        try:
+            options = ItemOptions(
+                select, on_missing, on_internal_override, entrypoint, error_handling
+            )
+            plan = plan_map(
+                graph, values, input_values, runner=self, map_over=map_over, map_mode=map_mode,
+                clone=clone, options=options, defer_item_errors=error_handling == "continue",
+            )  # fmt: skip
+            if plan.count == 0:
+                return []
+            if limit is None and plan.count > _MAX_UNLIMITED_MAP_ITEMS:
+                raise ValueError(
+                    f"Too many map tasks: {plan.count:,} items without max_concurrency would "
+                    f"all run at once (at most {_MAX_UNLIMITED_MAP_ITEMS:,} allowed). How to "
+                    "fix: pass max_concurrency=<n> (e.g. 100) to run them through a bounded "
+                    "pool of workers."
+                )
+            token = CURRENT_LIMITER.set(Limiter(limit)) if limit is not None else None
+            try:
+                return await self._run_items(plan, events, limit)
+            finally:
+                if token is not None:
+                    CURRENT_LIMITER.reset(token)
+        finally:
+            if events is not None:  # once per top-level map, on success or failure
+                await events.shutdown_async()
+
+    amap = map
+
+    async def _run_items(self, plan: MapPlan, events: Any, limit: int | None) -> list[RunResult]:
+        """Run the items of a checked map through a worker pool; results in input order."""
+        graph, count = plan.graph, plan.count
+        keep_going = plan.options.error_handling == "continue"
+        if plan.item_error is not None:  # every item fails its run-start checks ("continue")
+            return [failed_item_result(plan.item_error) for _ in range(count)]
+        span = start_map(events, graph, count)
+        parent_span_id = span.span_id if span is not None else None
+        cache, cap, prepared_for = self.cache, self.default_max_iterations, plan.prepared_for
+
+        async def run_item(item: dict[str, Any]) -> RunResult:
+            ctx = RunContext(self, cache=cache, dispatcher=events, parent_span_id=parent_span_id)
+            return await self._drive(run_steps(graph, prepared_for(item), ctx, cap))
+
+        workers = limit if limit is not None else count
+        try:
+            results, failures = await run_pool(plan.items, count, run_item, workers, not keep_going)
+            if failures and not keep_going:
+                raise failures[min(failures)]  # the first failure in input order
+        except BaseException as exc:
+            end_map(span, exc)
+            raise
+        end_map(span)
+        for index, exc in failures.items():  # "continue": a run that raised anyway
+            results[index] = failed_item_result(exc)
+        return results  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ driver
+    async def _drive(self, steps: RunSteps) -> RunResult:
+        """Answer every superstep of ``steps``, running each superstep's calls concurrently."""
+        # Sync leaves can be called in place when nothing (limiter, thread) must wrap them.
+        inline = not self.sync_nodes_in_threads and CURRENT_LIMITER.get() is None
+        events: RunEvents | None = None
+        try:
+            calls = next(steps)
+            events = calls[0].ctx.dispatcher  # one run, one context: checked once
+            while True:
+                if events is not None:
+                    await events.flush()  # run start and the previous superstep's events
+                if len(calls) == 1:
+                    call = calls[0]
+                    if inline and call.kind in _INLINE_KINDS:
+                        _execute_inline(call)
+                    else:
+                        await self._execute(call)
+                else:
+                    await self._execute_superstep(calls, inline)
+                calls = steps.send(calls)
+        except StopIteration as stop:
+            if events is not None:
+                await events.flush()  # the run's end event
+            return stop.value
+
+    async def _execute_superstep(self, calls: list[NodeCall], inline: bool) -> None:
+        """Run all calls of one superstep; every call finishes (or fails) before returning."""
+        waiting: list[NodeCall] = []
+        for call in calls:
+            if inline and call.kind in _INLINE_KINDS:
+                _execute_inline(call)
+            else:
+                waiting.append(call)
+        if len(waiting) == 1:
+            await self._execute(waiting[0])
+        elif waiting:
+            await run_all([self._execute(call) for call in waiting])
+
+    async def _execute(self, call: NodeCall) -> None:
+        """Execute one call and record its outcome on it; only BaseExceptions escape."""
+        try:
+            raw = await self._invoke(call)
+            finish_call(call, raw)
+        except Exception as exc:
+            fail_call(call, exc)
+        events = call.ctx.dispatcher
+        if events is not None:
+            await events.flush()  # this call's end (or error) event, without waiting for siblings
+
+    async def _invoke(self, call: NodeCall) -> Any:
+        """The raw result of one call (see the kind table in runners/invoke.py)."""
+        kind = call.kind
+        if kind == KIND_GRAPH:
+            return await self._drive(nested_run_steps(call, call.kwargs))
+        if kind == KIND_MAPPED_GRAPH:
+            return await self._run_mapped(call)
+        if kind == KIND_GATE:
+            start_call(call)
+            return call.func(*call.args, **call.kwargs)
+        limiter = CURRENT_LIMITER.get()
+        if limiter is None:
+            start_call(call)
+            return await self._call_body(call)
+        async with limiter.semaphore:  # held around the leaf body only
+            start_call(call)  # a node starts when it gets its slot, not while it waits
+            return await self._call_body(call)
+
+    async def _call_body(self, call: NodeCall) -> Any:
+        kind = call.kind
+        if kind == KIND_ASYNC:
+            return await call.func(*call.args, **call.kwargs)
+        if kind == KIND_ASYNC_GENERATOR:
+            return [item async for item in call.func(*call.args, **call.kwargs)]
+        # Sync function, sync generator or interrupt handler (sync or async).
+        if self.sync_nodes_in_threads and not call.node.is_async:
+            return await asyncio.to_thread(_call_sync, call)
+        raw = _call_sync(call)
+        if asyncio.iscoroutine(raw):  # an async interrupt handler
+            raw = await raw
+        return raw
+
+    async def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:
+        """All items of a mapped GraphNode, concurrently; ``None`` marks a failed item."""
+        count, items = map_items(call)
+        start_mapped(call, count)  # events: the span the item runs hang under
+        limiter = CURRENT_LIMITER.get()
+        workers = limiter.limit if limiter is not None else _UNLIMITED_WORKERS
+        keep_going = call.map_error_handling == "continue"
+
+        async def run_item(values: dict[str, Any]) -> RunResult:
+            return await self._drive(nested_run_steps(call, values))
+
+        try:
+            results, failures = await run_pool(items, count, run_item, workers, not keep_going)
+            if failures and not keep_going:
+                raise failures[min(failures)]
+        except Exception as exc:
+            end_mapped(call, exc)
+            raise
+        end_mapped(call)
+        return results
+
+
+def _call_sync(call: NodeCall) -> Any:
+    raw = call.func(*call.args, **call.kwargs)
+    if call.kind == KIND_GENERATOR:
+        return list(raw)
+    return raw
+
+
+def _execute_inline(call: NodeCall) -> None:
+    """Call a sync leaf in place and record its outcome (no task, no await)."""
+    start_call(call)
+    try:
+        finish_call(call, _call_sync(call))
+    except Exception as exc:
+        fail_call(call, exc)

@@ -1,0 +1,109 @@
+"""AsyncRunner's concurrency primitives: the global limiter, task groups, and worker pools.
+
+- :data:`CURRENT_LIMITER` holds the ``max_concurrency`` limiter of the outermost ``run``/``map``.
+  asyncio tasks copy the context they are created in, so nested runs, ``map_over`` items and map
+  items started below it all see (and share) the same limiter: the cap is global.
+- :func:`run_all` awaits coroutines concurrently and, if it is cancelled, cancels them and waits
+  until they have stopped, so nothing keeps running in the background.
+- :func:`run_pool` runs many lazily produced items through a fixed number of workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+__all__ = ["CURRENT_LIMITER", "Limiter", "check_max_concurrency", "run_all", "run_pool"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Limiter:
+    """The cap of one top-level run/map: a semaphore plus the number it was built with.
+
+    Drivers hold :attr:`semaphore` only around leaf node bodies, never while awaiting a nested
+    run, so a nested graph can never wait for a slot its own parent holds.
+    """
+
+    __slots__ = ("limit", "semaphore")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.semaphore = asyncio.Semaphore(limit)
+
+
+CURRENT_LIMITER: ContextVar[Limiter | None] = ContextVar(
+    "hypergraph_concurrency_limiter", default=None
+)
+
+
+def check_max_concurrency(max_concurrency: int | None) -> int | None:
+    """``max_concurrency`` validated: ``None`` or a positive int."""
+    if max_concurrency is None:
+        return None
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+        raise TypeError(
+            f"max_concurrency must be a positive int or None, got "
+            f"{type(max_concurrency).__name__} ({max_concurrency!r})."
+        )
+    if max_concurrency < 1:
+        raise ValueError(
+            f"max_concurrency must be at least 1, got {max_concurrency}. It caps how many node "
+            "bodies run at once (1 runs them one at a time); use None for no limit."
+        )
+    return max_concurrency
+
+
+async def run_all(coros: list[Coroutine[Any, Any, None]]) -> None:
+    """Await ``coros`` concurrently as tasks.
+
+    If this is cancelled, or a task raises (the drivers' coroutines only let ``BaseException``
+    through), the remaining tasks are cancelled and awaited before the exception propagates.
+    """
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+
+
+async def run_pool(
+    items: Iterator[T],
+    count: int,
+    run_one: Callable[[T], Awaitable[R]],
+    workers: int,
+    stop_on_failure: bool,
+) -> tuple[list[R | None], dict[int, Exception]]:
+    """Run ``run_one`` over ``count`` lazy items with at most ``workers`` in flight.
+
+    A fixed pool of worker tasks pulls items from the shared iterator, so no task per item is
+    created up front and each item is produced only when a worker takes it. Returns the
+    results in item order (``None`` where an item failed) and the failures by item index. With
+    ``stop_on_failure`` workers take no new item after a failure; started items still finish.
+    """
+    results: list[R | None] = [None] * count
+    failures: dict[int, Exception] = {}
+    numbered = enumerate(items)
+
+    async def worker() -> None:
+        # Iterating a shared iterator from several tasks is safe: next() never awaits.
+        for index, item in numbered:
+            try:
+                results[index] = await run_one(item)
+            except Exception as exc:
+                failures[index] = exc
+            if stop_on_failure and failures:
+                return
+
+    pool = max(1, min(workers, count))
+    if pool == 1:
+        await worker()
+    else:
+        await run_all([worker() for _ in range(pool)])
+    return results, failures

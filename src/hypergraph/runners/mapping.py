@@ -1,0 +1,227 @@
+"""What every runner's ``map()`` shares (SPEC §4.10), so the drivers only decide *how* to run.
+
+A map is checked and planned once, by :func:`plan_map`, then executed item by item:
+
+1. **Arguments** (always raised, before any item runs): ``error_handling``, the values merged
+   with the keyword shorthand (map's reserved names), top-level interrupts
+   (``IncompatibleRunnerError``), then the item planning of :func:`~.batch.plan_items` — mode,
+   ``map_over`` names (``KeyError``), zip lengths, clone names and copyability.
+2. **Empty map**: zero items → the driver returns ``[]`` at once: no validation, no run, no event.
+3. **Run checks, once**: every item supplies the same *names* (the mapped ones plus the broadcast
+   ones), so the checks of ``run()`` (capabilities, ``select``, input validation, option strings)
+   give the same verdict for every item. They run once, on the map's own values, and a
+   ``on_internal_override="warn"`` warning is issued once per map, not once per item.
+4. **Items**: :meth:`MapPlan.prepared_for` turns each lazily planned item into the
+   ``PreparedRun`` a run starts from, without copying or re-checking anything.
+
+The execution of one item is a pure function of ``(graph, item values, options)``:
+:class:`ItemOptions` bundles the options and :func:`run_map_item` runs one item from scratch, so
+items can be shipped to other processes (both pickle when the graph's functions do).
+
+Error bookkeeping that is not tied to a driver lives here too: :func:`failed_item_result` (the
+FAILED result of an item whose run raised) and :func:`settle_outcomes` (``"raise"`` → the first
+failure in input order, ``"continue"`` → failures become FAILED results).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hypergraph.runners.batch import plan_items
+from hypergraph.runners.prepare import (
+    ALL_OUTPUTS_DEFAULT,
+    ERROR_HANDLING_CHOICES,
+    MAP_RESERVED,
+    PreparedRun,
+    _normalise,
+    check_map_compatible,
+    prepare_run,
+)
+from hypergraph.runners.result import RunResult, RunStatus
+
+__all__ = [
+    "ItemOptions",
+    "check_error_handling",
+    "MapPlan",
+    "plan_map",
+    "run_map_item",
+    "failed_item_result",
+    "settle_outcomes",
+]
+
+_new_object = object.__new__
+
+
+@dataclass(frozen=True)
+class ItemOptions:
+    """The run options shared by every item of one map (picklable).
+
+    Attributes mirror the ``map()`` arguments of the same names; ``error_handling`` is applied
+    to each item's run (``"continue"`` → a failing item gives a FAILED result).
+    """
+
+    select: Any = ALL_OUTPUTS_DEFAULT
+    on_missing: str = "ignore"
+    on_internal_override: str = "warn"
+    entrypoint: str | None = None
+    error_handling: str = "raise"
+
+    def prepare(self, graph: Any, values: Mapping[str, Any], runner: Any) -> PreparedRun:
+        """All run-start checks of one item, as ``run()`` does them (memoised per key set)."""
+        return prepare_run(
+            graph,
+            values,
+            None,
+            runner=runner,
+            select=self.select,
+            on_missing=self.on_missing,
+            on_internal_override=self.on_internal_override,
+            entrypoint=self.entrypoint,
+            error_handling=self.error_handling,
+            reserved=MAP_RESERVED,
+        )
+
+
+@dataclass
+class MapPlan:
+    """A checked map, ready to run.
+
+    Attributes:
+        graph: The graph every item runs.
+        count: Number of items (``0`` → return ``[]``; nothing else was checked).
+        items: Lazy iterator of item value dicts, in input order (each a fresh dict: mapped
+            values plus broadcast values, shared or cloned as asked).
+        options: The options every item runs with.
+        prepared: The checked run arguments of the map's key set, or ``None`` when the map is
+            empty or the checks failed.
+        item_error: With ``plan_map(..., defer_item_errors=True)``: the exception every item's
+            run would raise at start (e.g. ``MissingInputError``), else ``None``.
+    """
+
+    graph: Any
+    count: int
+    items: Iterator[dict[str, Any]]
+    options: ItemOptions
+    prepared: PreparedRun | None = None
+    item_error: Exception | None = None
+
+    def prepared_for(self, values: dict[str, Any]) -> PreparedRun:
+        """The ``PreparedRun`` of one item: the map's checked options with this item's values.
+
+        ``values`` must be an item of :attr:`items` (a fresh dict, so it is used as is).
+        """
+        template = self.prepared
+        if template is None:
+            raise RuntimeError("MapPlan.prepared_for needs a non-empty map whose checks passed.")
+        # Built without the frozen dataclass __init__, which costs more than the rest combined.
+        prepared = _new_object(PreparedRun)
+        fields = prepared.__dict__
+        fields["values"] = values
+        fields["selected"] = template.selected
+        fields["on_missing"] = template.on_missing
+        fields["error_handling"] = template.error_handling
+        return prepared
+
+
+def plan_map(
+    graph: Any,
+    values: Mapping[str, Any] | None,
+    input_values: Mapping[str, Any] | None,
+    *,
+    runner: Any,
+    map_over: str | list[str],
+    map_mode: str = "zip",
+    clone: bool | list[str] = False,
+    options: ItemOptions | None = None,
+    defer_item_errors: bool = False,
+) -> MapPlan:
+    """Check a ``map()`` call and plan its items (see the module docstring for the order).
+
+    Args:
+        graph: The graph to map.
+        values: The ``values`` argument of ``map()``.
+        input_values: The keyword shorthand of ``map()``.
+        runner: The runner that will execute the items (its capabilities are checked).
+        map_over, map_mode, clone: As in ``map()``.
+        options: The per-item run options (default: ``map()``'s defaults).
+        defer_item_errors: Record a failing run-start check in :attr:`MapPlan.item_error`
+            instead of raising it (AsyncRunner with ``error_handling="continue"`` turns it into
+            one FAILED result per item).
+
+    Raises:
+        ValueError, TypeError, KeyError, GraphConfigError, IncompatibleRunnerError,
+        MissingInputError: as SPEC §4.4 and §4.10 describe.
+    """
+    options = options if options is not None else ItemOptions()
+    check_error_handling(options.error_handling)
+    merged = _normalise(values, input_values, MAP_RESERVED)
+    check_map_compatible(graph)
+    count, items = plan_items(merged, map_over, map_mode, clone)
+    plan = MapPlan(graph, count, items, options)
+    if count == 0:
+        return plan
+    try:
+        plan.prepared = options.prepare(graph, merged, runner)
+    except Exception as exc:
+        if not defer_item_errors:
+            raise
+        plan.item_error = exc
+    return plan
+
+
+def check_error_handling(error_handling: Any) -> None:
+    """``ValueError`` unless ``error_handling`` is ``"raise"`` or ``"continue"``."""
+    if error_handling not in ERROR_HANDLING_CHOICES:
+        raise ValueError(
+            f"Invalid error_handling={error_handling!r}. How to fix: use 'raise' to stop at the "
+            "first failing item and raise its exception, or 'continue' to run every item and "
+            "get FAILED results for the failing ones."
+        )
+
+
+def run_map_item(
+    graph: Any, values: dict[str, Any], options: ItemOptions, runner: Any = None
+) -> RunResult:
+    """Run one map item from scratch: a pure function of its arguments.
+
+    This is what ``SyncRunner.map`` does for each item, minus the once-per-map shortcuts, so a
+    distributed driver can ship ``(graph, values, options)`` to a worker process and call it
+    there. ``runner`` defaults to a fresh ``SyncRunner()`` (no cache, no events).
+    """
+    from hypergraph.runners.execution import run_steps
+    from hypergraph.runners.invoke import RunContext
+
+    if runner is None:
+        from hypergraph.runners.sync import SyncRunner
+
+        runner = SyncRunner()
+    prepared = options.prepare(graph, values, runner)
+    ctx = RunContext(runner, cache=runner.cache)
+    return runner._drive(run_steps(graph, prepared, ctx, runner.default_max_iterations))
+
+
+def failed_item_result(error: BaseException) -> RunResult:
+    """The FAILED result of an item whose run raised instead of returning a result."""
+    return RunResult({}, RunStatus.FAILED, error=error)
+
+
+def settle_outcomes(
+    outcomes: list[RunResult | BaseException], error_handling: str
+) -> list[RunResult]:
+    """Turn per-item outcomes (in input order) into ``map()``'s return value.
+
+    ``"raise"``: the first exception in input order is raised (the failure of a FAILED result
+    counts too); ``"continue"``: exceptions become :func:`failed_item_result` results.
+    """
+    settled: list[RunResult] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            if error_handling != "continue":
+                raise outcome
+            outcome = failed_item_result(outcome)
+        elif error_handling != "continue" and outcome.error is not None:
+            raise outcome.error
+        settled.append(outcome)
+    return settled

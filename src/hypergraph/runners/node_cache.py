@@ -1,0 +1,155 @@
+"""Node result caching inside a run (SPEC §5).
+
+A node call is cached only when the runner has a backend *and* the node says ``cache=True``;
+GraphNodes never are (their inner nodes cache inside the nested run, which inherits the backend).
+
+**What is stored** is the node's *raw* result: the function's return value (a generator's
+collected list), a gate's decision value, an interrupt's auto-resolved answer. A hit turns it into
+outputs exactly like a fresh result, so a hit can never differ from a recomputation, and renaming
+a node's outputs (which keeps its definition hash) cannot serve values under stale names. A gate's
+decision therefore lives inside the cache entry, never in the run's values, and it is restored
+on every hit.
+
+**The key** is :func:`hypergraph.cache.compute_cache_key` over the node's definition hash and its
+resolved inputs under their current names. An input that cannot be pickled (a lambda, a lock)
+leaves the call without a key: it runs uncached and a warning naming the node and the input is
+logged once per (node, input), instead of once per call.
+
+A backend that raises is treated as a miss (logged), so a broken cache can slow a run down but
+never change or fail it. Concurrent identical calls may both compute; the last write wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+from typing import Any
+
+from hypergraph.cache import compute_cache_key
+from hypergraph.engine.plan import (
+    KIND_ASYNC,
+    KIND_ASYNC_GENERATOR,
+    KIND_FUNCTION,
+    KIND_GATE,
+    KIND_GENERATOR,
+    KIND_INTERRUPT,
+    NodePlan,
+)
+
+__all__ = ["CACHEABLE_KINDS", "is_cached", "cache_key_for", "cache_lookup", "cache_store"]
+
+logger = logging.getLogger("hypergraph.cache")
+
+CACHEABLE_KINDS = frozenset(
+    {KIND_FUNCTION, KIND_GENERATOR, KIND_ASYNC, KIND_ASYNC_GENERATOR, KIND_GATE, KIND_INTERRUPT}
+)
+
+_MISS: tuple[bool, Any] = (False, None)
+
+
+def is_cached(p: NodePlan, cache: Any) -> bool:
+    """Whether calls of node ``p`` go through ``cache`` (a backend and ``cache=True``)."""
+    return cache is not None and p.kind in CACHEABLE_KINDS and bool(p.node.cache)
+
+
+def cache_key_for(p: NodePlan, params: dict[str, Any]) -> str:
+    """The cache key of one call of ``p`` with resolved ``params`` (keyed by parameter name).
+
+    Returns ``""`` when an input cannot be pickled; the call then runs uncached.
+    """
+    if p.param_names == p.inputs:  # no renamed input: parameter names are the current names
+        inputs = params
+    else:
+        inputs = {
+            name: params[param] for name, param in zip(p.inputs, p.param_names) if param in params
+        }
+    # compute_cache_key logs its own warning on every unkeyable call; silence it here (this
+    # thread only) and warn once per (node, input) below, with the node's name in the message.
+    _quiet.active = True
+    try:
+        key = compute_cache_key(p.node.definition_hash, inputs)
+    finally:
+        _quiet.active = False
+    if not key:
+        _warn_unkeyable(p, inputs)
+    return key
+
+
+def cache_lookup(cache: Any, key: str, node_name: str) -> tuple[bool, Any]:
+    """``(hit, raw result)`` from ``cache``; a raising backend counts as a miss."""
+    try:
+        return cache.get(key)
+    except Exception as exc:
+        logger.warning(
+            "Cache lookup for node '%s' failed (%s: %s); running the node instead. Check the "
+            "cache backend %r.",
+            node_name,
+            type(exc).__name__,
+            exc,
+            cache,
+        )
+        return _MISS
+
+
+def cache_store(cache: Any, key: str, raw: Any, node_name: str) -> None:
+    """Store the raw result of a successful call; a raising backend is logged, not raised."""
+    try:
+        cache.set(key, raw)
+    except Exception as exc:
+        logger.warning(
+            "Could not cache the result of node '%s' (%s: %s); the run continues uncached. "
+            "Check the cache backend %r.",
+            node_name,
+            type(exc).__name__,
+            exc,
+            cache,
+        )
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+class _QuietFlag(threading.local):
+    active = False
+
+
+_quiet = _QuietFlag()
+
+
+class _SilenceKeyWarnings(logging.Filter):
+    """Drops compute_cache_key's per-call warning while :func:`cache_key_for` is running."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _quiet.active
+
+
+logger.addFilter(_SilenceKeyWarnings())
+
+_warned: set[tuple[str, str, str]] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_unkeyable(p: NodePlan, inputs: dict[str, Any]) -> None:
+    names = [name for name, value in inputs.items() if not _picklable(value)] or ["<unknown>"]
+    identity = p.node.definition_hash
+    with _warned_lock:
+        fresh = [n for n in names if (identity, p.name, n) not in _warned]
+        _warned.update((identity, p.name, n) for n in fresh)
+    for name in fresh:
+        logger.warning(
+            "Node '%s' runs uncached: its input '%s' (%s) cannot be pickled, so no cache key "
+            "can be computed. Pass a picklable value (no lambdas, open files or locks) to "
+            "cache this node. (Logged once per node and input.)",
+            p.name,
+            name,
+            type(inputs.get(name)).__name__,
+        )
+
+
+def _picklable(value: Any) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,373 @@
+"""Emitting execution events from the run loop (SPEC §6.1–§6.3).
+
+Every event a runner emits is built here, so the order and span rules live in one place:
+
+- a run (or a whole ``map``) has one span: :class:`RunStartEvent` and :class:`RunEndEvent` share
+  its id, and its parent is the span it hangs under (a GraphNode call, a map, or nothing);
+- one node execution has one span: start, cache hit, end and error share it, its parent is the
+  run span; a gate's :class:`RouteDecisionEvent` gets a span of its own under the run span;
+- a paused run emits no end event, and neither does the node that paused it.
+
+**No processors, no events.** :func:`open_events` returns ``None`` when nothing listens, and every
+hook in the run loop is guarded by one ``is None`` test on the run context, so a plain run builds
+no event object at all.
+
+**Sync and async delivery.** The run loop is synchronous code (a sans-IO generator plus the call
+helpers of :mod:`hypergraph.runners.invoke`), but ``AsyncRunner`` must *await*
+``AsyncEventProcessor.on_event_async``. :class:`RunEvents` therefore has two modes: *immediate*
+(``SyncRunner``: each event goes to ``EventDispatcher.emit`` at once) and *deferred*
+(``AsyncRunner`` with at least one ``AsyncEventProcessor``: events queue up in emission order and
+the driver delivers them with ``await events.flush()`` at its next await point, e.g. after each
+``steps.send`` and after each call finishes). ``await events.shutdown_async()`` flushes what is
+left before shutting the processors down, so nothing is ever lost or reordered.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from time import perf_counter
+from typing import Any
+
+from hypergraph.events.dispatcher import EventDispatcher
+from hypergraph.events.processor import AsyncEventProcessor
+from hypergraph.events.types import (
+    CacheHitEvent,
+    NodeEndEvent,
+    NodeErrorEvent,
+    NodeStartEvent,
+    RouteDecisionEvent,
+    RunEndEvent,
+    RunStartEvent,
+    RunStatus,
+    new_span_id,
+)
+from hypergraph.runners.result import new_run_id
+
+__all__ = [
+    "RunEvents",
+    "MapSpan",
+    "open_events",
+    "emit_run_start",
+    "emit_run_end",
+    "emit_node_start",
+    "start_call",
+    "emit_node_end",
+    "emit_node_error",
+    "emit_cache_hit",
+    "start_map",
+    "end_map",
+    "start_mapped",
+    "end_mapped",
+    "error_type_name",
+]
+
+
+class RunEvents:
+    """The event channel of one top-level ``run``/``map``, shared by its nested and item runs.
+
+    Args:
+        dispatcher: An active :class:`EventDispatcher`.
+        deferred: Queue events for :meth:`flush` (AsyncRunner) instead of dispatching them
+            immediately (SyncRunner); only done when an ``AsyncEventProcessor`` listens.
+
+    ``emit(event)`` delivers an event now (immediate mode) or queues it (deferred mode). It is a
+    bound callable stored on the instance, so emitting costs no extra call layer.
+    """
+
+    __slots__ = ("dispatcher", "_queue", "emit")
+
+    def __init__(self, dispatcher: EventDispatcher, *, deferred: bool = False) -> None:
+        self.dispatcher = dispatcher
+        # Only AsyncEventProcessors need awaiting; plain ones get on_event either way, so
+        # without an async processor events go out at once and flush() has nothing to do.
+        needs_await = any(isinstance(p, AsyncEventProcessor) for p in dispatcher.processors)
+        self._queue: deque[Any] | None = deque() if deferred and needs_await else None
+        self.emit: Callable[[Any], None] = (
+            dispatcher.emit if self._queue is None else self._queue.append
+        )
+
+    @property
+    def deferred(self) -> bool:
+        """Whether events wait in a queue for :meth:`flush`."""
+        return self._queue is not None
+
+    async def flush(self) -> None:
+        """Deliver the queued events, oldest first, through ``EventDispatcher.emit_async``."""
+        queue = self._queue
+        if not queue:
+            return
+        emit_async = self.dispatcher.emit_async
+        while queue:
+            # popleft before awaiting: a concurrent flush picks up the next event, never this one.
+            await emit_async(queue.popleft())
+
+    def shutdown(self) -> None:
+        """End of the top-level run/map: shut every processor down (sync path)."""
+        queue = self._queue
+        while queue:  # only reachable if a deferred channel is closed synchronously
+            self.dispatcher.emit(queue.popleft())
+        self.dispatcher.shutdown()
+
+    async def shutdown_async(self) -> None:
+        """End of the top-level run/map: deliver what is queued, then shut processors down."""
+        await self.flush()
+        await self.dispatcher.shutdown_async()
+
+    def __repr__(self) -> str:
+        mode = "deferred" if self._queue is not None else "immediate"
+        return f"RunEvents({self.dispatcher!r}, {mode})"
+
+
+def open_events(processors: Any, *, deferred: bool = False) -> RunEvents | None:
+    """The event channel for a top-level run/map, or ``None`` when no processor listens.
+
+    Raises ``TypeError`` for a malformed ``event_processors`` argument (a single processor
+    instead of a list, a class instead of an instance), before anything runs.
+    """
+    if processors is None:
+        return None
+    dispatcher = EventDispatcher(processors)  # validates the argument
+    if not dispatcher.active:
+        return None
+    return RunEvents(dispatcher, deferred=deferred)
+
+
+def error_type_name(exc: BaseException) -> str:
+    """``"builtins.ValueError"``-style name of an exception's type."""
+    cls = type(exc)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def emit_run_start(ctx: Any, graph_name: str | None) -> float:
+    """Give the run of ``ctx`` its ids, emit its start event, and return the start time."""
+    if ctx.run_id is None:
+        ctx.run_id = new_run_id()
+    ctx.span_id = new_span_id()
+    ctx.dispatcher.emit(
+        RunStartEvent(
+            ctx.run_id,
+            span_id=ctx.span_id,
+            parent_span_id=ctx.parent_span_id,
+            graph_name=graph_name,
+        )
+    )
+    return perf_counter()
+
+
+def emit_run_end(
+    ctx: Any, graph_name: str | None, started: float, error: BaseException | None = None
+) -> None:
+    """Emit the end event of the run of ``ctx`` (FAILED when ``error`` is given)."""
+    ctx.dispatcher.emit(
+        RunEndEvent(
+            ctx.run_id,
+            span_id=ctx.span_id,
+            parent_span_id=ctx.parent_span_id,
+            graph_name=graph_name,
+            status=RunStatus.FAILED if error is not None else RunStatus.COMPLETED,
+            error=None if error is None else str(error),
+            duration_ms=_elapsed_ms(started),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+def emit_node_start(call: Any) -> None:
+    """A node execution begins: give the call its span and emit :class:`NodeStartEvent`."""
+    ctx = call.ctx
+    call.span_id = new_span_id()
+    ctx.dispatcher.emit(
+        NodeStartEvent(
+            ctx.run_id,
+            span_id=call.span_id,
+            parent_span_id=ctx.span_id,
+            node_name=call.plan.name,
+            graph_name=ctx.graph_name,
+        )
+    )
+    call.started = perf_counter()
+
+
+def start_call(call: Any) -> None:
+    """A call starts executing: emit ``NodeStartEvent`` (no-op without processors).
+
+    Drivers call it right before executing each call (after taking any concurrency slot).
+    Calling it twice, or not at all, is safe: the end, error and nested-run hooks open the span
+    if needed (only the reported duration suffers).
+    """
+    if call.ctx.dispatcher is not None and call.span_id is None:
+        emit_node_start(call)
+
+
+def emit_node_end(call: Any, routed: tuple | None, *, cached: bool = False) -> None:
+    """A node execution succeeded: (gates) :class:`RouteDecisionEvent`, then the end event.
+
+    ``routed`` is a gate's activated targets in decision order (``None`` for other nodes).
+    A cached execution reports ``duration_ms=0.0``: the function did not run.
+    """
+    ctx = call.ctx
+    events = ctx.dispatcher
+    if routed is not None:
+        events.emit(
+            RouteDecisionEvent(
+                ctx.run_id,
+                parent_span_id=ctx.span_id,
+                node_name=call.plan.name,
+                graph_name=ctx.graph_name,
+                decision=_decision_value(call.plan.node, routed),
+            )
+        )
+    events.emit(
+        NodeEndEvent(
+            ctx.run_id,
+            span_id=call.span_id,
+            parent_span_id=ctx.span_id,
+            node_name=call.plan.name,
+            graph_name=ctx.graph_name,
+            duration_ms=0.0 if cached else _elapsed_ms(call.started),
+            cached=cached,
+        )
+    )
+
+
+def emit_node_error(call: Any, exc: BaseException) -> None:
+    """A node execution failed: :class:`NodeErrorEvent` with the message and type name."""
+    ctx = call.ctx
+    if call.span_id is None:  # failed before it started (e.g. an un-copyable default)
+        emit_node_start(call)
+    ctx.dispatcher.emit(
+        NodeErrorEvent(
+            ctx.run_id,
+            span_id=call.span_id,
+            parent_span_id=ctx.span_id,
+            node_name=call.plan.name,
+            graph_name=ctx.graph_name,
+            error=str(exc),
+            error_type=error_type_name(exc),
+        )
+    )
+
+
+def emit_cache_hit(call: Any, cache_key: str, routed: tuple | None) -> None:
+    """A node served from the cache: start, :class:`CacheHitEvent`, (route decision,) end."""
+    emit_node_start(call)
+    ctx = call.ctx
+    ctx.dispatcher.emit(
+        CacheHitEvent(
+            ctx.run_id,
+            span_id=call.span_id,
+            parent_span_id=ctx.span_id,
+            node_name=call.plan.name,
+            graph_name=ctx.graph_name,
+            cache_key=cache_key,
+        )
+    )
+    emit_node_end(call, routed, cached=True)
+
+
+def _decision_value(gate: Any, routed: tuple) -> Any:
+    """What a RouteDecisionEvent reports: a list for multi-target routes, else one target.
+
+    ``None`` means the gate activated nothing (a route returning ``None`` without fallback).
+    """
+    if getattr(gate, "multi_target", False):
+        return list(routed)
+    return routed[0] if routed else None
+
+
+def _elapsed_ms(started: float | None) -> float:
+    if started is None:
+        return 0.0
+    # Never report 0 for real work: a coarse clock must not make a run look instantaneous.
+    return max((perf_counter() - started) * 1000.0, 1e-6)
+
+
+# --------------------------------------------------------------------------- maps
+
+
+class MapSpan:
+    """The span of one ``map`` (or one mapped GraphNode call) while its items run.
+
+    Item runs hang under it: give each item's :class:`~hypergraph.runners.invoke.RunContext`
+    ``parent_span_id=map_span.span_id``.
+    """
+
+    __slots__ = ("events", "run_id", "span_id", "parent_span_id", "graph_name", "started")
+
+    def __init__(
+        self, events: RunEvents, graph_name: str | None, parent_span_id: str | None
+    ) -> None:
+        self.events = events
+        self.run_id = new_run_id()
+        self.span_id = new_span_id()
+        self.parent_span_id = parent_span_id
+        self.graph_name = graph_name
+        self.started = perf_counter()
+
+
+def start_map(
+    events: RunEvents | None, graph: Any, size: int, parent_span_id: str | None = None
+) -> MapSpan | None:
+    """Emit ``RunStartEvent(is_map=True, map_size=size)`` and return the map's span.
+
+    Returns ``None`` (and emits nothing) without processors or for an empty map (SPEC §4.10:
+    zero iterations emit no events). ``parent_span_id`` is the mapped GraphNode call's span for
+    ``map_over``, ``None`` for a top-level ``runner.map``.
+    """
+    if events is None or size == 0:
+        return None
+    graph_name = getattr(graph, "name", None)
+    span = MapSpan(events, graph_name, parent_span_id)
+    events.emit(
+        RunStartEvent(
+            span.run_id,
+            span_id=span.span_id,
+            parent_span_id=parent_span_id,
+            graph_name=graph_name,
+            is_map=True,
+            map_size=size,
+        )
+    )
+    return span
+
+
+def end_map(span: MapSpan | None, error: BaseException | None = None) -> None:
+    """Emit the map's :class:`RunEndEvent`: FAILED with ``error`` when the map raises."""
+    if span is None:
+        return
+    span.events.emit(
+        RunEndEvent(
+            span.run_id,
+            span_id=span.span_id,
+            parent_span_id=span.parent_span_id,
+            graph_name=span.graph_name,
+            status=RunStatus.FAILED if error is not None else RunStatus.COMPLETED,
+            error=None if error is None else str(error),
+            duration_ms=_elapsed_ms(span.started),
+        )
+    )
+
+
+def start_mapped(call: Any, size: int) -> None:
+    """A mapped GraphNode call starts its items: open the map span under the call's span.
+
+    Drivers call it once the item count is known and run each item through
+    ``nested_run_steps``, which parents the item runs to this span. A no-op without events.
+    """
+    events = call.ctx.dispatcher
+    if events is None:
+        return
+    if call.span_id is None:
+        emit_node_start(call)
+    call.map_span = start_map(events, call.node.graph, size, parent_span_id=call.span_id)
+
+
+def end_mapped(call: Any, error: BaseException | None = None) -> None:
+    """The items of a mapped GraphNode call are done: close its map span (FAILED on ``error``)."""
+    end_map(call.map_span, error)

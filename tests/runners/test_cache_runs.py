@@ -1,0 +1,288 @@
+"""Node caching through ``SyncRunner`` (SPEC §5; §8 items 58–60)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from hypergraph import END, Graph, InMemoryCache, SyncRunner, ifelse, node, route
+
+
+def counting_node(calls: list, **node_options):
+    @node(output_name="y", cache=True, **node_options)
+    def expensive(x: int, scale: int = 2) -> int:
+        calls.append(x)
+        return x * scale
+
+    return expensive
+
+
+def test_cached_node_runs_once_across_identical_runs():
+    calls: list[int] = []
+    graph = Graph([counting_node(calls)])
+    runner = SyncRunner(cache=InMemoryCache())
+    first = runner.run(graph, x=3)
+    second = runner.run(graph, x=3)
+    assert first["y"] == second["y"] == 6
+    assert calls == [3]
+
+
+def test_changed_input_default_override_or_binding_misses():
+    calls: list[int] = []
+    graph = Graph([counting_node(calls)])
+    runner = SyncRunner(cache=InMemoryCache())
+    runner.run(graph, x=3)
+    assert runner.run(graph, x=4)["y"] == 8
+    assert runner.run(graph, x=3, scale=10)["y"] == 30
+    assert runner.run(graph.bind(scale=5), x=3)["y"] == 15
+    assert runner.run(graph.bind(scale=5), x=3)["y"] == 15  # now a hit
+    assert calls == [3, 4, 3, 3]
+
+
+def test_no_backend_or_no_opt_in_means_no_caching():
+    calls: list[int] = []
+    cached_graph = Graph([counting_node(calls)])
+    SyncRunner().run(cached_graph, x=1)
+    SyncRunner().run(cached_graph, x=1)
+
+    @node(output_name="y")
+    def plain(x: int) -> int:
+        calls.append(-x)
+        return x
+
+    runner = SyncRunner(cache=InMemoryCache())
+    runner.run(Graph([plain]), x=1)
+    runner.run(Graph([plain]), x=1)
+    assert calls == [1, 1, -1, -1]
+
+
+def test_hits_are_shared_across_graphs_and_runner_instances_on_one_backend():
+    calls: list[int] = []
+    cache = InMemoryCache()
+    expensive = counting_node(calls)
+
+    @node(output_name="z")
+    def after(y: int) -> int:
+        return y + 1
+
+    SyncRunner(cache=cache).run(Graph([expensive]), x=2)
+    assert SyncRunner(cache=cache).run(Graph([expensive, after]), x=2)["z"] == 5
+    assert calls == [2]
+
+
+def test_different_function_bodies_never_share_entries():
+    cache = InMemoryCache()
+
+    @node(output_name="y", cache=True)
+    def transform(x: int) -> int:
+        return x + 1
+
+    first = transform
+
+    @node(output_name="y", cache=True)
+    def transform(x: int) -> int:  # noqa: F811 - same name, different body on purpose
+        return x - 1
+
+    runner = SyncRunner(cache=cache)
+    assert runner.run(Graph([first]), x=10)["y"] == 11
+    assert runner.run(Graph([transform]), x=10)["y"] == 9
+
+
+def test_failures_are_not_cached():
+    attempts: list[int] = []
+
+    @node(output_name="y", cache=True)
+    def flaky(x: int) -> int:
+        attempts.append(x)
+        if len(attempts) == 1:
+            raise ConnectionError("transient")
+        return x
+
+    runner = SyncRunner(cache=InMemoryCache())
+    with pytest.raises(ConnectionError):
+        runner.run(Graph([flaky]), x=1)
+    assert runner.run(Graph([flaky]), x=1)["y"] == 1
+    assert runner.run(Graph([flaky]), x=1)["y"] == 1
+    assert attempts == [1, 1]
+
+
+def test_cached_none_result_is_a_hit():
+    calls: list[int] = []
+
+    @node(output_name="y", cache=True)
+    def nothing(x: int) -> None:
+        calls.append(x)
+
+    runner = SyncRunner(cache=InMemoryCache())
+    assert runner.run(Graph([nothing]), x=1)["y"] is None
+    assert runner.run(Graph([nothing]), x=1)["y"] is None
+    assert calls == [1]
+
+
+def test_unpicklable_input_runs_uncached_and_warns_once_naming_node_and_input(caplog):
+    calls: list[int] = []
+
+    @node(output_name="y", cache=True)
+    def apply_fn(fn, x: int) -> int:
+        calls.append(x)
+        return fn(x)
+
+    runner = SyncRunner(cache=InMemoryCache())
+    graph = Graph([apply_fn])
+    with caplog.at_level(logging.WARNING, logger="hypergraph.cache"):
+        for _ in range(3):
+            assert runner.run(graph, fn=lambda v: v * 10, x=2)["y"] == 20
+    assert calls == [2, 2, 2]  # recomputed every time: never a wrong hit
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1
+    assert "'apply_fn'" in messages[0] and "'fn'" in messages[0]
+
+
+def test_cached_route_restores_its_decision_on_every_hit_without_leaking_it():
+    decisions: list[int] = []
+
+    @node(output_name="big")
+    def mark_big(x: int) -> str:
+        return "big"
+
+    @node(output_name="small")
+    def mark_small(x: int) -> str:
+        return "small"
+
+    @route(targets=["mark_big", "mark_small"], cache=True)
+    def size(x: int):
+        decisions.append(x)
+        return "mark_big" if x > 10 else "mark_small"
+
+    runner = SyncRunner(cache=InMemoryCache())
+    graph = Graph([size, mark_big, mark_small])
+    for _ in range(3):
+        big = runner.run(graph, x=50)
+        small = runner.run(graph, x=1)
+        assert dict(big.values) == {"big": "big"}
+        assert dict(small.values) == {"small": "small"}
+    assert decisions == [50, 1]
+
+
+def test_cached_ifelse_to_end_restores_the_end_decision():
+    checks: list[int] = []
+
+    @ifelse(when_true="finish", when_false=END, cache=True)
+    def worth_it(x: int) -> bool:
+        checks.append(x)
+        return x > 0
+
+    @node(output_name="done")
+    def finish(x: int) -> bool:
+        return True
+
+    runner = SyncRunner(cache=InMemoryCache())
+    graph = Graph([worth_it, finish])
+    assert runner.run(graph, x=-1).values == {}
+    assert runner.run(graph, x=-1).values == {}
+    assert runner.run(graph, x=1)["done"] is True
+    assert runner.run(graph, x=1)["done"] is True
+    assert checks == [-1, 1]
+
+
+def test_cached_generator_replays_its_collected_list():
+    calls: list[int] = []
+
+    @node(output_name="items", cache=True)
+    def produce(n: int):
+        calls.append(n)
+        yield from range(n)
+
+    runner = SyncRunner(cache=InMemoryCache())
+    assert runner.run(Graph([produce]), n=3)["items"] == [0, 1, 2]
+    assert runner.run(Graph([produce]), n=3)["items"] == [0, 1, 2]
+    assert calls == [3]
+
+
+def test_multi_output_and_renamed_outputs_are_rebuilt_from_the_cached_result():
+    calls: list[int] = []
+
+    @node(output_name=("low", "high"), cache=True)
+    def bounds(x: int) -> tuple[int, int]:
+        calls.append(x)
+        return x - 1, x + 1
+
+    runner = SyncRunner(cache=InMemoryCache())
+    assert dict(runner.run(Graph([bounds]), x=5).values) == {"low": 4, "high": 6}
+    renamed = bounds.with_outputs(low="floor", high="ceiling")
+    assert dict(runner.run(Graph([renamed]), x=5).values) == {"floor": 4, "ceiling": 6}
+    assert calls == [5]
+
+
+def test_renamed_input_keys_by_current_name():
+    calls: list[int] = []
+    runner = SyncRunner(cache=InMemoryCache())
+    expensive = counting_node(calls)
+    assert runner.run(Graph([expensive]), x=2)["y"] == 4
+    assert runner.run(Graph([expensive.with_inputs(x="value")]), value=2)["y"] == 4
+    assert calls == [2, 2]
+
+
+def test_hits_skip_the_function_inside_loops():
+    calls: list[int] = []
+
+    @node(output_name="step", cache=True)
+    def step_size(limit: int) -> int:
+        calls.append(limit)
+        return 1
+
+    @node(output_name="total")
+    def accumulate(total: int, step: int) -> int:
+        return total + step
+
+    @route(targets=["accumulate", END])
+    def loop(total: int, limit: int):
+        return END if total >= limit else "accumulate"
+
+    runner = SyncRunner(cache=InMemoryCache())
+    graph = Graph([step_size, accumulate, loop])
+    assert runner.run(graph, total=0, limit=3)["total"] == 3
+    assert runner.run(graph, total=0, limit=3)["total"] == 3
+    assert calls == [3]
+
+
+def test_nested_graph_inner_node_is_cached_across_runs():
+    calls: list[int] = []
+    inner = Graph([counting_node(calls)], name="inner")
+
+    @node(output_name="z")
+    def report(y: int) -> str:
+        return f"y={y}"
+
+    runner = SyncRunner(cache=InMemoryCache())
+    graph = Graph([inner.as_node(), report])
+    assert runner.run(graph, x=4)["z"] == "y=8"
+    assert runner.run(graph, x=4)["z"] == "y=8"
+    assert calls == [4]
+
+
+def test_map_over_items_hit_the_cache():
+    calls: list[int] = []
+    inner = Graph([counting_node(calls)], name="inner")
+    runner = SyncRunner(cache=InMemoryCache())
+    graph = Graph([inner.as_node().map_over("x")])
+    assert runner.run(graph, x=[1, 2, 1])["y"] == [2, 4, 2]
+    assert runner.run(graph, x=[2, 3])["y"] == [4, 6]
+    assert calls == [1, 2, 3]
+
+
+def test_a_raising_backend_degrades_to_uncached_runs(caplog):
+    class BrokenCache:
+        def get(self, key):
+            raise OSError("disk gone")
+
+        def set(self, key, value):
+            raise OSError("disk gone")
+
+    calls: list[int] = []
+    runner = SyncRunner(cache=BrokenCache())
+    with caplog.at_level(logging.WARNING, logger="hypergraph.cache"):
+        assert runner.run(Graph([counting_node(calls)]), x=1)["y"] == 2
+    assert calls == [1]
+    assert any("'expensive'" in r.getMessage() for r in caplog.records)
