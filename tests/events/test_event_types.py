@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import inspect
+import pickle
 import re
 import time
 import typing
@@ -162,3 +165,55 @@ def test_graph_name_may_be_none():
 def test_public_names_are_exported_from_the_top_level_package():
     for name in ["BaseEvent", "Event", "EventDispatcher", "TypedEventProcessor", "RunEndEvent"]:
         assert getattr(hypergraph, name) is getattr(hypergraph.events, name)
+
+
+@pytest.mark.parametrize("event_class", CONCRETE_EVENTS)
+def test_constructor_parameters_follow_the_dataclass_fields(event_class):
+    names = [f.name for f in dataclasses.fields(event_class)]
+    assert list(inspect.signature(event_class).parameters) == names
+    values = {name: f"value-{index}" for index, name in enumerate(names)}
+    values["span_id"], values["timestamp"] = "ef" * 8, 12.5
+    if event_class is RunEndEvent:
+        values["status"] = "failed"
+    by_keyword = event_class(**values)
+    by_position = event_class(*values.values())
+    assert by_keyword == by_position
+    for name, value in values.items():
+        expected = RunStatus.FAILED if name == "status" else value
+        assert getattr(by_position, name) == expected
+
+
+def test_omitted_or_none_span_id_and_timestamp_are_generated():
+    before = time.time()
+    event = NodeEndEvent("r", span_id=None, timestamp=None)
+    assert re.fullmatch(r"[0-9a-f]{16}", event.span_id)
+    assert before <= event.timestamp <= time.time()
+    assert NodeEndEvent("r", timestamp=3.0).timestamp == 3.0
+
+
+def test_event_fields_cannot_be_deleted():
+    event = RunStartEvent("r")
+    with pytest.raises(AttributeError):
+        del event.graph_name
+
+
+def test_replace_coerces_a_string_status():
+    event = dataclasses.replace(RunEndEvent("r"), status="failed", error="boom")
+    assert event.status is RunStatus.FAILED and event.error == "boom"
+
+
+@pytest.mark.parametrize("event_class", CONCRETE_EVENTS)
+def test_events_survive_pickling_and_copying(event_class):
+    # Distributed runners ship events back from worker processes.
+    event = event_class("run-1", parent_span_id="cd" * 8)
+    restored = pickle.loads(pickle.dumps(event))
+    assert restored == event and type(restored) is event_class
+    assert copy.deepcopy(event) == event
+    with pytest.raises(AttributeError):
+        restored.run_id = "other"  # type: ignore[misc]
+
+
+def test_repr_names_the_class_and_fields():
+    text = repr(NodeStartEvent("r", node_name="fetch"))
+    assert text.startswith("NodeStartEvent(run_id='r', span_id='")
+    assert "node_name='fetch'" in text

@@ -11,6 +11,7 @@ from hypergraph import (
     END,
     AsyncRunner,
     EventProcessor,
+    FunctionNode,
     Graph,
     InMemoryCache,
     RouteDecisionEvent,
@@ -290,3 +291,104 @@ async def test_sync_and_async_processors_see_the_same_ordered_stream():
     assert plain.events == awaited.events
     assert awaited.sync_calls == 0 and len(awaited.events) == 10
     assert (plain.shutdowns, awaited.async_shutdowns) == (1, 1)
+
+
+class StartWatcher(AsyncRecorder):
+    """Remembers which nodes it has been told about through ``NodeStartEvent``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: set[str] = set()
+
+    async def on_event_async(self, event) -> None:
+        await asyncio.sleep(0)  # a real processor may await I/O here
+        await super().on_event_async(event)
+        if isinstance(event, NodeStartEvent):
+            self.started.add(event.node_name)
+
+
+@pytest.mark.parametrize("max_concurrency", [None, 2])
+async def test_async_processor_sees_a_node_start_while_the_node_runs(max_concurrency):
+    watcher = StartWatcher()
+
+    @node(output_name="seen")
+    async def long_task(x: int) -> bool:
+        return "long_task" in watcher.started
+
+    inner = Graph([long_task], name="inner")
+    outer = Graph([inner.as_node(name="nested").with_outputs(seen="nested_seen"), long_task])
+    result = await AsyncRunner().run(
+        outer, x=1, max_concurrency=max_concurrency, event_processors=[watcher]
+    )
+    assert result["seen"] is True and result["nested_seen"] is True
+    assert_well_formed(watcher.events)
+
+
+async def test_async_processor_sees_a_threaded_sync_node_start_while_it_runs():
+    watcher = StartWatcher()
+
+    @node(output_name="seen")
+    def blocking_task(x: int) -> bool:
+        return "blocking_task" in watcher.started
+
+    result = await AsyncRunner(sync_nodes_in_threads=True).run(
+        Graph([blocking_task]), x=1, event_processors=[watcher]
+    )
+    assert result["seen"] is True
+
+
+async def test_run_validation_error_still_shuts_async_processors_down_without_events():
+    recorder = AsyncRecorder()
+    with pytest.raises(Exception, match="Missing required inputs"):
+        await AsyncRunner().run(Graph([add_one]), event_processors=[recorder])
+    assert recorder.events == []
+    assert (recorder.async_shutdowns, recorder.sync_shutdowns) == (1, 0)
+
+
+async def test_map_validation_error_still_shuts_async_processors_down_without_events():
+    recorder = AsyncRecorder()
+    with pytest.raises(ValueError, match="equal lengths"):
+        await AsyncRunner().map(
+            Graph([add_one, double]),
+            x=[1, 2],
+            y=[1],
+            map_over=["x", "y"],
+            event_processors=[recorder],
+        )
+    assert recorder.events == [] and recorder.async_shutdowns == 1
+
+
+async def test_empty_async_map_emits_no_events_but_shuts_processors_down():
+    recorder, plain = AsyncRecorder(), Recorder()
+    results = await AsyncRunner().map(
+        Graph([add_one]), x=[], map_over="x", event_processors=[recorder, plain]
+    )
+    assert results == []
+    assert recorder.events == [] and plain.events == []
+    assert (recorder.async_shutdowns, plain.shutdowns) == (1, 1)
+
+
+async def test_slow_async_processor_gets_concurrent_events_in_emission_order():
+    class SlowRecorder(AsyncRecorder):
+        async def on_event_async(self, event) -> None:
+            # Suspends mid-delivery, longer for some events, while sibling nodes keep emitting.
+            for _ in range(3 if isinstance(event, NodeStartEvent) else 1):
+                await asyncio.sleep(0)
+            self.events.append(event)
+
+    def make_worker(index: int):
+        async def work(x: int) -> int:
+            for _ in range(index % 3):
+                await asyncio.sleep(0)
+            return x + index
+
+        return FunctionNode(work, name=f"work_{index}", output_name=f"out_{index}")
+
+    recorder = SlowRecorder()
+    graph = Graph([make_worker(i) for i in range(8)], name="fan_out")
+    # A small pool staggers the starts, so ends and starts of different nodes overlap.
+    await AsyncRunner().run(graph, x=1, max_concurrency=2, event_processors=[recorder])
+    assert len(recorder.events) == 2 + 2 * 8
+    assert_well_formed(recorder.events)
+    stamps = [event.timestamp for event in recorder.events]
+    assert stamps == sorted(stamps), "events must arrive in the order they were emitted"

@@ -133,3 +133,14 @@ def test_settle_outcomes_continue_turns_exceptions_into_failed_results():
     assert settled[0] is done
     assert settled[1].status == RunStatus.FAILED and settled[1].error is error
     assert dict(settled[1].values) == {}
+
+
+def test_map_results_behave_like_results_built_by_the_dataclass():
+    from hypergraph import RunResult
+
+    [result] = SyncRunner().map(GRAPH, x=[2], map_over="x")
+    rebuilt = RunResult(dict(result.values), result.status, run_id=result.run_id)
+    assert result == rebuilt
+    assert result.values() is not None and list(result.values()) == [4, 4]
+    assert result.workflow_id is None and result.pause is None and result.completed
+    assert repr(result) == repr(rebuilt)

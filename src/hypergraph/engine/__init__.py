@@ -3,6 +3,8 @@
 - :mod:`~hypergraph.engine.plan` compiles a graph once into lookup tables (cached on the graph).
 - :mod:`~hypergraph.engine.state` holds one run's values, versions, consumed versions, decisions.
 - :mod:`~hypergraph.engine.scheduler` decides which nodes run next and applies their outcomes.
+- :mod:`~hypergraph.engine.static` replays precomputed supersteps when a run provably writes
+  every name once (plain DAGs, e.g. every map item); ``scheduler_for`` picks the scheduler.
 - :mod:`~hypergraph.engine.resolve` says where each input value comes from.
 
 Runners (``hypergraph.runners``) drive this core; none of them contains scheduling logic.

@@ -108,15 +108,30 @@ def static_levels(plan: ExecutionPlan, supplied: frozenset[str]) -> Any:
     if not supplied.isdisjoint(producers):
         return None
 
-    available = set(supplied)
-    waiting = [p for p in plan.nodes if p.active]
+    # Level by level, like a topological sort: a node joins the superstep after the one that
+    # produced its last missing input. Linear in the size of the graph.
+    nodes = plan.nodes
+    missing = {
+        p.index: sum(name not in supplied for name in set(p.state_inputs))
+        for p in nodes
+        if p.active
+    }
+    level = [i for i, count in missing.items() if count == 0]
     levels: list[tuple[int, ...]] = []
-    while waiting:
-        level = [p for p in waiting if available.issuperset(p.state_inputs)]
-        if not level:
-            break
-        levels.append(tuple(p.index for p in level))
-        for p in level:
-            available.update(p.data_outputs)
-        waiting = [p for p in waiting if p not in level]
+    available = set(supplied)
+    while level:
+        level.sort()
+        levels.append(tuple(level))
+        following: list[int] = []
+        for i in level:
+            for name in nodes[i].data_outputs:
+                if name in available:
+                    continue
+                available.add(name)
+                for reader in plan.consumers.get(name, ()):
+                    if reader in missing and name in nodes[reader].state_inputs:
+                        missing[reader] -= 1
+                        if missing[reader] == 0:
+                            following.append(reader)
+        level = following
     return tuple(levels)

@@ -336,11 +336,16 @@ class AsyncRunner(BaseRunner):
             start_call(call)
             return call.func(*call.args, **call.kwargs)
         limiter = CURRENT_LIMITER.get()
+        events = call.ctx.dispatcher
         if limiter is None:
             start_call(call)
+            if events is not None:
+                await events.flush()  # deliver the start now, not once the body has finished
             return await self._call_body(call)
         async with limiter.semaphore:  # held around the leaf body only
             start_call(call)  # a node starts when it gets its slot, not while it waits
+            if events is not None:
+                await events.flush()
             return await self._call_body(call)
 
     async def _call_body(self, call: NodeCall) -> Any:

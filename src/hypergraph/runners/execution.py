@@ -60,7 +60,14 @@ from hypergraph.engine.static import scheduler_for
 from hypergraph.exceptions import InfiniteLoopError
 from hypergraph.runners.invoke import NodeCall, RunContext, prepare_call, start_call
 from hypergraph.runners.prepare import prepare_run
-from hypergraph.runners.result import OutputValues, PauseInfo, RunResult, RunStatus, new_run_id
+from hypergraph.runners.result import (
+    OutputValues,
+    PauseInfo,
+    RunResult,
+    RunStatus,
+    assemble_result,
+    new_run_id,
+)
 from hypergraph.runners.run_events import emit_node_error, emit_run_end, emit_run_start
 
 __all__ = ["RunSteps", "nested_run_steps", "new_run_id", "run_steps", "select_outputs"]
@@ -233,7 +240,7 @@ def _result(
     on_missing = prepared.on_missing if status is RunStatus.COMPLETED else "ignore"
     values = select_outputs(plan, state.values, prepared.selected, on_missing)
     run_id = ctx.run_id if ctx.run_id is not None else new_run_id()
-    return RunResult(values, status, run_id=run_id, error=error, pause=pause)
+    return assemble_result(values, status, run_id, error, pause)
 
 
 def select_outputs(

@@ -35,7 +35,7 @@ from hypergraph.runners.prepare import (
     ERROR_HANDLING_CHOICES,
     MAP_RESERVED,
     PreparedRun,
-    _normalise,
+    _normalise,  # step 1 of prepare_run: map merges and rejects names exactly as run does
     check_map_compatible,
     prepare_run,
 )

@@ -17,6 +17,7 @@ __all__ = [
     "RunnerCapabilities",
     "OutputValues",
     "new_run_id",
+    "assemble_result",
 ]
 
 ErrorHandling = Literal["raise", "continue"]
@@ -155,6 +156,32 @@ class RunResult:
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text("RunResult(...)" if cycle else repr(self))
+
+
+_new_object = object.__new__
+
+
+def assemble_result(
+    values: OutputValues,
+    status: RunStatus,
+    run_id: str,
+    error: BaseException | None = None,
+    pause: PauseInfo | None = None,
+) -> RunResult:
+    """A :class:`RunResult` from parts that are already normalised (the run loop's results).
+
+    Equal to ``RunResult(values, status, run_id=run_id, error=error, pause=pause)``, without
+    the dataclass ``__init__`` and its checks: this runs once per ``map()`` item.
+    """
+    result = _new_object(RunResult)
+    # Plain attribute writes keep the compact per-instance layout (touching __dict__ would not).
+    result.values = values
+    result.status = status
+    result.run_id = run_id
+    result.workflow_id = None
+    result.error = error
+    result.pause = pause
+    return result
 
 
 _MAX_STR = 120

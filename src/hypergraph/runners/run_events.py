@@ -17,13 +17,15 @@ helpers of :mod:`hypergraph.runners.invoke`), but ``AsyncRunner`` must *await*
 ``AsyncEventProcessor.on_event_async``. :class:`RunEvents` therefore has two modes: *immediate*
 (``SyncRunner``: each event goes to ``EventDispatcher.emit`` at once) and *deferred*
 (``AsyncRunner`` with at least one ``AsyncEventProcessor``: events queue up in emission order and
-the driver delivers them with ``await events.flush()`` at its next await point, e.g. after each
-``steps.send`` and after each call finishes). ``await events.shutdown_async()`` flushes what is
+the driver delivers them with ``await events.flush()`` at its next await point: after each
+``steps.send``, right after a leaf call's start (so a processor sees a long node start while it
+runs) and after each call finishes). ``await events.shutdown_async()`` flushes what is
 left before shutting the processors down, so nothing is ever lost or reordered.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable
 from time import perf_counter
@@ -75,7 +77,7 @@ class RunEvents:
     bound callable stored on the instance, so emitting costs no extra call layer.
     """
 
-    __slots__ = ("dispatcher", "_queue", "emit")
+    __slots__ = ("dispatcher", "_queue", "_delivering", "emit")
 
     def __init__(self, dispatcher: EventDispatcher, *, deferred: bool = False) -> None:
         self.dispatcher = dispatcher
@@ -86,6 +88,8 @@ class RunEvents:
         self.emit: Callable[[Any], None] = (
             dispatcher.emit if self._queue is None else self._queue.append
         )
+        # Held by the flush that is delivering; see flush().
+        self._delivering: asyncio.Lock | None = asyncio.Lock() if self._queue is not None else None
 
     @property
     def deferred(self) -> bool:
@@ -93,14 +97,23 @@ class RunEvents:
         return self._queue is not None
 
     async def flush(self) -> None:
-        """Deliver the queued events, oldest first, through ``EventDispatcher.emit_async``."""
-        queue = self._queue
-        if not queue:
+        """Deliver the queued events, oldest first, through ``EventDispatcher.emit_async``.
+
+        Concurrent calls (sibling nodes of one superstep) deliver one at a time: a flush that
+        finds another one delivering waits for it. So processors get events in emission order,
+        and when ``flush()`` returns, every event queued before the call has been handled, even
+        one that another flush had already taken (AsyncRunner relies on this to deliver a
+        node's start before the node's body runs).
+        """
+        queue, delivering = self._queue, self._delivering
+        if queue is None or delivering is None:
+            return  # immediate mode: nothing is ever queued
+        if not queue and not delivering.locked():
             return
-        emit_async = self.dispatcher.emit_async
-        while queue:
-            # popleft before awaiting: a concurrent flush picks up the next event, never this one.
-            await emit_async(queue.popleft())
+        async with delivering:
+            emit_async = self.dispatcher.emit_async
+            while queue:
+                await emit_async(queue.popleft())
 
     def shutdown(self) -> None:
         """End of the top-level run/map: shut every processor down (sync path)."""

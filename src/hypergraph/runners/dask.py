@@ -1,0 +1,423 @@
+"""``DaskRunner``: the same ``run`` and ``map`` as SyncRunner, executed on a Dask cluster.
+
+Everything that can be decided on the client is decided there, exactly as SyncRunner decides it:
+argument normalisation, runner compatibility, ``select``, input validation, map planning (zip
+lengths, unknown ``map_over`` names, clone copyability...). Only then is the work pickled (a
+failure names the node or the input, :mod:`.dask_shipping`) and submitted. Inside a worker the
+public ``SyncRunner`` (or ``AsyncRunner``, for graphs with async nodes) does the running
+(:mod:`.dask_worker`), so results, errors, caching and events are those of the local runners.
+
+A ``map`` ships the graph and the broadcast values once, as one Dask dependency every chunk
+shares, then streams chunks of items through the cluster with a bounded number in flight
+(:mod:`.dask_stream`). Results come back in input order; event processors on the client receive
+the map's start and end plus every item's events, replayed in item order as chunks finish.
+
+This module imports ``distributed`` only when a runner is constructed; ``import hypergraph``
+never imports Dask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import uuid
+import weakref
+from itertools import chain
+from typing import Any, Literal
+
+from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.batch import plan_items
+from hypergraph.runners.dask_shipping import (
+    MAX_ASYNC_CHUNK_SIZE,
+    default_chunk_size,
+    default_in_flight,
+    pickle_job,
+    plan_chunks,
+)
+from hypergraph.runners.dask_stream import collect_chunks, replay_events
+from hypergraph.runners.dask_worker import (
+    MapJob,
+    RunJob,
+    keep_bytes,
+    load_outcomes,
+    needs_async_runner,
+    run_chunk,
+    run_one,
+)
+from hypergraph.runners.mapping import ItemOptions, plan_map
+from hypergraph.runners.prepare import (
+    ALL_OUTPUTS_DEFAULT,
+    MAP_RESERVED,
+    RUN_RESERVED,
+    _normalise,
+    prepare_run,
+)
+from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
+from hypergraph.runners.run_events import end_map, open_events, start_map
+
+__all__ = ["DaskRunner"]
+
+_CAPABILITIES = RunnerCapabilities(
+    supports_cycles=True,
+    supports_async_nodes=True,
+    supports_streaming=False,
+    returns_coroutine=False,
+    supports_interrupts=False,
+)
+
+_INSTALL_HINT = "pip install 'hypergraph[dask]'"
+# Jobs (graph plus broadcast values) at least this large are scattered rather than submitted.
+_SCATTER_FROM_BYTES = 4 * 1024 * 1024
+
+
+def _require_distributed() -> Any:
+    """The ``distributed`` module, or an ``ImportError`` that says how to install it."""
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ImportError(
+            f"DaskRunner needs the 'distributed' package (Dask), which is not installed. "
+            f"How to fix: {_INSTALL_HINT}"
+        ) from exc
+    return distributed
+
+
+class DaskRunner(BaseRunner):
+    """Runs graphs on a Dask cluster: ``run`` and ``map`` with SyncRunner's signatures.
+
+    Without ``client`` or ``address`` the runner starts its own ``distributed.LocalCluster`` on
+    first use, sized to this machine, and shuts it down on :meth:`close` (or when used as a
+    context manager, or when the runner is garbage collected). With ``client`` or ``address`` it
+    uses that cluster and never shuts it down.
+
+    Graphs, broadcast values and mapped values must be picklable (cloudpickle), and hypergraph
+    plus the modules defining your nodes must be importable on the workers. Async nodes run
+    inside the workers on an event loop per task (via AsyncRunner); interrupts are not
+    supported. Warnings raised while items run (e.g. ``on_missing="warn"``) are issued in the
+    worker processes; run-start warnings are issued on the client, once per call.
+
+    Args:
+        client: An existing ``distributed.Client`` to submit to.
+        address: Scheduler address (``"tcp://host:8786"``) to connect to.
+        cache: Cache backend shipped to the workers; use one every worker can reach, such as
+            ``DiskCache`` on a shared path (an ``InMemoryCache`` is copied into each task).
+        chunk_size: Items per task in ``map`` (``None``: a few chunks per worker thread, at
+            most 2,000 items each).
+        max_chunks_in_flight: Most chunks submitted and not yet collected (``None``: three per
+            worker thread).
+        n_workers: Embedded cluster only: number of workers (``None``: one per CPU with
+            processes, one without).
+        threads_per_worker: Embedded cluster only (``None``: 1 with processes, one per CPU
+            without).
+        processes: Embedded cluster only: workers in separate processes (``True``) or threads.
+        cluster_options: Embedded cluster only: more ``LocalCluster`` keyword arguments.
+
+    Example:
+        >>> from hypergraph import DaskRunner, Graph, node
+        >>> @node(output_name="doubled")
+        ... def double(x: int) -> int:
+        ...     return x * 2
+        >>> with DaskRunner(n_workers=2) as runner:  # doctest: +SKIP
+        ...     results = runner.map(Graph([double]), {"x": [1, 2, 3]}, map_over="x")
+        ...     [r["doubled"] for r in results]
+        [2, 4, 6]
+    """
+
+    def __init__(
+        self,
+        *,
+        client: Any = None,
+        address: str | None = None,
+        cache: Any = None,
+        chunk_size: int | None = None,
+        max_chunks_in_flight: int | None = None,
+        n_workers: int | None = None,
+        threads_per_worker: int | None = None,
+        processes: bool = True,
+        cluster_options: dict[str, Any] | None = None,
+    ) -> None:
+        _require_distributed()
+        if client is not None and address is not None:
+            raise ValueError(
+                "DaskRunner got both client= and address=. How to fix: pass the client you "
+                "already have, or the scheduler address to connect to, not both."
+            )
+        if client is not None and getattr(client, "asynchronous", False):
+            raise ValueError(
+                "DaskRunner needs a synchronous distributed.Client (its run and map block until "
+                "done); got an asynchronous one. How to fix: create it with Client(...)."
+            )
+        self.cache = cache
+        self.chunk_size = _positive_or_none("chunk_size", chunk_size)
+        self.max_chunks_in_flight = _positive_or_none("max_chunks_in_flight", max_chunks_in_flight)
+        self._address = address
+        self._client = client
+        self._owns_cluster = client is None and address is None
+        self._cluster_options = {
+            "n_workers": _positive_or_none("n_workers", n_workers),
+            "threads_per_worker": _positive_or_none("threads_per_worker", threads_per_worker),
+            "processes": bool(processes),
+            **(cluster_options or {}),
+        }
+        self._lock = threading.Lock()
+        self._finalizer: weakref.finalize | None = None
+        self._closed = False
+
+    # ------------------------------------------------------------------ cluster lifecycle
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` in use (the embedded cluster starts on first access)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(
+                    "This DaskRunner is closed. How to fix: create a new DaskRunner (or keep "
+                    "the runner open until every run and map has finished)."
+                )
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    def _connect(self) -> Any:
+        from distributed import Client, LocalCluster
+
+        if self._address is not None:
+            client = Client(self._address, set_as_default=False)
+            self._finalizer = weakref.finalize(self, _shutdown, client, None)
+            return client
+        cluster = LocalCluster(**_local_cluster_options(self._cluster_options))
+        try:
+            client = Client(cluster, set_as_default=False)
+        except BaseException:
+            cluster.close()
+            raise
+        self._finalizer = weakref.finalize(self, _shutdown, client, cluster)
+        return client
+
+    def close(self) -> None:
+        """Release the runner: shut the embedded cluster down (a given client is left open).
+
+        With ``address=`` the runner's own connection is closed; the cluster keeps running.
+        Safe to call more than once.
+        """
+        with self._lock:
+            self._closed = True
+            finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer()
+
+    def __enter__(self) -> DaskRunner:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._closed:
+            where = "closed"
+        elif self._owns_cluster:
+            where = "embedded LocalCluster" + ("" if self._client is not None else " (not started)")
+        elif self._address is not None:
+            where = f"address={self._address!r}"
+        else:
+            where = f"client={self._client!r}"
+        return f"DaskRunner({where})"
+
+    # ------------------------------------------------------------------ capabilities
+    @property
+    def capabilities(self) -> RunnerCapabilities:
+        """Cycles and async nodes yes; streaming, coroutines and interrupts no."""
+        return _CAPABILITIES
+
+    @property
+    def supported_node_types(self) -> set[type]:
+        """``{FunctionNode, GraphNode, IfElseNode, RouteNode}``."""
+        from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, RouteNode
+
+        return {FunctionNode, GraphNode, IfElseNode, RouteNode}
+
+    # ------------------------------------------------------------------ run
+    def run(
+        self,
+        graph: Any,
+        values: dict[str, Any] | None = None,
+        *,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        max_iterations: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[Any] | None = None,
+        **input_values: Any,
+    ) -> RunResult:
+        """Execute ``graph`` once, as one task on the cluster; see :meth:`SyncRunner.run`.
+
+        Inputs are checked on the client first (the same errors as SyncRunner); the run's
+        events are recorded in the worker and delivered to ``event_processors`` here.
+        """
+        events = open_events(event_processors)
+        try:
+            prepared = prepare_run(
+                graph, values, input_values, runner=self, select=select, on_missing=on_missing,
+                on_internal_override=on_internal_override, entrypoint=entrypoint,
+                error_handling=error_handling, reserved=RUN_RESERVED,
+            )  # fmt: skip
+            job = RunJob(
+                graph, prepared.values, select, on_missing, entrypoint,
+                self._iteration_cap(max_iterations), error_handling, self.cache,
+                events is not None,
+            )  # fmt: skip
+            blob = pickle_job(job, graph, prepared.values, self.cache)
+            future = self.client.submit(run_one, blob, pure=False)
+            try:
+                data = future.result()
+            finally:
+                future.cancel()  # releases a finished task; stops a running one on Ctrl-C
+            outcomes, recorded = load_outcomes(data)
+            replay_events(events, recorded)
+            outcome = outcomes[0]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        finally:
+            if events is not None:
+                events.shutdown()
+
+    # ------------------------------------------------------------------ map
+    def map(
+        self,
+        graph: Any,
+        values: dict[str, Any] | None = None,
+        *,
+        map_over: str | list[str],
+        map_mode: Literal["zip", "product"] = "zip",
+        clone: bool | list[str] = False,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[Any] | None = None,
+        **input_values: Any,
+    ) -> list[RunResult]:
+        """Execute ``graph`` once per item on the cluster; see :meth:`SyncRunner.map`.
+
+        Returns one :class:`RunResult` per item, in input order (``[]`` for zero items).
+        Items run in chunks, in parallel: with ``error_handling="raise"`` the failure raised is
+        the first in input order (later chunks are cancelled, but items running alongside it
+        may already have run); ``"continue"`` returns every result, failures as FAILED.
+        """
+        events = open_events(event_processors)
+        try:
+            options = ItemOptions(
+                select, on_missing, on_internal_override, entrypoint, error_handling
+            )
+            plan = plan_map(
+                graph, values, input_values, runner=self, map_over=map_over, map_mode=map_mode,
+                clone=clone, options=options,
+            )  # fmt: skip
+            if plan.count == 0:
+                return []
+            merged = _normalise(values, input_values, MAP_RESERVED)  # checked by plan_map
+            names = (map_over,) if isinstance(map_over, str) else tuple(map_over)
+            broadcast = {k: v for k, v in merged.items() if k not in names}
+            job = MapJob(
+                graph, broadcast, names, clone, select, on_missing, entrypoint, self.cache,
+                events is not None,
+            )  # fmt: skip
+            blob = pickle_job(job, graph, broadcast, self.cache)
+            # The items again, mapped values only: broadcast values travel once, in the job,
+            # and clone copies are made per item in the workers.
+            count, items = plan_items({n: merged[n] for n in names}, list(names), map_mode, False)
+            return self._map_chunks(graph, blob, items, names, count, error_handling, events)
+        finally:
+            if events is not None:
+                events.shutdown()
+
+    def _map_chunks(
+        self,
+        graph: Any,
+        blob: bytes,
+        items: Any,
+        names: tuple[str, ...],
+        count: int,
+        error_handling: str,
+        events: Any,
+    ) -> list[RunResult]:
+        """Submit the planned items in chunks and collect their results (map's second half)."""
+        client = self.client
+        threads = sum(client.nthreads().values())
+        chunk_size = self.chunk_size or default_chunk_size(count, threads)
+        if needs_async_runner(graph):  # each chunk is one AsyncRunner.map in the worker
+            chunk_size = min(chunk_size, MAX_ASYNC_CHUNK_SIZE)
+        in_flight = self.max_chunks_in_flight or default_in_flight(threads)
+        chunks = plan_chunks(items, names, chunk_size)
+        first = next(chunks)  # an unpicklable first item fails before the map starts
+        span = start_map(events, graph, count)
+        span_id = span.span_id if span is not None else None
+        job_future = _share_job(client, blob)
+        token = uuid.uuid4().hex
+
+        def submit(columns: bytes) -> Any:
+            return client.submit(run_chunk, job_future, token, columns, span_id, pure=False)
+
+        try:
+            results = collect_chunks(
+                client, submit, chain([first], chunks), count, max_in_flight=in_flight,
+                keep_going=error_handling == "continue", events=events,
+            )  # fmt: skip
+        except BaseException as exc:
+            end_map(span, exc)
+            raise
+        finally:
+            job_future.release()
+        end_map(span)
+        return results
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _share_job(client: Any, blob: bytes) -> Any:
+    """A future holding the pickled job in the cluster; every chunk of the map depends on it.
+
+    Dask moves it to each worker once. A small job is the result of a task: the scheduler
+    keeps the task, so the job is recomputed if every worker holding it is lost. A large one
+    is scattered to every worker instead, so the scheduler does not hold (and warn about) a
+    large task; it is lost only if all workers are lost at once.
+    """
+    if len(blob) < _SCATTER_FROM_BYTES:
+        return client.submit(keep_bytes, blob, pure=False)
+    return client.scatter(blob, broadcast=True, hash=False)
+
+
+def _positive_or_none(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"DaskRunner {name} must be a positive int or None, got {value!r}.")
+    return value
+
+
+def _local_cluster_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``LocalCluster`` arguments sized to this machine where the user left them open."""
+    cpus = os.cpu_count() or 1
+    chosen = dict(options)
+    processes = chosen["processes"]
+    if chosen["n_workers"] is None:
+        chosen["n_workers"] = cpus if processes else 1
+    if chosen["threads_per_worker"] is None:
+        chosen["threads_per_worker"] = 1 if processes else cpus
+    # Dask always serves its HTTP endpoints; a free port avoids "port 8787 in use" warnings.
+    chosen.setdefault("dashboard_address", ":0")
+    return chosen
+
+
+def _shutdown(client: Any, cluster: Any) -> None:
+    """Close the runner's own client and embedded cluster (finalizer: never raises)."""
+    with contextlib.suppress(Exception):
+        client.close()
+    if cluster is not None:
+        with contextlib.suppress(Exception):
+            cluster.close()

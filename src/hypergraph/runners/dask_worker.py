@@ -1,0 +1,384 @@
+"""The worker side of :class:`~hypergraph.runners.dask.DaskRunner`: what runs inside Dask tasks.
+
+Two task functions, both plain module-level functions so Dask ships them by reference:
+
+- :func:`run_one` executes one ``run()``;
+- :func:`run_chunk` executes one chunk of ``map()`` items.
+
+Neither re-implements a run loop. A chunk is handed to the public ``SyncRunner.map`` (or, when the
+graph has async nodes, to ``AsyncRunner.map`` on an event loop owned by the task), with the
+chunk's mapped values as equal-length lists in ``"zip"`` mode: the items, their order, cloning,
+caching and events are exactly what the local runners produce. Items always run with
+``error_handling="continue"`` so each item's outcome comes back; the client applies ``"raise"``
+(first failure in input order) across chunks.
+
+**Shipping.** The client pickles the job (graph, broadcast values, options, cache) once per map
+with cloudpickle; every task receives those bytes as a Dask dependency plus a token, and each
+worker process unpickles a job once (:func:`_load_job` keeps a few jobs per process). Results
+travel back as bytes made by :func:`dumps`, with unpicklable exceptions or outputs replaced by
+descriptive errors so that one odd value cannot lose a whole chunk.
+
+**Events.** With processors on the client, a task records its events and sends them back. The
+chunk's own map span (opened by ``SyncRunner.map``) is dropped and its item runs are re-parented
+to the client's map span, so the client sees one map with ``count`` item runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import pickle
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import cloudpickle
+
+from hypergraph.events.processor import EventProcessor
+from hypergraph.events.types import RunStartEvent
+from hypergraph.exceptions import IncompatibleRunnerError
+from hypergraph.runners.result import RunResult, RunStatus
+
+__all__ = [
+    "MapJob",
+    "RunJob",
+    "keep_bytes",
+    "run_chunk",
+    "run_one",
+    "dumps",
+    "loads",
+    "load_outcomes",
+    "needs_async_runner",
+]
+
+# Jobs kept unpickled per worker process: a few concurrent maps, without growing forever.
+_JOB_MEMO_SIZE = 8
+_jobs: OrderedDict[str, Any] = OrderedDict()
+_jobs_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MapJob:
+    """Everything the items of one ``map()`` share, shipped once per map.
+
+    Attributes:
+        graph: The graph every item runs.
+        broadcast: The values every item receives (not mapped).
+        names: The mapped parameter names, in ``map_over`` order.
+        clone: ``map()``'s ``clone`` argument, applied per item inside the worker.
+        select, on_missing, entrypoint: As in ``map()``.
+        cache: The runner's cache backend (``None`` for none).
+        record_events: Whether the client has event processors.
+    """
+
+    graph: Any
+    broadcast: dict[str, Any]
+    names: tuple[str, ...]
+    clone: bool | list[str]
+    select: Any
+    on_missing: str
+    entrypoint: str | None
+    cache: Any
+    record_events: bool
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """One ``run()``: the graph, its checked values and the run options."""
+
+    graph: Any
+    values: dict[str, Any]
+    select: Any
+    on_missing: str
+    entrypoint: str | None
+    max_iterations: int
+    error_handling: str
+    cache: Any
+    record_events: bool
+
+
+class _EventRecorder(EventProcessor):
+    """Keeps every event of a task, in emission order, to send them to the client."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def on_event(self, event: Any) -> None:
+        self.events.append(event)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def keep_bytes(blob: bytes) -> bytes:
+    """Task body holding a map's pickled job in the cluster, for every chunk to depend on."""
+    return blob
+
+
+def run_one(job_blob: bytes) -> bytes:
+    """Task body of ``DaskRunner.run``: returns ``dumps((result or exception, events))``."""
+    job: RunJob = cloudpickle.loads(job_blob)
+    recorder = _EventRecorder() if job.record_events else None
+    options = {
+        "select": job.select,
+        "on_missing": job.on_missing,
+        # The client already applied the policy (and warned once); do not repeat it here.
+        "on_internal_override": "ignore",
+        "entrypoint": job.entrypoint,
+        "max_iterations": job.max_iterations,
+        "error_handling": job.error_handling,
+        "event_processors": [recorder] if recorder is not None else None,
+    }
+    outcome: RunResult | BaseException
+    try:
+        runner = _local_runner(job.graph, job.cache)
+        outcome = runner.run(job.graph, job.values, **options)
+        if asyncio.iscoroutine(outcome):  # AsyncRunner: an event loop owned by this task
+            outcome = asyncio.run(outcome)
+        if outcome.status is RunStatus.PAUSED:
+            refusal = _pause_refused(outcome)
+            outcome = _failed(refusal, outcome) if job.error_handling == "continue" else refusal
+    except Exception as exc:
+        outcome = exc
+    events = recorder.events if recorder is not None else []
+    return _dumps_outcomes([outcome], events)
+
+
+def run_chunk(
+    job_blob: bytes, token: str, columns_blob: bytes, parent_span_id: str | None
+) -> bytes:
+    """Task body of one ``DaskRunner.map`` chunk.
+
+    Args:
+        job_blob: The cloudpickled :class:`MapJob` (a Dask dependency shared by every chunk).
+        token: Identifies the job, so each worker process unpickles it once.
+        columns_blob: The chunk's mapped values, ``{name: [value per item]}``, pickled.
+        parent_span_id: The client's map span; the item runs' events hang under it.
+
+    Returns:
+        ``dumps((results, events))``: one ``RunResult`` per item (failures as FAILED results)
+        and the recorded events (empty without processors).
+    """
+    job: MapJob = _load_job(token, job_blob)
+    columns: dict[str, list[Any]] = loads(columns_blob)
+    recorder = _EventRecorder() if job.record_events else None
+    graph = job.graph
+    runner = _local_runner(graph, job.cache)
+    arguments = {
+        "map_over": list(job.names),
+        "map_mode": "zip",  # the client expanded zip/product into aligned columns
+        "clone": job.clone,
+        "select": job.select,
+        "on_missing": job.on_missing,
+        "on_internal_override": "ignore",  # checked (and warned about) once, on the client
+        "entrypoint": job.entrypoint,
+        "error_handling": "continue",  # every item's outcome; the client applies "raise"
+        "event_processors": [recorder] if recorder is not None else None,
+    }
+    values = {**job.broadcast, **columns}
+    results = runner.map(graph, values, **arguments)
+    if asyncio.iscoroutine(results):  # AsyncRunner: an event loop owned by this task
+        results = asyncio.run(results)
+    results = [_refuse_pause(r) if r.status is RunStatus.PAUSED else r for r in results]
+    events = _reparent(recorder.events, parent_span_id) if recorder is not None else []
+    return _dumps_outcomes(results, events)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _local_runner(graph: Any, cache: Any) -> Any:
+    """The local runner that executes inside the task (see :func:`needs_async_runner`)."""
+    if needs_async_runner(graph):
+        from hypergraph.runners.async_ import AsyncRunner
+
+        return AsyncRunner(cache=cache)
+    from hypergraph.runners.sync import SyncRunner
+
+    return SyncRunner(cache=cache)
+
+
+def needs_async_runner(graph: Any) -> bool:
+    """Async nodes need AsyncRunner; so do interrupts in nested graphs.
+
+    A nested interrupt that resolves itself (its handler returns a value) then simply runs, and
+    one that asks for a human answer comes back as a pause, which the task reports as a
+    DaskRunner error instead of SyncRunner's "needs AsyncRunner".
+    """
+    if graph.has_async_nodes:
+        return True
+    return any(getattr(node, "has_interrupts", False) for node in graph.nodes.values())
+
+
+def _load_job(token: str, blob: bytes) -> Any:
+    """The unpickled job for ``token``, unpickling ``blob`` once per worker process."""
+    with _jobs_lock:
+        job = _jobs.get(token)
+        if job is not None:
+            _jobs.move_to_end(token)
+            return job
+    job = cloudpickle.loads(blob)  # outside the lock: other jobs' chunks need not wait
+    with _jobs_lock:
+        _jobs[token] = job
+        while len(_jobs) > _JOB_MEMO_SIZE:
+            _jobs.popitem(last=False)
+    return job
+
+
+def _pause_refused(result: RunResult) -> IncompatibleRunnerError:
+    """The error for an interrupt that paused inside a nested graph (DaskRunner cannot pause)."""
+    name = result.pause.node_name if result.pause is not None else "?"
+    return IncompatibleRunnerError(
+        f"DaskRunner cannot pause for a human answer, but InterruptNode '{name}' asked for one. "
+        "How to fix: supply the interrupt's output in the values so it never pauses, or run "
+        "this graph with AsyncRunner.",
+        node_name=name,
+        capability="supports_interrupts",
+    )
+
+
+def _refuse_pause(result: RunResult) -> RunResult:
+    return _failed(_pause_refused(result), result)
+
+
+def _failed(error: BaseException, result: RunResult) -> RunResult:
+    return RunResult(result.values, RunStatus.FAILED, run_id=result.run_id, error=error)
+
+
+def _reparent(events: list[Any], parent_span_id: str | None) -> list[Any]:
+    """Drop the chunk's own map span and hang its item runs under the client's map span."""
+    if not events:
+        return events
+    first = events[0]
+    if not (isinstance(first, RunStartEvent) and first.is_map):
+        return events
+    chunk_span = first.span_id
+    replace = dataclasses.replace
+    kept = []
+    for event in events:
+        if event.span_id == chunk_span:
+            continue  # the chunk map's own start and end
+        if event.parent_span_id == chunk_span:
+            event = replace(event, parent_span_id=parent_span_id)
+        kept.append(event)
+    return kept
+
+
+# --------------------------------------------------------------------------- bytes
+
+
+def dumps(value: Any) -> bytes:
+    """Pickle ``value`` for the trip between client and workers.
+
+    Plain pickle first (fast for data); cloudpickle when it fails or when the data refers to
+    ``__main__``, whose classes and functions only exist in the sending process.
+    """
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    if b"__main__" in data:
+        return cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return data
+
+
+def loads(data: bytes) -> Any:
+    """Inverse of :func:`dumps` (cloudpickle output is plain pickle data)."""
+    return pickle.loads(data)
+
+
+def load_outcomes(data: bytes) -> tuple[list[Any], list[Any]]:
+    """``(outcomes, events)`` from the bytes a task returned (see :func:`_dumps_outcomes`)."""
+    packed, events = loads(data)
+    return _unpack(packed), events
+
+
+def _dumps_outcomes(outcomes: list[Any], events: list[Any]) -> bytes:
+    """Pickle ``(outcomes, events)``, replacing what cannot travel by a descriptive error."""
+    try:
+        return dumps((_pack(outcomes), events))
+    except Exception:
+        pass
+    safe = [_shippable(outcome, position) for position, outcome in enumerate(outcomes)]
+    try:
+        return dumps((_pack(safe), events))
+    except Exception:  # an event holding something odd: progress is worth less than results
+        return dumps((_pack(safe), []))
+
+
+def _pack(outcomes: list[Any]) -> tuple[list[Any], list[Any], dict[int, Any]]:
+    """Outcomes as columns: plain COMPLETED results travel as their values dict and run id.
+
+    Pickling a ``RunResult`` object costs several times more than its dict and id (enum,
+    dataclass and dict-subclass reconstruction), and a large map moves millions of them.
+    Anything else (failures, exceptions) travels as itself in ``others``, by position.
+    """
+    values: list[Any] = []
+    run_ids: list[Any] = []
+    others: dict[int, Any] = {}
+    completed = RunStatus.COMPLETED
+    for position, outcome in enumerate(outcomes):
+        if (
+            type(outcome) is RunResult
+            and outcome.status is completed
+            and outcome.error is None
+            and outcome.pause is None
+            and outcome.workflow_id is None
+        ):
+            values.append(dict(outcome.values))
+            run_ids.append(outcome.run_id)
+        else:
+            values.append(None)
+            run_ids.append(None)
+            others[position] = outcome
+    return values, run_ids, others
+
+
+def _unpack(packed: tuple[list[Any], list[Any], dict[int, Any]]) -> list[Any]:
+    values, run_ids, others = packed
+    completed = RunStatus.COMPLETED
+    outcomes: list[Any] = [
+        RunResult(item_values, completed, run_id=run_id) if run_id is not None else None
+        for item_values, run_id in zip(values, run_ids)
+    ]
+    for position, outcome in others.items():
+        outcomes[position] = outcome
+    return outcomes
+
+
+def _shippable(outcome: Any, position: int) -> Any:
+    """``outcome`` if it pickles, else an equivalent that does (same status and message)."""
+    try:
+        loads(dumps(outcome))  # an exception may pickle yet fail to rebuild on the client
+        return outcome
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    if isinstance(outcome, BaseException):
+        return _unshippable_error(outcome, problem)
+    error = outcome.error
+    if error is not None:
+        try:
+            loads(dumps(error))
+        except Exception:
+            error = _unshippable_error(error, problem)
+            outcome = RunResult(outcome.values, outcome.status, run_id=outcome.run_id, error=error)
+    try:
+        dumps(outcome.values)
+    except Exception:
+        error = TypeError(
+            f"The outputs of map item {position} of this chunk cannot be pickled to send them "
+            f"back from the Dask worker ({problem}). How to fix: return picklable values "
+            "(plain data, not locks, open files or connections) from the nodes, or select "
+            "only the picklable outputs with select=[...]."
+        )
+        return RunResult({}, RunStatus.FAILED, run_id=outcome.run_id, error=error)
+    return outcome
+
+
+def _unshippable_error(error: BaseException, problem: str) -> RuntimeError:
+    return RuntimeError(
+        f"{type(error).__module__}.{type(error).__qualname__}: {error} (the original exception "
+        f"could not be sent back from the Dask worker: {problem}; make the exception class "
+        "picklable, e.g. pass every constructor argument on to Exception.__init__)"
+    )
