@@ -117,29 +117,82 @@ def test_plain_console_prints_lines_with_final_counts():
     assert "\x1b" not in console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def test_plain_console_throttles_to_first_and_final_line_per_bar():
+def test_plain_console_prints_one_final_line_per_bar_and_no_progress_line_before_interval():
     console = plain_console()
     processor = RichProgressProcessor(console=console)
     processor.plain_interval = float("inf")  # no periodic line can fall due during the test
     feed(processor, map_with_nested_map(items=50, failing=frozenset()))
-    load_lines = [line for line in plain_lines(console) if "load" in line]
-    assert load_lines == ["📦 load 1/50", "📦 load 50/50"]
+    assert plain_lines(console) == [
+        "🗺️  pipeline Progress 50/50",
+        "📦 load 50/50",
+        "📦 inner 50/50",
+        "  🗺️  inner Progress 150/150",
+        "  🌳 embed 150/150",
+        "📦 score 50/50",
+        "✓ pipeline completed (50 items, 0 failed)",
+    ]
 
 
-def test_plain_console_with_zero_interval_reports_every_change():
+def summary_lines(console: Console) -> list[str]:
+    return [line for line in plain_lines(console) if re.match(r"\[\d+\.\ds\] ", line)]
+
+
+def test_plain_summary_lines_track_maps_node_runs_and_the_current_node():
     console = plain_console()
     processor = RichProgressProcessor(console=console)
-    processor.plain_interval = 0.0
-    feed(processor, map_with_nested_map(items=4, failing=frozenset()))
-    map_lines = [line for line in plain_lines(console) if "pipeline Progress" in line]
-    assert map_lines == [f"🗺️  pipeline Progress {i}/4" for i in range(1, 5)]
+    processor.plain_interval = 0.0  # a summary line for every event
+    feed(processor, map_with_nested_map(items=4, failing=frozenset({1, 2})))
+    summaries = summary_lines(console)
+    counts = [int(m.group(1)) for line in summaries for m in [re.search(r"pipeline (\d)/4", line)]]
+    assert sorted(set(counts)) == counts_in_order(counts) == [0, 1, 2, 3, 4]
+    assert any("current: embed" in line for line in summaries)
+    assert summaries[-1].endswith(
+        "pipeline 4/4 (2 failed) | inner 12/12 | 22 node runs done, 2 failed | current: score"
+    )
 
 
-def test_plain_root_run_reports_completion_with_default_name():
+def counts_in_order(counts: list[int]) -> list[int]:
+    """The distinct values of ``counts`` in first-seen order."""
+    return list(dict.fromkeys(counts))
+
+
+def test_plain_root_run_of_nodes_that_ran_once_prints_only_the_outcome():
     console = plain_console()
     feed(RichProgressProcessor(console=console), linear_run(graph_name=None))
-    lines = plain_lines(console)
-    assert lines == ["📦 a 1/1", "📦 b 1/1", "✓ Run completed"]
+    assert plain_lines(console) == ["✓ Run completed"]
+
+
+def test_plain_long_chain_prints_a_few_lines_not_one_per_node():
+    console = plain_console()
+    run = RunStartEvent("run-chain", graph_name="chain")
+    nodes = [event for i in range(1_000) for event in node_events(run, f"n{i}")]
+    feed(RichProgressProcessor(console=console), [run, *nodes, end_of(run)])
+    assert plain_lines(console) == ["✓ chain completed"]
+
+
+def test_plain_final_block_lists_at_most_the_configured_node_lines():
+    console = plain_console()
+    processor = RichProgressProcessor(console=console)
+    processor.plain_max_node_lines = 3
+    run = RunStartEvent("run-loop", graph_name="loop")
+    turns = [event for _ in range(2) for i in range(5) for event in node_events(run, f"n{i}")]
+    feed(processor, [run, *turns, end_of(run)])
+    assert plain_lines(console) == [
+        "📦 n0 2/2",
+        "📦 n1 2/2",
+        "📦 n2 2/2",
+        "... and 2 more node bars",
+        "✓ loop completed",
+    ]
+
+
+def test_plain_paused_run_reports_its_unfinished_node_at_shutdown():
+    console = plain_console()
+    run = RunStartEvent("run-paused", graph_name="review")
+    done = node_events(run, "draft")
+    waiting = node_events(run, "approve")[0]  # started, never ended: the run paused here
+    feed(RichProgressProcessor(console=console), [run, *done, waiting])
+    assert plain_lines(console) == ["📦 approve 0/1"]
 
 
 def test_plain_root_run_reports_failure():
@@ -162,13 +215,13 @@ def run_with_nested_graph_node() -> list:
 
 
 def test_nested_run_nodes_are_one_level_deeper_with_tree_icon():
-    console = plain_console()
+    console = terminal_console()
     events = run_with_nested_graph_node()
     feed(RichProgressProcessor(console=console), [*events, end_of(events[0])])
-    lines = plain_lines(console)
-    assert "📦 sub 1/1" in lines
-    assert "  🌳 leaf 1/1" in lines
-    assert lines[-1] == "✓ outer completed"
+    assert "✓ outer completed" in console.export_text(clear=False)
+    frame = last_frame(console)
+    assert re.search(r"\n. 📦 sub .*1/1", frame)  # spinner column, no indent
+    assert re.search(r"\n.   🌳 leaf .*1/1", frame)
 
 
 def test_unnamed_map_is_called_map():

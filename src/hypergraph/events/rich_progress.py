@@ -1,9 +1,10 @@
 """Progress bars for runs and maps, drawn with ``rich`` (SPEC §6.4; extra ``progress``).
 
 The processor keeps its own small model of the bars (description, total, done, failed) built from
-the event stream, and hands it to one of two displays: a live ``rich.progress.Progress`` on a
-terminal, or plain throttled lines when the console is not a terminal (CI logs), where a live
-display would either vanish or spam thousands of redraws.
+the event stream, and hands it to one of two displays (:mod:`hypergraph.events._progress_display`):
+a live ``rich.progress.Progress`` on a terminal, or plain periodic summary lines when the console
+is not a terminal (CI logs), where a live display would either vanish or spam thousands of
+redraws. Either way an event only updates the model; drawing happens at the display's own pace.
 
 Events carry span ids only, so the processor tracks which span is a run, a map or a node to
 work out depths and which map an item run belongs to.
@@ -12,10 +13,10 @@ work out depths and which map an item run belongs to.
 from __future__ import annotations
 
 import threading
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from hypergraph.events._progress_display import Bar, LiveDisplay, PlainDisplay
 from hypergraph.events.processor import TypedEventProcessor
 from hypergraph.events.types import (
     Event,
@@ -39,116 +40,25 @@ _INSTALL_HINT = (
 _MAP_ICON = "🗺️"
 _ROOT_NODE_ICON = "📦"
 _NESTED_NODE_ICON = "🌳"
-_FAILED_MARK = " [red]FAILED[/red]"
 
 
-@dataclass(eq=False)
-class _Bar:
-    """Display-independent state of one progress bar."""
-
-    label: str  # description without the failure marks
-    total: int | None
-    is_map: bool = False
-    completed: int = 0
-    failed_items: int = 0  # maps: item runs that ended FAILED
-    node_failed: bool = False  # nodes: at least one execution raised
-    started_at: float = field(default_factory=time.monotonic)
-    handle: Any = None  # the display's id for this bar (rich TaskID)
-    printed_state: tuple[int, int | None, str] | None = None  # plain mode: last line printed
-    printed_at: float = float("-inf")
-
-    @property
-    def description(self) -> str:
-        if self.is_map and self.failed_items:
-            return f"{self.label} [red]({self.failed_items} failed)[/red]"
-        return self.label + _FAILED_MARK if self.node_failed else self.label
-
-    @property
-    def state(self) -> tuple[int, int | None, str]:
-        return (self.completed, self.total, self.description)
-
-
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _RunSpan:
     """What the processor remembers about a run (or map) still in progress."""
 
     depth: int
     graph_name: str | None
-    enclosing_map: _Bar | None  # bar of the nearest enclosing map: node bar totals follow it
+    enclosing_map: Bar | None  # bar of the nearest enclosing map: node bar totals follow it
     is_root: bool
-    map_bar: _Bar | None = None  # set when this run is a map
+    map_bar: Bar | None = None  # set when this run is a map
     item_of: _RunSpan | None = None  # set when this run is one item of a map
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _NodeSpan:
     depth: int
-    enclosing_map: _Bar | None
-    bar: _Bar
-
-
-class _LiveDisplay:
-    """Bars drawn by ``rich.progress.Progress`` on a terminal."""
-
-    def __init__(self, console: Console, transient: bool) -> None:
-        self._progress = _build_progress(console, transient)
-        self._progress.start()
-
-    def add(self, bar: _Bar) -> None:
-        bar.handle = self._progress.add_task(bar.description, total=bar.total, is_map=bar.is_map)
-
-    def refresh(self, bar: _Bar) -> None:
-        self._progress.update(
-            bar.handle, description=bar.description, total=bar.total, completed=bar.completed
-        )
-
-    def print_line(self, text: str) -> None:
-        self._progress.console.print(text)
-
-    def flush(self) -> None:
-        self._progress.refresh()
-
-    def stop(self) -> None:
-        self._progress.stop()
-
-
-class _PlainDisplay:
-    """Bars reported as plain lines: at most one per bar per ``interval`` plus a final one."""
-
-    def __init__(self, console: Console, interval: float) -> None:
-        self._console = console
-        self._interval = interval
-        self._bars: list[_Bar] = []
-
-    def add(self, bar: _Bar) -> None:
-        self._bars.append(bar)
-
-    def refresh(self, bar: _Bar) -> None:
-        # The first change of a bar prints at once; later ones wait out the interval. The final
-        # state is printed by flush() at the end of the top-level run (or at shutdown).
-        now = time.monotonic()
-        if now - bar.printed_at >= self._interval:
-            self._print_bar(bar, now)
-
-    def print_line(self, text: str) -> None:
-        self._console.print(text, highlight=False)
-
-    def flush(self) -> None:
-        now = time.monotonic()
-        for bar in self._bars:
-            self._print_bar(bar, now)
-
-    def stop(self) -> None:
-        self.flush()
-
-    def _print_bar(self, bar: _Bar, now: float) -> None:
-        if bar.printed_state == bar.state:
-            return  # nothing new since the last line for this bar
-        bar.printed_state = bar.state
-        bar.printed_at = now
-        total = "?" if bar.total is None else bar.total
-        elapsed = now - bar.started_at
-        self.print_line(f"{bar.description} {bar.completed}/{total} ({elapsed:.1f}s)")
+    enclosing_map: Bar | None
+    bar: Bar
 
 
 class RichProgressProcessor(TypedEventProcessor):
@@ -157,7 +67,10 @@ class RichProgressProcessor(TypedEventProcessor):
     Args:
         transient: Remove the live bars from the terminal when the display stops.
         console: The ``rich.console.Console`` to draw on (default: rich's stdout console). When
-            it is not a terminal, plain progress lines are printed instead of a live display.
+            it is not a terminal (CI logs), plain lines are printed instead of a live display:
+            a summary line at most every :attr:`plain_interval` seconds while a run goes on,
+            then, when a top-level run or map ends, one line per map and per node worth a look
+            (failed, unfinished, mapped or looped) and the outcome.
 
     Raises:
         ImportError: ``rich`` is not installed (``pip install 'hypergraph[progress]'``).
@@ -167,8 +80,10 @@ class RichProgressProcessor(TypedEventProcessor):
         ...            event_processors=[RichProgressProcessor()])  # doctest: +SKIP
     """
 
-    #: Minimum seconds between two plain lines for the same bar (non-terminal consoles).
+    #: Minimum seconds between two summary lines on a non-terminal console (0: every event).
     plain_interval: float = 1.0
+    #: Most node lines in the final block of a non-terminal console; the rest are counted.
+    plain_max_node_lines: int = 20
 
     def __init__(self, *, transient: bool = True, console: Console | None = None) -> None:
         try:
@@ -183,11 +98,11 @@ class RichProgressProcessor(TypedEventProcessor):
         self._reset()
 
     def _reset(self) -> None:
-        self._display: _LiveDisplay | _PlainDisplay | None = None
+        self._display: LiveDisplay | PlainDisplay | None = None
         self._runs: dict[str, _RunSpan] = {}
         self._nodes: dict[str, _NodeSpan] = {}
-        self._node_bars: dict[tuple[str | None, str, int], _Bar] = {}
-        self._map_bars: dict[tuple[str | None, int], _Bar] = {}
+        self._node_bars: dict[tuple[str | None, str, int], Bar] = {}
+        self._map_bars: dict[tuple[str | None, int], Bar] = {}
 
     # -- event entry point ---------------------------------------------------------------
 
@@ -207,7 +122,7 @@ class RichProgressProcessor(TypedEventProcessor):
 
     def on_run_start(self, event: RunStartEvent) -> None:
         """Record the run's depth; a map also gets a bar of its items."""
-        display = self._ensure_display()
+        display = self._display or self._start_display()
         parent = event.parent_span_id
         parent_run = self._runs.get(parent) if parent is not None else None
         parent_node = self._nodes.get(parent) if parent is not None else None
@@ -224,20 +139,14 @@ class RichProgressProcessor(TypedEventProcessor):
             enclosing_map = parent_node.enclosing_map
         else:
             depth, enclosing_map = 0, None
-        run = _RunSpan(
-            depth=depth,
-            graph_name=event.graph_name,
-            enclosing_map=enclosing_map,
-            is_root=parent is None,
-            item_of=item_of,
-        )
+        run = _RunSpan(depth, event.graph_name, enclosing_map, parent is None, item_of=item_of)
         if event.is_map:
             run.map_bar = self._map_bar_for(event, depth, display)
         self._runs[event.span_id] = run
 
     def on_node_start(self, event: NodeStartEvent) -> None:
         """Find or create the bar for this node at this depth."""
-        display = self._ensure_display()
+        display = self._display or self._start_display()
         run = self._runs.get(event.parent_span_id) if event.parent_span_id else None
         depth = run.depth if run is not None else 0
         enclosing_map = run.enclosing_map if run is not None else None
@@ -245,16 +154,17 @@ class RichProgressProcessor(TypedEventProcessor):
         map_size = enclosing_map.total if enclosing_map is not None else None
         key = (event.graph_name, event.node_name, depth)
         bar = self._node_bars.get(key)
+        display.current_node = event.node_name
         if bar is None:
             icon = _ROOT_NODE_ICON if depth == 0 else _NESTED_NODE_ICON
-            bar = _Bar(
-                label=f"{'  ' * depth}{icon} {_escape(event.node_name)}", total=map_size or 1
-            )
+            name = _escape(event.node_name)
+            bar = Bar(label=f"{'  ' * depth}{icon} {name}", name=name, total=map_size or 1)
             self._node_bars[key] = bar
             display.add(bar)
-        elif map_size is not None and bar.total is not None and map_size > bar.total:
-            bar.total = map_size  # a bigger map reuses this bar
-            display.refresh(bar)
+        else:
+            if map_size is not None and bar.total is not None and map_size > bar.total:
+                bar.total = map_size  # a bigger map reuses this bar
+            display.changed(bar)
         self._nodes[event.span_id] = _NodeSpan(depth, enclosing_map, bar)
 
     def on_node_end(self, event: NodeEndEvent) -> None:
@@ -266,15 +176,15 @@ class RichProgressProcessor(TypedEventProcessor):
         bar.completed += 1
         if bar.total is not None and bar.completed > bar.total:
             bar.total = bar.completed  # loops run a node more often than any map size says
-        self._display.refresh(bar)
+        self._display.changed(bar)
 
     def on_node_error(self, event: NodeErrorEvent) -> None:
         """Mark the node's bar as failed."""
         node = self._nodes.pop(event.span_id, None)
-        if node is None or self._display is None or node.bar.node_failed:
+        if node is None or self._display is None:
             return
-        node.bar.node_failed = True
-        self._display.refresh(node.bar)
+        node.bar.failures += 1
+        self._display.changed(node.bar)
 
     def on_run_end(self, event: RunEndEvent) -> None:
         """Count a map item on its map's bar; report the outcome of a top-level run."""
@@ -286,31 +196,32 @@ class RichProgressProcessor(TypedEventProcessor):
             map_bar = run.item_of.map_bar
             map_bar.completed += 1
             map_bar.failed_items += int(failed)
-            self._display.refresh(map_bar)
+            self._display.changed(map_bar)
         if run.is_root:
             self._display.flush()
             self._display.print_line(self._outcome_line(run, event))
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _ensure_display(self) -> _LiveDisplay | _PlainDisplay:
-        if self._display is None:
-            # Jupyter is not a terminal to rich, but renders live displays as widgets.
-            if self.console.is_terminal or self.console.is_jupyter:
-                self._display = _LiveDisplay(self.console, self.transient)
-            else:
-                self._display = _PlainDisplay(self.console, self.plain_interval)
+    def _start_display(self) -> LiveDisplay | PlainDisplay:
+        # Jupyter is not a terminal to rich, but renders live displays as widgets.
+        if self.console.is_terminal or self.console.is_jupyter:
+            self._display = LiveDisplay(self.console, self.transient)
+        else:
+            self._display = PlainDisplay(
+                self.console, self.plain_interval, self.plain_max_node_lines
+            )
         return self._display
 
     def _map_bar_for(
-        self, event: RunStartEvent, depth: int, display: _LiveDisplay | _PlainDisplay
-    ) -> _Bar:
+        self, event: RunStartEvent, depth: int, display: LiveDisplay | PlainDisplay
+    ) -> Bar:
         key = (event.graph_name, depth)
         bar = self._map_bars.get(key)
         if bar is None:
             name = _escape(event.graph_name or "Map")
-            bar = _Bar(label=f"{'  ' * depth}{_MAP_ICON}  {name} Progress", total=event.map_size)
-            bar.is_map = True
+            label = f"{'  ' * depth}{_MAP_ICON}  {name} Progress"
+            bar = Bar(label=label, name=name, total=event.map_size, is_map=True)
             self._map_bars[key] = bar
             display.add(bar)
         else:
@@ -321,7 +232,7 @@ class RichProgressProcessor(TypedEventProcessor):
                 if bar.total is None or event.map_size is None
                 else (bar.total + event.map_size)
             )
-            display.refresh(bar)
+            display.changed(bar)
         return bar
 
     @staticmethod
@@ -334,50 +245,6 @@ class RichProgressProcessor(TypedEventProcessor):
             bar = run.map_bar
             line += f" ({bar.completed} items, {bar.failed_items} failed)"
         return line
-
-
-def _build_progress(console: Console, transient: bool) -> Any:
-    """Create the ``Progress`` with spinner, description, bar, M/N, elapsed and map rate/ETA."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        SpinnerColumn,
-        Task,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class MapRateColumn(ProgressColumn):
-        """Items per second and time remaining, for map bars only (nodes have no rate)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self._eta = TimeRemainingColumn()
-
-        def render(self, task: Task) -> Text:
-            if not task.fields.get("is_map"):
-                return Text("")
-            speed = task.finished_speed or task.speed
-            rate = f"{speed:.1f} it/s" if speed else "? it/s"
-            text = Text(rate, style="progress.data.speed")
-            text.append(" • ETA ")
-            text.append_text(self._eta.render(task))
-            return text
-
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        MapRateColumn(),
-        console=console,
-        transient=transient,
-    )
 
 
 def _escape(text: str) -> str:

@@ -92,10 +92,13 @@ class DaskRunner(BaseRunner):
     uses that cluster and never shuts it down.
 
     Graphs, broadcast values and mapped values must be picklable (cloudpickle), and hypergraph
-    plus the modules defining your nodes must be importable on the workers. Async nodes run
-    inside the workers on an event loop per task (via AsyncRunner); interrupts are not
-    supported. Warnings raised while items run (e.g. ``on_missing="warn"``) are issued in the
-    worker processes; run-start warnings are issued on the client, once per call.
+    plus the modules defining your nodes must be importable on the workers. What cannot be
+    pickled raises ``GraphConfigError`` naming the node or input before anything is submitted.
+    Each worker gets its own copy of the broadcast values (``clone=False`` shares one copy
+    between the items a worker runs, not across workers). Async nodes run inside the workers on
+    an event loop per task (via AsyncRunner); interrupts are not supported. Warnings raised
+    while items run (e.g. ``on_missing="warn"``) are issued in the worker processes; run-start
+    warnings are issued on the client, once per call.
 
     Args:
         client: An existing ``distributed.Client`` to submit to.

@@ -22,10 +22,8 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-import cloudpickle
-
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.runners.dask_worker import dumps
+from hypergraph.runners.dask_worker import dumps, load_cloudpickle
 
 __all__ = [
     "CHUNKS_PER_THREAD",
@@ -77,7 +75,7 @@ def pickle_job(job: Any, graph: Any, values: dict[str, Any], cache: Any) -> byte
         cache: The runner's cache backend, shipped to the workers.
     """
     try:
-        return cloudpickle.dumps(job)
+        return load_cloudpickle().dumps(job)
     except Exception as exc:
         culprit = _describe_culprit(graph, values, cache)
         if culprit is None:  # the parts pickle one by one; report the whole
@@ -186,7 +184,7 @@ def _unpicklable_item(columns: dict[str, list[Any]], start: int, exc: Exception)
 
 def _pickle_problem(value: Any) -> BaseException | None:
     try:
-        cloudpickle.dumps(value)
+        load_cloudpickle().dumps(value)
     except Exception as exc:
         return exc
     return None

@@ -33,8 +33,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import cloudpickle
-
 from hypergraph.events.processor import EventProcessor
 from hypergraph.events.types import RunStartEvent
 from hypergraph.exceptions import IncompatibleRunnerError
@@ -50,7 +48,20 @@ __all__ = [
     "loads",
     "load_outcomes",
     "needs_async_runner",
+    "load_cloudpickle",
 ]
+
+
+def load_cloudpickle() -> Any:
+    """The ``cloudpickle`` module (installed with ``distributed``), imported on first use.
+
+    Imported lazily so that this module, and ``hypergraph.runners.dask``, import without Dask;
+    ``DaskRunner()`` itself reports a missing installation.
+    """
+    import cloudpickle as module
+
+    return module
+
 
 # Jobs kept unpickled per worker process: a few concurrent maps, without growing forever.
 _JOB_MEMO_SIZE = 8
@@ -118,7 +129,7 @@ def keep_bytes(blob: bytes) -> bytes:
 
 def run_one(job_blob: bytes) -> bytes:
     """Task body of ``DaskRunner.run``: returns ``dumps((result or exception, events))``."""
-    job: RunJob = cloudpickle.loads(job_blob)
+    job: RunJob = load_cloudpickle().loads(job_blob)
     recorder = _EventRecorder() if job.record_events else None
     options = {
         "select": job.select,
@@ -218,7 +229,7 @@ def _load_job(token: str, blob: bytes) -> Any:
         if job is not None:
             _jobs.move_to_end(token)
             return job
-    job = cloudpickle.loads(blob)  # outside the lock: other jobs' chunks need not wait
+    job = load_cloudpickle().loads(blob)  # outside the lock: other jobs' chunks need not wait
     with _jobs_lock:
         _jobs[token] = job
         while len(_jobs) > _JOB_MEMO_SIZE:
@@ -277,9 +288,9 @@ def dumps(value: Any) -> bytes:
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
-        return cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     if b"__main__" in data:
-        return cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return data
 
 
