@@ -20,7 +20,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from hypergraph import Graph, RunResult, SyncRunner, node
+from hypergraph import Graph, RichProgressProcessor, RunResult, SyncRunner, node
 
 DATA = Path(__file__).parent / "data" / "reviews.txt"
 
@@ -130,11 +130,31 @@ def _average(name: str, scores: list[float]) -> str:
     return f"{name} ({sum(scores) / len(scores):+.2f})"
 
 
+def progress_processors() -> list:
+    """Live progress bars when run in a terminal with ``rich`` installed, else none.
+
+    ``RichProgressProcessor`` needs the progress extra (``pip install "hypergraph[progress]"``);
+    without it, or when the output goes to a file or a CI log, the example runs without bars.
+    """
+    if not sys.stdout.isatty():
+        return []
+    try:
+        return [RichProgressProcessor()]
+    except ImportError:
+        return []
+
+
 def main(path: Path = DATA) -> None:
     """Score every review in ``path`` and print the report."""
     numbers, lines = read_lines(path)
     started = time.perf_counter()
-    results = SyncRunner().map(REVIEW, {"line": lines}, map_over="line", error_handling="continue")
+    results = SyncRunner().map(
+        REVIEW,
+        {"line": lines},
+        map_over="line",
+        error_handling="continue",
+        event_processors=progress_processors(),
+    )
     report(numbers, results, time.perf_counter() - started)
 
 

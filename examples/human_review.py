@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from hypergraph import END, AsyncRunner, Graph, interrupt, node, route
+from hypergraph import END, AsyncRunner, Graph, RichProgressProcessor, interrupt, node, route
 
 SCRIPTED_REVIEWS = [
     "mention that graphs nest",
@@ -60,6 +60,20 @@ def decide(approved: bool):
 review_loop = Graph([write, review, record, decide], name="review_loop")
 
 
+def progress_processors() -> list:
+    """Live progress bars when run in a terminal with ``rich`` installed, else none.
+
+    ``RichProgressProcessor`` needs the progress extra (``pip install "hypergraph[progress]"``);
+    without it, or when the output goes to a file or a CI log, the example runs without bars.
+    """
+    if not sys.stdout.isatty():
+        return []
+    try:
+        return [RichProgressProcessor()]
+    except ImportError:
+        return []
+
+
 def ask_person(draft: str, turn: int, scripted: list[str] | None) -> str:
     """The reviewer's answer: typed in a terminal, or the next scripted one."""
     print(f"\n--- review #{turn} ---\n{draft}")
@@ -73,14 +87,14 @@ def ask_person(draft: str, turn: int, scripted: list[str] | None) -> str:
 async def main(topic: str, scripted: list[str] | None) -> None:
     runner = AsyncRunner()
     inputs = {"topic": topic, "notes": []}
-    result = await runner.run(review_loop, inputs)
+    result = await runner.run(review_loop, inputs, event_processors=progress_processors())
     turn = 0
     while result.paused:
         turn += 1
         answer = ask_person(result.pause.value, turn, scripted)
         # Resume: the original inputs, the notes gathered so far, and the answer.
         inputs = {"topic": topic, "notes": result["notes"], result.pause.response_key: answer}
-        result = await runner.run(review_loop, inputs)
+        result = await runner.run(review_loop, inputs, event_processors=progress_processors())
     print(f"\nApproved after {turn} review(s):\n{result['draft']}")
     print(f"Notes applied: {result['notes']}")
 

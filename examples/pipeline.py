@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hypergraph import END, Graph, SyncRunner, ifelse, node, route
+from hypergraph import END, Graph, RichProgressProcessor, SyncRunner, ifelse, node, route
 
 SAMPLE = """\
 Hypergraph turns plain Python functions into workflow graphs. Each function names its outputs,
@@ -131,10 +131,26 @@ pipeline = Graph(
 )
 
 
+def progress_processors() -> list:
+    """Live progress bars when run in a terminal with ``rich`` installed, else none.
+
+    ``RichProgressProcessor`` needs the progress extra (``pip install "hypergraph[progress]"``);
+    without it, or when the output goes to a file or a CI log, the example runs without bars.
+    """
+    if not sys.stdout.isatty():
+        return []
+    try:
+        return [RichProgressProcessor()]
+    except ImportError:
+        return []
+
+
 def main() -> None:
     text = Path(sys.argv[1]).read_text() if len(sys.argv) > 1 else SAMPLE
     print("inputs needed:", pipeline.inputs.required, "optional:", pipeline.inputs.optional)
-    result = SyncRunner().run(pipeline, text=text, max_chars=220)
+    result = SyncRunner().run(
+        pipeline, text=text, max_chars=220, event_processors=progress_processors()
+    )
     print("status:", result.status.value)
     print(result["report"])
 
