@@ -34,12 +34,12 @@ from hypergraph.runners.dask_shipping import (
     default_in_flight,
     pickle_job,
     plan_chunks,
+    share_job,
 )
 from hypergraph.runners.dask_stream import collect_chunks, replay_events
 from hypergraph.runners.dask_worker import (
     MapJob,
     RunJob,
-    keep_bytes,
     load_outcomes,
     needs_async_runner,
     run_chunk,
@@ -67,8 +67,6 @@ _CAPABILITIES = RunnerCapabilities(
 )
 
 _INSTALL_HINT = "pip install 'hypergraph[dask]'"
-# Jobs (graph plus broadcast values) at least this large are scattered rather than submitted.
-_SCATTER_FROM_BYTES = 4 * 1024 * 1024
 
 
 def _require_distributed() -> Any:
@@ -359,7 +357,7 @@ class DaskRunner(BaseRunner):
         first = next(chunks)  # an unpicklable first item fails before the map starts
         span = start_map(events, graph, count)
         span_id = span.span_id if span is not None else None
-        job_future = _share_job(client, blob)
+        job_future = share_job(client, blob)
         token = uuid.uuid4().hex
 
         def submit(columns: bytes) -> Any:
@@ -380,19 +378,6 @@ class DaskRunner(BaseRunner):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _share_job(client: Any, blob: bytes) -> Any:
-    """A future holding the pickled job in the cluster; every chunk of the map depends on it.
-
-    Dask moves it to each worker once. A small job is the result of a task: the scheduler
-    keeps the task, so the job is recomputed if every worker holding it is lost. A large one
-    is scattered to every worker instead, so the scheduler does not hold (and warn about) a
-    large task; it is lost only if all workers are lost at once.
-    """
-    if len(blob) < _SCATTER_FROM_BYTES:
-        return client.submit(keep_bytes, blob, pure=False)
-    return client.scatter(blob, broadcast=True, hash=False)
 
 
 def _positive_or_none(name: str, value: Any) -> int | None:

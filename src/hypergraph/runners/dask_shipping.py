@@ -8,6 +8,7 @@ Used by :class:`~hypergraph.runners.dask.DaskRunner` before and while it submits
   This runs before anything is submitted, so an unshippable graph never half-runs.
 - :func:`plan_chunks` cuts the lazily planned map items into chunks of aligned columns, pickled
   one chunk at a time, so the client never holds more than the chunks in flight.
+- :func:`share_job` puts the pickled job in the cluster once per map, for every chunk to use.
 - :func:`default_chunk_size` / :func:`default_in_flight` size chunks from the cluster's threads.
 
 **Why GraphConfigError** for every pickling failure: like an un-copyable ``clone`` value (SPEC
@@ -23,7 +24,7 @@ from itertools import islice
 from typing import Any
 
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.runners.dask_worker import dumps, load_cloudpickle
+from hypergraph.runners.dask_worker import dumps, keep_bytes, load_cloudpickle
 
 __all__ = [
     "CHUNKS_PER_THREAD",
@@ -33,6 +34,7 @@ __all__ = [
     "default_in_flight",
     "pickle_job",
     "plan_chunks",
+    "share_job",
 ]
 
 # A few chunks per worker thread balance the load (a slow chunk does not idle the others) while
@@ -43,6 +45,8 @@ CHUNKS_PER_THREAD = 4
 MAX_CHUNK_SIZE = 2_000
 # AsyncRunner.map refuses more items than this without max_concurrency (SPEC §4.10).
 MAX_ASYNC_CHUNK_SIZE = 10_000
+# Jobs (graph plus broadcast values) at least this large are scattered rather than submitted.
+_SCATTER_FROM_BYTES = 4 * 1024 * 1024
 # Chunks submitted but not yet collected, per worker thread.
 IN_FLIGHT_PER_THREAD = 3
 
@@ -109,6 +113,19 @@ def plan_chunks(
         yield index, start, len(batch), blob
         start += len(batch)
         index += 1
+
+
+def share_job(client: Any, blob: bytes) -> Any:
+    """A future holding the pickled job in the cluster; every chunk of the map depends on it.
+
+    Dask moves it to each worker once. A small job is the result of a task: the scheduler
+    keeps the task, so the job is recomputed if every worker holding it is lost. A large one
+    is scattered to every worker instead, so the scheduler does not hold (and warn about) a
+    large task; it is lost only if all workers are lost at once.
+    """
+    if len(blob) < _SCATTER_FROM_BYTES:
+        return client.submit(keep_bytes, blob, pure=False)
+    return client.scatter(blob, broadcast=True, hash=False)
 
 
 # --------------------------------------------------------------------------- diagnostics
