@@ -9,13 +9,13 @@ from hypergraph.runners.batch import plan_items
 
 pytest.importorskip("distributed")
 
-from hypergraph.runners.dask_shipping import (  # noqa: E402
+from hypergraph.runners.dask.shipping import (  # noqa: E402
     MAX_CHUNK_SIZE,
     default_chunk_size,
     default_in_flight,
     plan_chunks,
 )
-from hypergraph.runners.dask_worker import _dumps_outcomes, load_outcomes, loads  # noqa: E402
+from hypergraph.runners.dask.worker import _dumps_outcomes, load_outcomes, loads  # noqa: E402
 
 
 def test_default_chunk_size_aims_at_a_few_chunks_per_thread_and_is_capped():

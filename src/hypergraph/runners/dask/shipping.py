@@ -24,7 +24,7 @@ from itertools import islice
 from typing import Any
 
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.runners.dask_worker import dumps, keep_bytes, load_cloudpickle
+from hypergraph.runners.dask.worker import dumps, keep_bytes, load_cloudpickle
 
 __all__ = [
     "CHUNKS_PER_THREAD",

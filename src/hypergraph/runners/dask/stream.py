@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError
 from typing import Any
 
-from hypergraph.runners.dask_worker import load_outcomes
+from hypergraph.runners.dask.worker import load_outcomes
 from hypergraph.runners.mapping import failed_item_result
 from hypergraph.runners.result import RunResult
 
@@ -56,7 +56,7 @@ def collect_chunks(
     Args:
         client: The ``distributed.Client`` (used to cancel chunks).
         submit: Submits one chunk's pickled columns and returns its future.
-        chunks: The planned chunks, produced lazily (see ``dask_shipping.plan_chunks``).
+        chunks: The planned chunks, produced lazily (see ``shipping.plan_chunks``).
         count: Total number of items.
         max_in_flight: Most chunks outstanding at once.
         keep_going: ``error_handling == "continue"``.

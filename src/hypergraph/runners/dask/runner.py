@@ -3,13 +3,13 @@
 Everything that can be decided on the client is decided there, exactly as SyncRunner decides it:
 argument normalisation, runner compatibility, ``select``, input validation, map planning (zip
 lengths, unknown ``map_over`` names, clone copyability...). Only then is the work pickled (a
-failure names the node or the input, :mod:`.dask_shipping`) and submitted. Inside a worker the
+failure names the node or the input, :mod:`.shipping`) and submitted. Inside a worker the
 public ``SyncRunner`` (or ``AsyncRunner``, for graphs with async nodes) does the running
-(:mod:`.dask_worker`), so results, errors, caching and events are those of the local runners.
+(:mod:`.worker`), so results, errors, caching and events are those of the local runners.
 
 A ``map`` ships the graph and the broadcast values once, as one Dask dependency every chunk
 shares, then streams chunks of items through the cluster with a bounded number in flight
-(:mod:`.dask_stream`). Results come back in input order; event processors on the client receive
+(:mod:`.stream`). Results come back in input order; event processors on the client receive
 the map's start and end plus every item's events, replayed in item order as chunks finish.
 
 This module imports ``distributed`` only when a runner is constructed; ``import hypergraph``
@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.batch import plan_items
-from hypergraph.runners.dask_shipping import (
+from hypergraph.runners.dask.shipping import (
     MAX_ASYNC_CHUNK_SIZE,
     default_chunk_size,
     default_in_flight,
@@ -36,8 +36,8 @@ from hypergraph.runners.dask_shipping import (
     plan_chunks,
     share_job,
 )
-from hypergraph.runners.dask_stream import collect_chunks, replay_events
-from hypergraph.runners.dask_worker import (
+from hypergraph.runners.dask.stream import collect_chunks, replay_events
+from hypergraph.runners.dask.worker import (
     MapJob,
     RunJob,
     load_outcomes,
