@@ -16,6 +16,7 @@ from hypergraph import (
     InMemoryCache,
     RouteDecisionEvent,
     RunEndEvent,
+    RunStartEvent,
     ifelse,
     interrupt,
     node,
@@ -392,3 +393,52 @@ async def test_slow_async_processor_gets_concurrent_events_in_emission_order():
     assert_well_formed(recorder.events)
     stamps = [event.timestamp for event in recorder.events]
     assert stamps == sorted(stamps), "events must arrive in the order they were emitted"
+
+
+async def test_concurrent_graph_nodes_hang_their_runs_under_their_own_spans():
+    @node(output_name="y")
+    async def slow_echo(x: int) -> int:
+        await asyncio.sleep(0.001)
+        return x
+
+    inner = Graph([slow_echo], name="inner")
+    left = inner.as_node(name="left").with_outputs(y="left_y")
+    right = inner.as_node(name="right").with_outputs(y="right_y")
+    recorder = Recorder()
+    await AsyncRunner().run(Graph([left, right], name="outer"), x=1, event_processors=[recorder])
+    assert_well_formed(recorder.events)
+    node_spans = {e.span_id: e for e in recorder.events if isinstance(e, NodeStartEvent)}
+    nested = [e for e in recorder.events if isinstance(e, RunStartEvent) and e.parent_span_id]
+    assert sorted(node_spans[e.parent_span_id].node_name for e in nested) == ["left", "right"]
+    assert len({e.run_id for e in nested}) == 2
+    # Each inner node hangs under the nested run started by its own GraphNode.
+    by_run = {e.span_id: node_spans[e.parent_span_id].node_name for e in nested}
+    echo_owners = [
+        by_run[e.parent_span_id] for e in node_spans.values() if e.node_name == "slow_echo"
+    ]
+    assert sorted(echo_owners) == ["left", "right"]
+
+
+async def test_map_over_nests_a_map_span_with_one_run_per_item_under_the_graph_node():
+    inner = Graph([add_one], name="inner")
+    mapped = inner.as_node(name="each").map_over("x")
+    recorder = Recorder()
+    result = await AsyncRunner().run(
+        Graph([mapped], name="outer"), x=[1, 2, 3], event_processors=[recorder]
+    )
+    assert result["y"] == [2, 3, 4]
+    assert_well_formed(recorder.events)
+    graph_node = next(e for e in recorder.events if isinstance(e, NodeStartEvent))
+    assert graph_node.node_name == "each"
+    maps = [e for e in recorder.events if isinstance(e, RunStartEvent) and e.is_map]
+    assert len(maps) == 1 and maps[0].map_size == 3
+    assert maps[0].parent_span_id == graph_node.span_id
+    items = [e for e in recorder.events if isinstance(e, RunStartEvent) and not e.is_map]
+    items = [e for e in items if e.parent_span_id == maps[0].span_id]
+    assert len(items) == 3 and len({e.run_id for e in items}) == 3
+    map_end = next(
+        e for e in recorder.events if isinstance(e, RunEndEvent) and e.span_id == maps[0].span_id
+    )
+    ends = [e for e in recorder.events if isinstance(e, NodeEndEvent)]
+    assert ends[-1].node_name == "each"
+    assert recorder.events.index(map_end) < recorder.events.index(ends[-1])

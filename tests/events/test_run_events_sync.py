@@ -28,7 +28,7 @@ from hypergraph.events import (
     RunStatus,
 )
 
-from ._recording import Recorder, assert_well_formed, labels, runs
+from ._recording import AsyncRecorder, Recorder, assert_well_formed, labels, runs
 
 
 @node(output_name="y")
@@ -415,3 +415,10 @@ def test_node_failing_while_its_inputs_are_prepared_reports_start_and_error():
     ]
     assert recorder.events[2].error_type == "hypergraph.exceptions.GraphConfigError"
     assert_well_formed(recorder.events)
+
+
+def test_sync_runner_delivers_to_async_processors_through_their_sync_hooks():
+    recorder = AsyncRecorder()
+    SyncRunner().run(Graph([add_one, double]), x=1, event_processors=[recorder])
+    assert recorder.sync_calls == len(recorder.events) == 6
+    assert (recorder.sync_shutdowns, recorder.async_shutdowns) == (1, 0)

@@ -61,6 +61,14 @@ def test_leaf_outputs_come_from_nodes_without_outgoing_edges():
     assert graph.leaf_outputs == ("z", "side")
 
 
+def test_a_self_loop_is_an_outgoing_edge_so_its_node_is_not_a_leaf():
+    # SPEC §3.2: leaf outputs come from nodes without outgoing edges; a self-loop is one.
+    graph = Graph([add_step, use_y.with_inputs(y="total")])
+    assert graph.nx_graph.has_edge("add_step", "add_step")
+    assert graph.leaf_outputs == ("z",)
+    assert Graph([add_step]).leaf_outputs == ()
+
+
 def test_has_cycles_counts_gate_loops_and_self_loops_only():
     assert not Graph([make_y, use_y]).has_cycles
     assert Graph([add_step, keep_going]).has_cycles

@@ -50,6 +50,17 @@ async def test_none_pauses_with_first_input_and_response_key():
     assert result.values == {"draft": "Notes on owls"}  # outputs so far
 
 
+async def test_pause_returns_a_result_even_under_continue_and_without_interrupt_inputs():
+    @interrupt(output_name="go")
+    def ask_to_start() -> str | None:
+        return None
+
+    result = await AsyncRunner().run(Graph([ask_to_start]), error_handling="continue")
+    assert result.status == RunStatus.PAUSED and result.error is None
+    assert result.pause.node_name == "ask_to_start" and result.pause.value is None
+    assert result.values == {}
+
+
 async def test_resuming_with_response_key_completes():
     paused = await AsyncRunner().run(review_graph, topic="owls")
     resumed = await AsyncRunner().run(

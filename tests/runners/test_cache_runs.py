@@ -286,3 +286,54 @@ def test_a_raising_backend_degrades_to_uncached_runs(caplog):
         assert runner.run(Graph([counting_node(calls)]), x=1)["y"] == 2
     assert calls == [1]
     assert any("'expensive'" in r.getMessage() for r in caplog.records)
+
+
+def test_key_covers_resolved_inputs_with_defaults_and_bindings_under_current_names():
+    from hypergraph.cache import compute_cache_key
+    from hypergraph.events import CacheHitEvent, EventProcessor
+
+    class Hits(EventProcessor):
+        def __init__(self) -> None:
+            self.keys: list[str] = []
+
+        def on_event(self, event) -> None:
+            if isinstance(event, CacheHitEvent):
+                self.keys.append(event.cache_key)
+
+    expensive = counting_node([]).with_inputs(x="amount")
+    runner = SyncRunner(cache=InMemoryCache())
+    hits = Hits()
+    for _ in range(2):
+        runner.run(Graph([expensive]), amount=3, event_processors=[hits])
+        runner.run(Graph([expensive]).bind(scale=7), amount=3, event_processors=[hits])
+    digest = expensive.definition_hash
+    assert hits.keys == [
+        compute_cache_key(digest, {"amount": 3, "scale": 2}),
+        compute_cache_key(digest, {"amount": 3, "scale": 7}),
+    ]
+
+
+def test_renamed_cached_gates_keep_caching_and_restore_their_decisions():
+    calls: list[str] = []
+
+    @route(targets=["finish", END], cache=True)
+    def pick(x: int):
+        calls.append("route")
+        return "finish"
+
+    @ifelse(when_true="finish", when_false=END, cache=True)
+    def check(x: int) -> bool:
+        calls.append("ifelse")
+        return True
+
+    @node(output_name="done")
+    def finish(value: int) -> int:
+        return value
+
+    runner = SyncRunner(cache=InMemoryCache())
+    for gate in (pick, check):
+        renamed = gate.with_name("gate").with_inputs(x="value")
+        graph = Graph([renamed, finish])
+        first, second = runner.run(graph, value=1), runner.run(graph, value=1)
+        assert first.values == second.values == {"done": 1}
+    assert calls == ["route", "ifelse"]

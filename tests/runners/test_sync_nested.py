@@ -111,6 +111,32 @@ def test_nested_loop_runs_to_completion():
     assert SyncRunner().run(Graph([loop.as_node()]), count=0)["count"] == 5
 
 
+def test_nested_loop_uses_the_default_cap_not_the_outer_max_iterations():
+    @node(output_name="count")
+    def increment(count: int) -> int:
+        return count + 1
+
+    @route(targets=["increment", END])
+    def check(count: int):
+        return END if count >= 20 else "increment"
+
+    loop = Graph([increment, check], name="loop")
+    # The outer graph is a DAG of one node; its cap must not limit the inner loop (SPEC §4.9).
+    result = SyncRunner().run(Graph([loop.as_node()]), count=0, max_iterations=1)
+    assert result["count"] == 20
+
+
+def test_nested_failure_under_continue_gives_a_failed_outer_result_with_the_original_error():
+    @node(output_name="ratio")
+    def divide(x: int) -> float:
+        return 1 / x
+
+    inner = Graph([divide], name="inner")
+    result = SyncRunner().run(Graph([inner.as_node()]), x=0, error_handling="continue")
+    assert result.status == "failed" and type(result.error) is ZeroDivisionError
+    assert result.values == {}
+
+
 def test_interrupt_in_nested_graph_is_refused_when_the_graph_node_runs():
     calls = []
 

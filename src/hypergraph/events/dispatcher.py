@@ -154,3 +154,13 @@ class EventDispatcher:
     def __repr__(self) -> str:
         names = ", ".join(type(p).__name__ for p in self._processors)
         return f"EventDispatcher([{names}], strict={self._strict})"
+
+
+def __getattr__(name: str) -> object:
+    # SPEC §0 makes every public events name importable from each events submodule; names
+    # defined in a sibling module resolve lazily through the package to avoid import cycles.
+    import hypergraph.events as events_package
+
+    if name in events_package.__all__:
+        return getattr(events_package, name)
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")

@@ -71,13 +71,9 @@ class GraphStructure:
 
     @cached_property
     def leaf_outputs(self) -> tuple[str, ...]:
-        """Unique outputs of nodes that feed no other node (a self-loop alone keeps a leaf)."""
+        """Unique outputs of nodes without outgoing edges (SPEC §3.2: a self-loop is one)."""
         graph = self.nx_graph
-        leaves = (
-            node
-            for name, node in self.nodes.items()
-            if all(target == name for target in graph.successors(name))
-        )
+        leaves = (node for name, node in self.nodes.items() if graph.out_degree(name) == 0)
         return tuple(dict.fromkeys(o for node in leaves for o in node.outputs))
 
     # ------------------------------------------------------------------ facts for the engine

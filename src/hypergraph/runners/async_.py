@@ -23,6 +23,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
+from hypergraph.cache import CacheBackend
+from hypergraph.events.processor import EventProcessor
+from hypergraph.graph import Graph
+from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.concurrency import (
     CURRENT_LIMITER,
@@ -100,7 +104,9 @@ class AsyncRunner(BaseRunner):
         10
     """
 
-    def __init__(self, cache: Any = None, *, sync_nodes_in_threads: bool = False) -> None:
+    def __init__(
+        self, cache: CacheBackend | None = None, *, sync_nodes_in_threads: bool = False
+    ) -> None:
         self.cache = cache
         self.sync_nodes_in_threads = bool(sync_nodes_in_threads)
 
@@ -110,7 +116,7 @@ class AsyncRunner(BaseRunner):
         return _CAPABILITIES
 
     @property
-    def supported_node_types(self) -> set[type]:
+    def supported_node_types(self) -> set[type[HyperNode]]:
         """``{FunctionNode, GraphNode, IfElseNode, RouteNode, InterruptNode}``."""
         from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, InterruptNode, RouteNode
 
@@ -118,7 +124,7 @@ class AsyncRunner(BaseRunner):
 
     async def run(
         self,
-        graph: Any,
+        graph: Graph,
         values: dict[str, Any] | None = None,
         *,
         select: str | list[str] = ALL_OUTPUTS_DEFAULT,
@@ -128,7 +134,7 @@ class AsyncRunner(BaseRunner):
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         error_handling: ErrorHandling = "raise",
-        event_processors: list[Any] | None = None,
+        event_processors: list[EventProcessor] | None = None,
         **input_values: Any,
     ) -> RunResult:
         """Execute ``graph`` once and return its :class:`RunResult` (await it).
@@ -190,7 +196,7 @@ class AsyncRunner(BaseRunner):
 
     async def map(
         self,
-        graph: Any,
+        graph: Graph,
         values: dict[str, Any] | None = None,
         *,
         map_over: str | list[str],
@@ -202,7 +208,7 @@ class AsyncRunner(BaseRunner):
         entrypoint: str | None = None,
         max_concurrency: int | None = None,
         error_handling: ErrorHandling = "raise",
-        event_processors: list[Any] | None = None,
+        event_processors: list[EventProcessor] | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
         """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10); await it.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Literal
 
-from hypergraph.runners.result import RunnerCapabilities
+from hypergraph.events.processor import EventProcessor
+from hypergraph.graph import Graph
+from hypergraph.runners.prepare import ALL_OUTPUTS_DEFAULT
+from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
 __all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS"]
 
@@ -28,12 +31,42 @@ class BaseRunner(ABC):
     def capabilities(self) -> RunnerCapabilities:
         """What this runner can execute (cycles, async nodes, interrupts, ...)."""
 
+    # The abstract signatures are SyncRunner's (SPEC §4.2); a subclass may add keyword-only
+    # options such as AsyncRunner's ``max_concurrency``.
     @abstractmethod
-    def run(self, graph: Any, values: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    def run(
+        self,
+        graph: Graph,
+        values: dict[str, Any] | None = None,
+        *,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        max_iterations: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[EventProcessor] | None = None,
+        **input_values: Any,
+    ) -> RunResult:
         """Execute ``graph`` once and return a ``RunResult`` (or a coroutine of one)."""
 
     @abstractmethod
-    def map(self, graph: Any, values: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    def map(
+        self,
+        graph: Graph,
+        values: dict[str, Any] | None = None,
+        *,
+        map_over: str | list[str],
+        map_mode: Literal["zip", "product"] = "zip",
+        clone: bool | list[str] = False,
+        select: str | list[str] = ALL_OUTPUTS_DEFAULT,
+        on_missing: Literal["ignore", "warn", "error"] = "ignore",
+        on_internal_override: Literal["ignore", "warn", "error"] = "warn",
+        entrypoint: str | None = None,
+        error_handling: ErrorHandling = "raise",
+        event_processors: list[EventProcessor] | None = None,
+        **input_values: Any,
+    ) -> list[RunResult]:
         """Execute ``graph`` once per item of the mapped inputs; return one result per item."""
 
     def _iteration_cap(self, max_iterations: int | None) -> int:

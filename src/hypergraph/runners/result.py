@@ -204,7 +204,9 @@ def _preview(value: Any, depth: int) -> str:
         if depth >= _MAX_DEPTH:
             return f"<{type(value).__name__} ...>"
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return f"<{type(value).__name__} {_preview(fields, depth + 1)}>"
+        # The field dict is the dataclass's own level: previewing it one level deeper would
+        # print every nested dataclass as "<Name <dict len=N>>".
+        return f"<{type(value).__name__} {_preview(fields, depth)}>"
     if isinstance(value, dict):
         if depth >= _MAX_DEPTH and value:
             return f"<dict len={len(value)}>"
@@ -227,7 +229,9 @@ def _preview(value: Any, depth: int) -> str:
             return f"[{body}]"
         if isinstance(value, tuple):
             return f"({body}{',' if len(items) == 1 else ''})"
-        return "{" + body + "}" if items else f"{kind}()"
+        if not items:
+            return f"{kind}()"
+        return "{" + body + "}" if kind == "set" else f"{kind}({{{body}}})"
     text = repr(value)
     if len(text) > _MAX_STR:
         return text[:_MAX_STR] + f"...(len={len(text)})"

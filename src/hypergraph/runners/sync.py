@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from hypergraph.cache import CacheBackend
+from hypergraph.events.processor import EventProcessor
 from hypergraph.exceptions import IncompatibleRunnerError
+from hypergraph.graph import Graph
+from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.execution import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.invoke import (
@@ -56,7 +60,7 @@ class SyncRunner(BaseRunner):
         10
     """
 
-    def __init__(self, cache: Any = None) -> None:
+    def __init__(self, cache: CacheBackend | None = None) -> None:
         self.cache = cache
 
     @property
@@ -65,7 +69,7 @@ class SyncRunner(BaseRunner):
         return _CAPABILITIES
 
     @property
-    def supported_node_types(self) -> set[type]:
+    def supported_node_types(self) -> set[type[HyperNode]]:
         """``{FunctionNode, GraphNode, IfElseNode, RouteNode}``."""
         from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, RouteNode
 
@@ -73,7 +77,7 @@ class SyncRunner(BaseRunner):
 
     def run(
         self,
-        graph: Any,
+        graph: Graph,
         values: dict[str, Any] | None = None,
         *,
         select: str | list[str] = ALL_OUTPUTS_DEFAULT,
@@ -82,7 +86,7 @@ class SyncRunner(BaseRunner):
         entrypoint: str | None = None,
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
-        event_processors: list[Any] | None = None,
+        event_processors: list[EventProcessor] | None = None,
         **input_values: Any,
     ) -> RunResult:
         """Execute ``graph`` once and return its :class:`RunResult`.
@@ -123,7 +127,7 @@ class SyncRunner(BaseRunner):
 
     def map(
         self,
-        graph: Any,
+        graph: Graph,
         values: dict[str, Any] | None = None,
         *,
         map_over: str | list[str],
@@ -134,7 +138,7 @@ class SyncRunner(BaseRunner):
         on_internal_override: Literal["ignore", "warn", "error"] = "warn",
         entrypoint: str | None = None,
         error_handling: ErrorHandling = "raise",
-        event_processors: list[Any] | None = None,
+        event_processors: list[EventProcessor] | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
         """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10).

@@ -387,6 +387,53 @@ def test_nested_interrupt_resolving_itself_runs_and_one_asking_for_an_answer_fai
     assert "reviewing/review" in str(results[1].error)
 
 
+def test_run_refused_for_pausing_ends_its_event_spans_as_failures(runner):
+    from hypergraph import EventProcessor, NodeErrorEvent, RunEndEvent
+
+    class Collect(EventProcessor):
+        def __init__(self) -> None:
+            self.events: list = []
+
+        def on_event(self, event) -> None:
+            self.events.append(event)
+
+    def shape(events):
+        return [(type(e).__name__, getattr(e, "node_name", e.graph_name)) for e in events]
+
+    collect = Collect()
+    with pytest.raises(IncompatibleRunnerError):
+        runner.run(REVIEWED, draft="ask me", event_processors=[collect])
+    assert shape(collect.events)[-4:] == [
+        ("NodeErrorEvent", "review"),
+        ("RunEndEvent", "inner"),
+        ("NodeErrorEvent", "reviewing"),
+        ("RunEndEvent", "reviewed"),
+    ]
+    outer_end = collect.events[-1]
+    assert outer_end.status == "failed" and "DaskRunner cannot pause" in outer_end.error
+    assert outer_end.span_id == collect.events[0].span_id
+    error = next(e for e in collect.events if isinstance(e, NodeErrorEvent))
+    assert error.error_type == "hypergraph.exceptions.IncompatibleRunnerError"
+
+    collect = Collect()
+    runner.map(
+        REVIEWED,
+        {"draft": ["fine", "ask me"]},
+        map_over="draft",
+        error_handling="continue",
+        event_processors=[collect],
+    )
+    opening = {"RunStartEvent", "NodeStartEvent"}
+    closing = {"RunEndEvent", "NodeEndEvent", "NodeErrorEvent"}
+    starts = [e.span_id for e in collect.events if type(e).__name__ in opening]
+    ends = [e.span_id for e in collect.events if type(e).__name__ in closing]
+    assert sorted(starts) == sorted(ends)  # every span opened is closed
+    map_end = collect.events[-1]
+    item_ends = [e for e in collect.events if isinstance(e, RunEndEvent) and e is not map_end]
+    item_ends = [e for e in item_ends if e.parent_span_id == map_end.span_id]
+    assert sorted(e.status.value for e in item_ends) == ["completed", "failed"]
+
+
 def test_internal_override_warning_is_issued_once_on_the_client(runner):
     with pytest.warns(UserWarning, match="internal parameters") as caught:
         results = runner.map(DAG, {"x": [1, 2, 3, 4], "bogus": 10}, map_over="x")

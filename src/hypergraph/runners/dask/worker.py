@@ -20,7 +20,8 @@ descriptive errors so that one odd value cannot lose a whole chunk.
 
 **Events.** With processors on the client, a task records its events and sends them back. The
 chunk's own map span (opened by ``SyncRunner.map``) is dropped and its item runs are re-parented
-to the client's map span, so the client sees one map with ``count`` item runs.
+to the client's map span, so the client sees one map with ``count`` item runs (a run refused
+for pausing gets its open spans closed as failures, :mod:`.open_spans`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 from hypergraph.events.processor import EventProcessor
 from hypergraph.events.types import RunStartEvent
 from hypergraph.exceptions import IncompatibleRunnerError
+from hypergraph.runners.dask.open_spans import close_open_spans
 from hypergraph.runners.result import RunResult, RunStatus
 
 __all__ = [
@@ -142,17 +144,18 @@ def run_one(job_blob: bytes) -> bytes:
         "event_processors": [recorder] if recorder is not None else None,
     }
     outcome: RunResult | BaseException
+    refused: dict[str, BaseException] = {}  # run id -> error, for runs that paused
     try:
         runner = _local_runner(job.graph, job.cache)
         outcome = runner.run(job.graph, job.values, **options)
         if asyncio.iscoroutine(outcome):  # AsyncRunner: an event loop owned by this task
             outcome = asyncio.run(outcome)
         if outcome.status is RunStatus.PAUSED:
-            refusal = _pause_refused(outcome)
+            refusal = refused[outcome.run_id] = _pause_refused(outcome)
             outcome = _failed(refusal, outcome) if job.error_handling == "continue" else refusal
     except Exception as exc:
         outcome = exc
-    events = recorder.events if recorder is not None else []
+    events = close_open_spans(recorder.events, refused) if recorder is not None else []
     return _dumps_outcomes([outcome], events)
 
 
@@ -191,8 +194,14 @@ def run_chunk(
     results = runner.map(graph, values, **arguments)
     if asyncio.iscoroutine(results):  # AsyncRunner: an event loop owned by this task
         results = asyncio.run(results)
-    results = [_refuse_pause(r) if r.status is RunStatus.PAUSED else r for r in results]
-    events = _reparent(recorder.events, parent_span_id) if recorder is not None else []
+    refused = {r.run_id: _pause_refused(r) for r in results if r.status is RunStatus.PAUSED}
+    if refused:
+        results = [_failed(refused[r.run_id], r) if r.run_id in refused else r for r in results]
+    events = (
+        _reparent(close_open_spans(recorder.events, refused), parent_span_id)
+        if recorder is not None
+        else []
+    )
     return _dumps_outcomes(results, events)
 
 
@@ -247,10 +256,6 @@ def _pause_refused(result: RunResult) -> IncompatibleRunnerError:
         node_name=name,
         capability="supports_interrupts",
     )
-
-
-def _refuse_pause(result: RunResult) -> RunResult:
-    return _failed(_pause_refused(result), result)
 
 
 def _failed(error: BaseException, result: RunResult) -> RunResult:
