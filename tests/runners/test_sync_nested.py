@@ -259,3 +259,24 @@ def test_map_over_clone_of_uncopyable_value_raises():
 def test_renamed_mapped_input_still_maps():
     batch = Graph([counter.as_node().map_over("text").with_inputs(text="texts")])
     assert SyncRunner().run(batch, texts=["a", "b c"])["count"] == [1, 2]
+
+
+def test_value_bound_inside_a_nested_graph_also_feeds_an_outer_consumer():
+    # InputSpec reports x as optional because the inner graph binds it, so an outer node that
+    # reads x must get that bound value instead of silently never running.
+    @node(output_name="inner_out")
+    def inner_step(x: int) -> int:
+        return x + 1
+
+    @node(output_name="outer_out")
+    def outer_step(x: int) -> int:
+        return x * 10
+
+    inner = Graph([inner_step], name="inner").bind(x=5)
+    graph = Graph([outer_step, inner.as_node()])
+    assert graph.inputs.optional == ("x",)
+
+    result = SyncRunner().run(graph)
+    assert result.values == {"outer_out": 50, "inner_out": 6}
+    supplied = SyncRunner().run(graph, x=1)
+    assert supplied.values == {"outer_out": 10, "inner_out": 2}

@@ -216,7 +216,11 @@ def compile_plan(graph: Any) -> ExecutionPlan:
     nodes = list(graph.iter_nodes())
     names = [n.name for n in nodes]
     index = {name: i for i, name in enumerate(names)}
-    bound = dict(getattr(graph, "bound_values", None) or {})
+    # The graph's own bindings plus those of nested graphs (SPEC §3.3 rule 5): a name that
+    # InputSpec reports as optional because an inner graph binds it must resolve to that value
+    # for every consumer, or a sibling consumer would silently never run.
+    spec = getattr(graph, "inputs", None)
+    bound = {**getattr(spec, "bound", {}), **(getattr(graph, "bound_values", None) or {})}
     controlled = _controlling_gates(nodes)
     active_names = _active_names(graph, names)
 
