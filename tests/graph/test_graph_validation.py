@@ -148,6 +148,20 @@ def test_gate_target_missing_from_the_graph_raises():
         Graph([make_y, decide, use_y])
 
 
+def test_gate_target_naming_an_output_points_to_its_node():
+    @route(targets=["y", END])
+    def decide(x: int):
+        return END
+
+    with pytest.raises(GraphConfigError, match="'y' is an output of node 'make_y'"):
+        Graph([make_y, decide, use_y])
+
+
+def test_graph_given_a_single_node_says_to_pass_a_list():
+    with pytest.raises(TypeError, match=r"list of nodes.*Graph\(\[make_y\]\)"):
+        Graph(make_y)
+
+
 def test_gate_targeting_itself_raises():
     @ifelse(when_true="check", when_false=END)
     def check(x: int) -> bool:

@@ -103,6 +103,34 @@ def test_cycle_without_entry_value_raises_before_any_node_runs():
     assert calls == []
 
 
+def test_cycle_starts_at_member_whose_cycle_inputs_all_have_defaults():
+    @node(output_name="plan")
+    def think(question: str, history: list | None = None) -> str:
+        return f"{question}{len(history or [])}"
+
+    @node(output_name="history")
+    def act(plan: str, history: list | None = None) -> list:
+        return [*(history or []), plan]
+
+    @route(targets=["think", END])
+    def decide(history: list):
+        return "think" if len(history) < 3 else END
+
+    graph = Graph([think, act, decide])
+    assert graph.inputs.entrypoints == {"act": ("plan",)}
+    result = SyncRunner().run(graph, question="q")
+    assert result["history"] == ["q0", "q1", "q2"]
+
+
+def test_running_a_node_instead_of_a_graph_says_to_wrap_it():
+    @node(output_name="y")
+    def step(x: int) -> int:
+        return x
+
+    with pytest.raises(TypeError, match=r"run a Graph, got the node 'step'"):
+        SyncRunner().run(step, x=1)
+
+
 def test_values_and_kwargs_merge_and_duplicates_raise():
     @node(output_name="s")
     def add(a: int, b: int) -> int:

@@ -55,6 +55,16 @@ def test_result_supports_the_standard_dict_operations():
         result["missing"]
 
 
+def test_missing_key_of_a_failed_result_points_to_the_error():
+    @node(output_name="y")
+    def explode(x: int) -> int:
+        raise ValueError("boom")
+
+    result = SyncRunner().run(Graph([explode]), x=1, error_handling="continue")
+    with pytest.raises(KeyError, match="run failed .*boom.*result.error"):
+        result["y"]
+
+
 def test_result_built_by_hand_gets_defaults_a_status_enum_and_callable_values():
     result = RunResult({"a": 1}, "completed")
     assert result.status is RunStatus.COMPLETED and result.completed and not result.paused

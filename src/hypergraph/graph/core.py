@@ -50,6 +50,13 @@ class Graph:
         name: str | None = None,
         strict_types: bool = False,
     ) -> None:
+        from hypergraph.nodes.base import HyperNode
+
+        if isinstance(nodes, HyperNode):  # Graph(step) instead of Graph([step])
+            raise TypeError(
+                f"Graph takes a list of nodes, got the single node '{nodes.name}'. "
+                f"How to fix: Graph([{nodes.name}])."
+            )
         node_list = list(nodes)
         _check_node_types(node_list)
         by_name = check_unique_node_names(node_list)

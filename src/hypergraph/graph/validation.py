@@ -134,6 +134,12 @@ def _check_gate_targets(nodes: Mapping[str, HyperNode]) -> None:
             if target not in nodes:
                 close = difflib.get_close_matches(target, list(nodes), n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else ""
+                producers = [n for n, other in nodes.items() if target in other.outputs]
+                if producers:  # a common slip: naming the value instead of the node
+                    hint = (
+                        f" '{target}' is an output of node '{producers[0]}'; targets name "
+                        f"nodes, not outputs.{hint}"
+                    )
                 raise GraphConfigError(
                     f"Gate '{name}' targets unknown node '{target}'.{hint} Known nodes: "
                     f"{list(nodes)}. Add the node to the graph or use END to stop the path."

@@ -220,7 +220,9 @@ def _check_requirements(
                 )
             continue
         ready = [m for m in members if all(satisfied(p, members) for p in entries[m])]
-        if not ready:
+        if not ready and not _self_starting(
+            scope, scope.cycle_of.get(members[0]), entries, provided
+        ):
             unentered.append(members)
         elif len({frozenset(entries[m]) for m in ready}) > 1:
             options = ", ".join(f"'{m}' ({', '.join(entries[m])})" for m in ready)
@@ -238,6 +240,29 @@ def _check_requirements(
     )
     if missing or unentered:
         raise _missing_error(graph, spec, supplied, missing, unentered, entries)
+
+
+def _self_starting(
+    scope: _Scope, cycle: int | None, entries: dict[str, tuple[str, ...]], provided: frozenset[str]
+) -> bool:
+    """True if a member of ``cycle`` can start it with no entry value (its cycle inputs defaulted).
+
+    Such a member has no entry in ``InputSpec.entrypoints``; the cycle still starts there, so
+    demanding another member's values would reject a graph that runs. Members waiting on an
+    unanswered interrupt's output cannot start it.
+    """
+    for name, cycle_index in scope.cycle_of.items():
+        node = scope.nodes[name]
+        if cycle_index != cycle or name in entries or node.node_type == "BRANCH":
+            continue
+        waiting = [
+            p
+            for p in node.inputs
+            if p in scope.interrupt_outputs and p not in provided and not node.has_default_for(p)
+        ]
+        if not node.is_interrupt and not waiting:
+            return True
+    return False
 
 
 def _missing_error(

@@ -345,6 +345,13 @@ def _graph_label(graph: Any) -> str:
 
 def _new_memo(graph: Any) -> dict | None:
     """Attach an empty memo dict to ``graph``; ``None`` if the graph cannot carry one."""
+    from hypergraph.nodes.base import HyperNode
+
+    if isinstance(graph, HyperNode):  # runner.run(step) instead of runner.run(Graph([step]))
+        raise TypeError(
+            f"Runners run a Graph, got the node '{graph.name}'. "
+            f"How to fix: wrap it, e.g. runner.run(Graph([{graph.name}]), ...)."
+        )
     memo: dict = {}
     try:
         object.__setattr__(graph, _MEMO_ATTR, memo)

@@ -126,9 +126,15 @@ class RunResult:
             return self.values[key]
         except KeyError:
             available = list(self.values)
+            why = ""
+            if self.status is RunStatus.FAILED:
+                why = f". The run failed ({self.error!r}); see result.error"
+            elif self.status is RunStatus.PAUSED:
+                where = getattr(self.pause, "node_name", None)
+                why = f". The run paused at {where!r} for a human answer; see result.pause"
             raise KeyError(
                 f"'{key}' is not in this result (status={self.status.value}). "
-                f"Available outputs: {available}"
+                f"Available outputs: {available}{why}"
             ) from None
 
     def __contains__(self, key: object) -> bool:
