@@ -125,6 +125,8 @@ def test_returning_the_string_end_warns_then_fails():
     made = RouteNode(pick, ["a", END])
     with pytest.warns(UserWarning, match="END"), pytest.raises(ValueError, match="invalid target"):
         made.resolve_decision("END")
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="not the END sentinel"):
+        made.resolve_decision("END")
 
 
 def test_string_end_without_end_target_fails_without_warning():

@@ -129,6 +129,8 @@ def test_running_a_node_instead_of_a_graph_says_to_wrap_it():
 
     with pytest.raises(TypeError, match=r"run a Graph, got the node 'step'"):
         SyncRunner().run(step, x=1)
+    with pytest.raises(TypeError, match=r"runner\.map\(Graph\(\[step\]\)"):
+        SyncRunner().map(step, x=[1, 2], map_over="x")
 
 
 def test_values_and_kwargs_merge_and_duplicates_raise():
@@ -218,3 +220,18 @@ def test_invalid_on_missing_raises_even_when_nothing_is_missing():
 def test_run_start_errors_raise_even_with_error_handling_continue():
     with pytest.raises(MissingInputError):
         SyncRunner().run(make_counter([]), error_handling="continue")
+
+
+def test_unknown_input_hint_does_not_suggest_an_input_already_supplied():
+    @node(output_name="n")
+    def count(text: str, texts: int = 0) -> int:
+        return len(text)
+
+    graph = Graph([count])
+    with pytest.warns(UserWarning) as caught:
+        SyncRunner().run(graph, text="a", textt=1)
+    message = str(caught[0].message)
+    assert "'textt' (did you mean 'texts'?)" in message
+    with pytest.warns(UserWarning) as caught:
+        SyncRunner().run(graph, text="a", texts=1, textt=1)
+    assert "did you mean" not in str(caught[0].message)

@@ -110,9 +110,17 @@ class GateNode(CallableNode):
 
     def _invalid_target(self, value: Any) -> ValueError:
         shown = [_target_label(t) for t in self.targets]
+        fix = (
+            "Return one of the declared targets (END for the sentinel), or add the name to targets."
+        )
+        if value == "END":
+            fix = (
+                "The string 'END' is not the END sentinel: return END itself "
+                "(from hypergraph import END)."
+            )
         return ValueError(
             f"Gate '{self.name}' returned an invalid target {value!r}. Valid targets: {shown}. "
-            "Return one of the declared targets (END for the sentinel), or add the name to targets."
+            + fix
         )
 
 

@@ -71,7 +71,7 @@ def validate_inputs(
     _check_conflicts(scope, supplied, provided)
     warning = None
     if (internal or unknown) and on_internal_override != "ignore":
-        message = _override_message(graph, spec, internal, unknown)
+        message = _override_message(graph, spec, internal, unknown, supplied)
         if on_internal_override == "error":
             raise ValueError(message)
         warning = message
@@ -127,7 +127,11 @@ def _check_conflicts(scope: _Scope, supplied: frozenset[str], provided: frozense
 
 
 def _override_message(
-    graph: Any, spec: Any, internal: dict[str, tuple[str, ...]], unknown: list[str]
+    graph: Any,
+    spec: Any,
+    internal: dict[str, tuple[str, ...]],
+    unknown: list[str],
+    supplied: frozenset[str],
 ) -> str:
     lines = [
         f"Some supplied values are not inputs{_of(graph)}: they are internal parameters "
@@ -141,8 +145,10 @@ def _override_message(
         )
     if unknown:
         hints = []
+        # Only suggest inputs the caller has not supplied already: those are the likely typos.
+        candidates = [name for name in spec.all if name not in supplied]
         for name in unknown:
-            close = difflib.get_close_matches(name, spec.all, n=1)
+            close = difflib.get_close_matches(name, candidates, n=1)
             hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         lines.append(f"Unknown names that no node reads: {', '.join(hints)}.")
     lines.append(f"Expected inputs: {list(spec.all)}.")

@@ -38,6 +38,7 @@ from hypergraph.runners.prepare import (
     _normalise,  # step 1 of prepare_run: map merges and rejects names exactly as run does
     check_map_compatible,
     prepare_run,
+    require_graph,
 )
 from hypergraph.runners.result import RunResult, RunStatus
 
@@ -154,6 +155,7 @@ def plan_map(
         ValueError, TypeError, KeyError, GraphConfigError, IncompatibleRunnerError,
         MissingInputError: as SPEC §4.4 and §4.10 describe.
     """
+    require_graph(graph, "map")
     options = options if options is not None else ItemOptions()
     check_error_handling(options.error_handling)
     merged = _normalise(values, input_values, MAP_RESERVED)

@@ -343,15 +343,20 @@ def _graph_label(graph: Any) -> str:
     return f"'{name}'" if name else "(unnamed graph)"
 
 
-def _new_memo(graph: Any) -> dict | None:
-    """Attach an empty memo dict to ``graph``; ``None`` if the graph cannot carry one."""
+def require_graph(graph: Any, method: str = "run") -> None:
+    """``TypeError`` when a node is passed where a runner needs a Graph (a common slip)."""
     from hypergraph.nodes.base import HyperNode
 
     if isinstance(graph, HyperNode):  # runner.run(step) instead of runner.run(Graph([step]))
         raise TypeError(
             f"Runners run a Graph, got the node '{graph.name}'. "
-            f"How to fix: wrap it, e.g. runner.run(Graph([{graph.name}]), ...)."
+            f"How to fix: wrap it, e.g. runner.{method}(Graph([{graph.name}]), ...)."
         )
+
+
+def _new_memo(graph: Any) -> dict | None:
+    """Attach an empty memo dict to ``graph``; ``None`` if the graph cannot carry one."""
+    require_graph(graph)  # only on a memo miss, so the check costs nothing per run
     memo: dict = {}
     try:
         object.__setattr__(graph, _MEMO_ATTR, memo)
