@@ -5,7 +5,7 @@ total time of ``run()`` over N rounds, the time per executed node, and the ratio
 loop calling the same functions in the same order. Graph construction is not timed; the first
 run (which compiles and caches the plan) is a warm-up.
 
-Scenarios: linear chains of 100, 1,000 and 10,000 trivial nodes; a fan-out of 500 independent
+Scenarios: linear chains of 100, 200, 1,000 and 10,000 trivial nodes; a fan-out of 500 independent
 nodes; a loop of 2,000 iterations driven by a route gate; a chain nested three graphs deep.
 """
 
@@ -138,6 +138,7 @@ def main() -> None:
     args = parser.parse_args()
     scenarios = [
         chain_scenario(100),
+        chain_scenario(200),  # the per-node overhead target: within 100x of direct calls
         chain_scenario(1_000),
         chain_scenario(10_000),
         fan_out_scenario(500),
