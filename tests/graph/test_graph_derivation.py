@@ -127,6 +127,8 @@ def test_select_accepts_a_list_and_later_calls_replace_earlier_ones():
 def test_select_rejects_non_outputs_and_repeats():
     with pytest.raises(ValueError, match="not graph outputs"):
         pipeline().select("path")
+    with pytest.raises(ValueError, match="Did you mean 'table' for 'tabel'"):
+        pipeline().select("tabel")
     with pytest.raises(ValueError, match="unique output names"):
         pipeline().select("table", "table")
 

@@ -67,6 +67,11 @@ def test_renaming_an_unknown_input_lists_current_inputs():
         scale.with_inputs(nope="x2")
 
 
+def test_renaming_a_misspelt_input_suggests_the_close_match():
+    with pytest.raises(RenameError, match=r"'factr' not found\..*Did you mean 'factor'\?"):
+        scale.with_inputs(factr="f")
+
+
 def test_renaming_from_an_old_name_shows_the_chain():
     once = scale.with_inputs(x="y2")
     with pytest.raises(RenameError, match="'x' was renamed: x→y2"):

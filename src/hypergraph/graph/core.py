@@ -272,9 +272,11 @@ class Graph:
         flat = _flatten(names)
         unknown = [n for n in flat if n not in self.outputs]
         if unknown:
+            close = {n: difflib.get_close_matches(n, self.outputs, n=1) for n in unknown}
+            hints = "".join(f" Did you mean '{m[0]}' for '{n}'?" for n, m in close.items() if m)
             raise ValueError(
                 f"Cannot select {unknown}: they are not graph outputs. "
-                f"Available outputs: {list(self.outputs)}."
+                f"Available outputs: {list(self.outputs)}.{hints}"
             )
         repeated = sorted({n for n in flat if flat.count(n) > 1})
         if repeated:

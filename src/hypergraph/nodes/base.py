@@ -7,6 +7,7 @@ Each rename is recorded in ``_rename_history`` so error messages can explain whe
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import sys
@@ -270,7 +271,9 @@ class HyperNode:
                 f"{where}'{old}' was renamed: {'→'.join(chain)}. "
                 f"Current {kind}: {shown}. Use the current name '{chain[-1]}'."
             )
-        return f"{where}'{old}' not found. Current {kind}: {shown}"
+        close = difflib.get_close_matches(old, shown, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        return f"{where}'{old}' not found. Current {kind}: {shown}.{hint}"
 
     def _rename_chain(self, kind: str, start: str) -> list[str]:
         """Follow ``start`` through later renames of ``kind``: ``['a', 'x', 'z']``."""
