@@ -352,3 +352,50 @@ async def test_dotted_key_may_be_passed_as_keyword():
     graph = Graph([inner_graph.as_node()])
     done = await AsyncRunner().run(graph, x=1, **{"inner.y": 2})
     assert done["z"] == 20
+
+
+async def test_chat_loop_whose_gate_reads_the_supplied_history_pauses_every_turn():
+    # The gate and the consumer of the answer could both run from the supplied inputs alone;
+    # the answer must still wait for the interrupt to resume, so each turn asks again.
+    @interrupt(output_name="user_msg")
+    def ask(history: list) -> str | None:
+        return None
+
+    @node(output_name="history")
+    def respond(history: list, user_msg: str) -> list:
+        return [*history, user_msg, f"reply to {user_msg}"]
+
+    @route(targets=["ask", END])
+    def keep_chatting(history: list):
+        return END if len(history) >= 6 else "ask"
+
+    graph = Graph([ask, respond, keep_chatting])
+    runner = AsyncRunner()
+    result = await runner.run(graph, history=[])
+    asked = []
+    while result.paused:
+        asked.append(list(result.pause.value))
+        answer = f"msg{len(asked)}"
+        result = await runner.run(
+            graph, {"history": result["history"], result.pause.response_key: answer}
+        )
+    assert asked == [
+        [],
+        ["msg1", "reply to msg1"],
+        ["msg1", "reply to msg1", "msg2", "reply to msg2"],
+    ]
+    assert result.completed and result["history"][-2:] == ["msg3", "reply to msg3"]
+
+
+async def test_answer_for_an_interrupt_that_cannot_run_still_reaches_its_readers():
+    # The interrupt's own input is absent (it is bypassed), so the supplied answer stands in.
+    @interrupt(output_name="answer")
+    def ask(question: str) -> str | None:
+        return None
+
+    @node(output_name="shout")
+    def use(answer: str) -> str:
+        return answer.upper()
+
+    result = await AsyncRunner().run(Graph([ask, use]), answer="yes")
+    assert result.completed and result["shout"] == "YES"

@@ -142,6 +142,7 @@ class ExecutionPlan:
         has_cycles: Whether ``max_iterations`` applies.
         result_names: ``graph.outputs`` without emit-only names, in order.
         has_interrupts: Whether any node is an InterruptNode.
+        interrupt_outputs: ``(index, data outputs)`` of every active interrupt.
         schedules: Memo of :func:`hypergraph.engine.static.scheduler_for` (key set → supersteps).
     """
 
@@ -153,6 +154,7 @@ class ExecutionPlan:
         "has_cycles",
         "result_names",
         "has_interrupts",
+        "interrupt_outputs",
         "schedules",
     )
 
@@ -172,6 +174,11 @@ class ExecutionPlan:
         self.has_cycles = has_cycles
         self.result_names = result_names
         self.has_interrupts = any(p.kind == KIND_INTERRUPT for p in nodes)
+        # (index, data outputs) of every active interrupt: their supplied answers are held back
+        # until they resume (RunState.hold_interrupt_answers).
+        self.interrupt_outputs = [
+            (p.index, p.data_outputs) for p in nodes if p.kind == KIND_INTERRUPT and p.active
+        ]
         # Precomputed supersteps per supplied key set (engine/static.py), filled on demand.
         self.schedules: dict[Any, Any] = {}
 

@@ -180,6 +180,23 @@ class Scheduler:
             self._candidates.update(postponed)
         return run
 
+    def release_held(self) -> bool:
+        """Publish supplied interrupt answers whose interrupt can no longer run in this run.
+
+        Called when nothing is ready: the answers then stand as plain supplied values (an
+        interrupt bypassed because its inputs are absent). Returns whether anything changed.
+        """
+        state = self.state
+        if not state.held:
+            return False
+        consumers = self.plan.consumers
+        for answers in state.held.values():
+            for name, value in answers.items():
+                if state.write(name, value):
+                    self._candidates.update(consumers.get(name, ()))
+        state.held.clear()
+        return True
+
     def apply(self, finished: list[Finished]) -> None:
         """Publish one superstep's results at once (``finished`` in node order).
 

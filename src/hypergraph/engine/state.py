@@ -39,15 +39,33 @@ class RunState:
             or ``None`` if it never ran.
         decisions: gate index → frozenset of activated targets (names, possibly ``END``).
             A missing entry means the gate has not decided (or its decision went stale).
+        held: interrupt index → the answers supplied for it, kept out of ``values`` until the
+            interrupt resumes with them (see :meth:`hold_interrupt_answers`).
     """
 
-    __slots__ = ("values", "versions", "consumed", "decisions")
+    __slots__ = ("values", "versions", "consumed", "decisions", "held")
 
     def __init__(self, node_count: int, supplied: dict[str, Any]) -> None:
         self.values: dict[str, Any] = dict(supplied)
         self.versions: dict[str, int] = dict.fromkeys(supplied, 1)
         self.consumed: list[tuple[int, ...] | None] = [None] * node_count
         self.decisions: dict[int, frozenset] = {}
+        self.held: dict[int, dict[str, Any]] = {}
+
+    def hold_interrupt_answers(self, interrupts: list[tuple[int, tuple[str, ...]]]) -> None:
+        """Take supplied answers out of ``values`` until their interrupt resumes (SPEC §4.12).
+
+        ``interrupts`` lists ``(node index, data outputs)`` of the run's active interrupts. An
+        answer resumes its interrupt, so nodes reading it must wait for that resume; otherwise a
+        reader could consume the answer before the interrupt runs, and in a loop the interrupt
+        would then replay an answer that was already used instead of asking again.
+        """
+        values, versions = self.values, self.versions
+        for index, outputs in interrupts:
+            if outputs and all(name in values for name in outputs):
+                self.held[index] = {name: values.pop(name) for name in outputs}
+                for name in outputs:
+                    versions.pop(name, None)
 
     def write(self, name: str, value: Any) -> bool:
         """Store a data value; return whether its version changed."""
@@ -74,4 +92,5 @@ class RunState:
         clone.versions = dict(self.versions)
         clone.consumed = list(self.consumed)
         clone.decisions = dict(self.decisions)
+        clone.held = {index: dict(answers) for index, answers in self.held.items()}
         return clone

@@ -110,6 +110,8 @@ def _observed_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: 
 def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:
     plan = get_plan(graph)
     state = RunState(len(plan.nodes), prepared.values)
+    if plan.has_interrupts:
+        state.hold_interrupt_answers(plan.interrupt_outputs)
     scheduler = scheduler_for(plan, state)  # precomputed supersteps for plain DAGs
     nodes = plan.nodes
     cyclic = plan.has_cycles
@@ -120,7 +122,7 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
     apply = scheduler.apply
     while True:
         ready = next_ready()
-        if not ready:
+        if not ready and not (state.held and scheduler.release_held() and (ready := next_ready())):
             break
         if cyclic:
             if supersteps >= max_iterations:

@@ -241,14 +241,16 @@ def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
         call.args, call.kwargs = (), params
     else:
         call.args, call.kwargs = shape.split(params)
-    # Resume (SPEC §2.6): the answer is already in the state and the node has not run yet.
-    if (
-        kind == KIND_INTERRUPT
-        and state.consumed[p.index] is None
-        and p.data_outputs
-        and all(name in values for name in p.data_outputs)
-    ):
-        _set_outputs(call, {name: values[name] for name in p.data_outputs})
+    # Resume (SPEC §2.6): the answer was supplied (held for this interrupt since the run
+    # started, or otherwise in the state) and the node has not run yet.
+    if kind == KIND_INTERRUPT and state.consumed[p.index] is None and p.data_outputs:
+        answers = state.held.pop(p.index, None)
+        if answers is None and all(name in values for name in p.data_outputs):
+            answers = {name: values[name] for name in p.data_outputs}
+    else:
+        answers = None
+    if answers is not None:
+        _set_outputs(call, answers)
         if ctx.dispatcher is not None:  # the node "ran" with the supplied answer
             emit_node_start(call)
             emit_node_end(call, None)
