@@ -20,7 +20,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from hypergraph import Graph, RichProgressProcessor, RunResult, SyncRunner, node
+from _progress import progress_processors  # sibling helper: bars in a terminal only
+
+from hypergraph import Graph, RunResult, SyncRunner, node
 
 DATA = Path(__file__).parent / "data" / "reviews.txt"
 
@@ -128,20 +130,6 @@ def report(numbers: list[int], results: list[RunResult], seconds: float) -> None
 
 def _average(name: str, scores: list[float]) -> str:
     return f"{name} ({sum(scores) / len(scores):+.2f})"
-
-
-def progress_processors() -> list:
-    """Live progress bars when run in a terminal with ``rich`` installed, else none.
-
-    ``RichProgressProcessor`` needs the progress extra (``pip install "hypergraph[progress]"``);
-    without it, or when the output goes to a file or a CI log, the example runs without bars.
-    """
-    if not sys.stdout.isatty():
-        return []
-    try:
-        return [RichProgressProcessor()]
-    except ImportError:
-        return []
 
 
 def main(path: Path = DATA) -> None:

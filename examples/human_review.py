@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from hypergraph import END, AsyncRunner, Graph, RichProgressProcessor, interrupt, node, route
+from _progress import progress_processors  # sibling helper: bars in a terminal only
+
+from hypergraph import END, AsyncRunner, Graph, interrupt, node, route
 
 SCRIPTED_REVIEWS = [
     "mention that graphs nest",
@@ -58,20 +60,6 @@ def decide(approved: bool):
 
 
 review_loop = Graph([write, review, record, decide], name="review_loop")
-
-
-def progress_processors() -> list:
-    """Live progress bars when run in a terminal with ``rich`` installed, else none.
-
-    ``RichProgressProcessor`` needs the progress extra (``pip install "hypergraph[progress]"``);
-    without it, or when the output goes to a file or a CI log, the example runs without bars.
-    """
-    if not sys.stdout.isatty():
-        return []
-    try:
-        return [RichProgressProcessor()]
-    except ImportError:
-        return []
 
 
 def ask_person(draft: str, turn: int, scripted: list[str] | None) -> str:

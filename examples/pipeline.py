@@ -15,7 +15,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hypergraph import END, Graph, RichProgressProcessor, SyncRunner, ifelse, node, route
+from _progress import progress_processors  # sibling helper: bars in a terminal only
+
+from hypergraph import END, Graph, SyncRunner, ifelse, node, route
 
 SAMPLE = """\
 Hypergraph turns plain Python functions into workflow graphs. Each function names its outputs,
@@ -129,20 +131,6 @@ pipeline = Graph(
     ],
     name="summarise",
 )
-
-
-def progress_processors() -> list:
-    """Live progress bars when run in a terminal with ``rich`` installed, else none.
-
-    ``RichProgressProcessor`` needs the progress extra (``pip install "hypergraph[progress]"``);
-    without it, or when the output goes to a file or a CI log, the example runs without bars.
-    """
-    if not sys.stdout.isatty():
-        return []
-    try:
-        return [RichProgressProcessor()]
-    except ImportError:
-        return []
 
 
 def main() -> None:

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "human_review.py"
+from _examples import EXAMPLES, load_example
 
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("human_review_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+EXAMPLE = EXAMPLES / "human_review.py"
 
 
 async def test_each_review_pauses_and_the_answers_drive_the_loop(capsys):
-    example = load_example()
+    example = load_example("human_review.py")
     await example.main("graphs", ["shorter please", "approve"])
     out = capsys.readouterr().out
     assert out.count("--- review #") == 2
@@ -27,7 +20,7 @@ async def test_each_review_pauses_and_the_answers_drive_the_loop(capsys):
 
 
 async def test_first_run_pauses_on_the_review_with_the_draft():
-    example = load_example()
+    example = load_example("human_review.py")
     from hypergraph import AsyncRunner
 
     result = await AsyncRunner().run(example.review_loop, topic="graphs", notes=[])

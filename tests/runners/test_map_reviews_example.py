@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "batch_reviews.py"
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("batch_reviews_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from _examples import load_example
 
 
 def test_every_malformed_line_fails_with_its_reason_and_the_rest_complete(capsys):
-    example = load_example()
+    example = load_example("batch_reviews.py")
     example.main()
     out = capsys.readouterr().out
     assert "320 completed, 12 failed" in out
@@ -26,7 +16,7 @@ def test_every_malformed_line_fails_with_its_reason_and_the_rest_complete(capsys
 
 
 def test_pipeline_classifies_a_single_review_like_the_batch_does():
-    example = load_example()
+    example = load_example("batch_reviews.py")
     from hypergraph import SyncRunner
 
     line = "5 | kettle | Sturdy and well made. Quiet and reliable."

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from _examples import load_example
 
 from hypergraph import SyncRunner
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pipeline.py"
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("pipeline_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_long_text_is_condensed_then_shortened_until_it_fits():
-    example = load_example()
+    example = load_example("pipeline.py")
     result = SyncRunner().run(example.pipeline, text=example.SAMPLE, max_chars=220)
     summary = result["summary"]
     assert len(" ".join(summary)) <= 220
@@ -31,7 +21,7 @@ def test_long_text_is_condensed_then_shortened_until_it_fits():
 
 
 def test_short_text_takes_the_other_branch_and_is_kept_whole():
-    example = load_example()
+    example = load_example("pipeline.py")
     text = "One short sentence. Another one."
     result = SyncRunner().run(example.pipeline, text=text)
     assert result["draft"] == ["One short sentence.", "Another one."]
@@ -39,7 +29,7 @@ def test_short_text_takes_the_other_branch_and_is_kept_whole():
 
 
 def test_main_prints_the_report(capsys, monkeypatch):
-    example = load_example()
+    example = load_example("pipeline.py")
     monkeypatch.setattr("sys.argv", ["pipeline.py"])
     example.main()
     out = capsys.readouterr().out
