@@ -30,8 +30,8 @@ from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.concurrency import (
     CURRENT_LIMITER,
-    Limiter,
     check_max_concurrency,
+    concurrency_limit,
     run_all,
     run_pool,
 )
@@ -182,12 +182,8 @@ class AsyncRunner(BaseRunner):
             cap = self._iteration_cap(max_iterations)
             ctx = RunContext(self, cache=self.cache, dispatcher=events)
             ctx.resume = routing
-            token = CURRENT_LIMITER.set(Limiter(limit)) if limit is not None else None
-            try:
+            with concurrency_limit(limit):
                 return await self._drive(run_steps(graph, prepared, ctx, cap))
-            finally:
-                if token is not None:
-                    CURRENT_LIMITER.reset(token)
         finally:
             if events is not None:  # once per top-level run, on success or failure
                 await events.shutdown_async()
@@ -242,12 +238,8 @@ class AsyncRunner(BaseRunner):
                     "fix: pass max_concurrency=<n> (e.g. 100) to run them through a bounded "
                     "pool of workers."
                 )
-            token = CURRENT_LIMITER.set(Limiter(limit)) if limit is not None else None
-            try:
+            with concurrency_limit(limit):
                 return await self._run_items(plan, events, limit)
-            finally:
-                if token is not None:
-                    CURRENT_LIMITER.reset(token)
         finally:
             if events is not None:  # once per top-level map, on success or failure
                 await events.shutdown_async()

@@ -12,10 +12,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-__all__ = ["CURRENT_LIMITER", "Limiter", "check_max_concurrency", "run_all", "run_pool"]
+__all__ = [
+    "CURRENT_LIMITER",
+    "Limiter",
+    "check_max_concurrency",
+    "concurrency_limit",
+    "run_all",
+    "run_pool",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,6 +46,22 @@ class Limiter:
 CURRENT_LIMITER: ContextVar[Limiter | None] = ContextVar(
     "hypergraph_concurrency_limiter", default=None
 )
+
+
+@contextmanager
+def concurrency_limit(limit: int | None) -> Iterator[None]:
+    """Install a fresh limiter of ``limit`` for the top-level run/map inside the block.
+
+    ``None`` installs nothing: runs inside keep whatever limiter (if any) they inherit.
+    """
+    if limit is None:
+        yield
+        return
+    token = CURRENT_LIMITER.set(Limiter(limit))
+    try:
+        yield
+    finally:
+        CURRENT_LIMITER.reset(token)
 
 
 def check_max_concurrency(max_concurrency: int | None) -> int | None:
