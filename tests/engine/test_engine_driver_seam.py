@@ -1,4 +1,4 @@
-"""The run loop is sans-IO: a minimal asyncio driver reuses it and invoke.py unchanged.
+"""The run loop is sans-IO: a minimal asyncio driver reuses it and runners/loop/call.py unchanged.
 
 This is the seam an AsyncRunner builds on. The driver below only decides *how* calls run
 (awaited concurrently); scheduling, failure handling, pauses and results come from
@@ -14,8 +14,8 @@ import pytest
 
 from hypergraph import Graph, interrupt, node
 from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, InterruptNode, RouteNode
-from hypergraph.runners.execution import run_steps
-from hypergraph.runners.invoke import (
+from hypergraph.runners.loop.steps import run_steps
+from hypergraph.runners.loop.call import (
     KIND_ASYNC,
     KIND_ASYNC_GENERATOR,
     KIND_GENERATOR,
@@ -25,7 +25,7 @@ from hypergraph.runners.invoke import (
     fail_call,
     finish_call,
 )
-from hypergraph.runners.prepare import prepare_run
+from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.result import RunnerCapabilities, RunStatus
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from hypergraph import END, FunctionNode, Graph, RouteNode
 from hypergraph.engine import RunState, Scheduler, brute_force_ready, compile_plan
-from hypergraph.runners.invoke import RunContext, fail_call, finish_call, prepare_call
+from hypergraph.runners.loop.call import RunContext, fail_call, finish_call, prepare_call
 
 EXTERNAL = ("x0", "x1")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypergraph import END, FunctionNode, Graph, SyncRunner, node, route
 from hypergraph.engine import RunState, Scheduler, brute_force_ready, compile_plan, is_ready
 from hypergraph.engine import scheduler as scheduler_module
-from hypergraph.runners.invoke import RunContext, finish_call, prepare_call
+from hypergraph.runners.loop.call import RunContext, finish_call, prepare_call
 
 
 def _step(plan, state, scheduler, ctx):

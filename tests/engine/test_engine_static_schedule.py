@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypergraph import END, FunctionNode, Graph, RouteNode, node
 from hypergraph.engine import RunState, Scheduler, compile_plan
 from hypergraph.engine.static import StaticScheduler, scheduler_for, static_levels
-from hypergraph.runners.invoke import RunContext, fail_call, finish_call, prepare_call
+from hypergraph.runners.loop.call import RunContext, fail_call, finish_call, prepare_call
 
 
 def _function_node(index: int, params: list[str], defaults: set[str], fails_on: int | None):

@@ -24,7 +24,7 @@ from hypergraph.nodes import (
     node,
     route,
 )
-from hypergraph.runners.prepare import (
+from hypergraph.runners.checks.arguments import (
     ALL_OUTPUTS_DEFAULT,
     MAP_RESERVED,
     RUN_RESERVED,

@@ -19,7 +19,7 @@ from hypergraph.nodes import (
     node,
     route,
 )
-from hypergraph.runners.prepare import prepare_run
+from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.result import RunnerCapabilities
 
 

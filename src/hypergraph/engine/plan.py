@@ -46,7 +46,7 @@ class _Emitted:
 
 EMITTED: Any = _Emitted()
 
-# How a driver executes a call (see runners/invoke.py). Plain strings keep reprs readable.
+# How a driver executes a call (see runners/loop/call.py). Plain strings keep reprs readable.
 KIND_FUNCTION = "function"  # sync function: call it
 KIND_GENERATOR = "generator"  # sync generator function: call and drain into a list
 KIND_ASYNC = "async"  # coroutine function: await it
@@ -268,7 +268,7 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         )
         # Fast paths for the overwhelmingly common node: a sync function taking keywords and
         # returning one value, without signals and without caching (whose hooks live on the
-        # general path in runners/invoke.py).
+        # general path in runners/loop/call.py).
         cached = bool(getattr(node, "cache", False))
         p.plain_call = (
             p.kind in (KIND_FUNCTION, KIND_GENERATOR) and p.call_shape.simple and not cached

@@ -21,7 +21,7 @@ those conditions a node is ready exactly when its state-only inputs are present 
 run, so superstep *k* is the set of not-yet-run nodes whose inputs are available after
 superstep *k − 1*, in node order: the same batches the incremental scheduler computes (a
 property test checks this on random graphs). Failures, cache hits and result selection stay in
-``runners/execution.py``, untouched by the choice.
+``runners/loop/steps.py``, untouched by the choice.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Runners: how a graph is executed (SPEC §4).
 
 ``SyncRunner`` calls nodes inline; ``AsyncRunner`` awaits them concurrently. Both drive the same
-sans-IO run loop (:mod:`hypergraph.runners.execution`) and call nodes through
-:mod:`hypergraph.runners.invoke`.
+sans-IO run loop (:mod:`hypergraph.runners.loop.steps`) and call nodes through
+:mod:`hypergraph.runners.loop.call`.
 """
 
 from __future__ import annotations

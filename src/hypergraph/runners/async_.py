@@ -1,7 +1,7 @@
 """``AsyncRunner``: runs each superstep's nodes concurrently on an asyncio loop (SPEC §4.3).
 
 Like :class:`~hypergraph.runners.sync.SyncRunner` it is a thin driver over
-:func:`~hypergraph.runners.execution.run_steps`; only the execution of a superstep's calls
+:func:`~hypergraph.runners.loop.steps.run_steps`; only the execution of a superstep's calls
 differs. Coroutine functions are awaited, async generators drained into lists, nested graphs run
 by this driver recursively, ``map_over`` fan-outs and ``map`` items run concurrently, and
 interrupts may pause the run (SPEC §2.6, §4.12).
@@ -35,8 +35,8 @@ from hypergraph.runners.concurrency import (
     run_all,
     run_pool,
 )
-from hypergraph.runners.execution import RunSteps, nested_run_steps, run_steps
-from hypergraph.runners.invoke import (
+from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
+from hypergraph.runners.loop.call import (
     KIND_ASYNC,
     KIND_ASYNC_GENERATOR,
     KIND_FUNCTION,
@@ -52,10 +52,10 @@ from hypergraph.runners.invoke import (
     start_call,
 )
 from hypergraph.runners.mapping import ItemOptions, MapPlan, failed_item_result, plan_map
-from hypergraph.runners.prepare import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
+from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
-from hypergraph.runners.resume import add_resume_hint, report_resume_problems, take_resume_values
-from hypergraph.runners.run_events import (
+from hypergraph.runners.checks.resume_keys import add_resume_hint, report_resume_problems, take_resume_values
+from hypergraph.runners.loop.event_hooks import (
     RunEvents,
     end_map,
     end_mapped,
@@ -324,7 +324,7 @@ class AsyncRunner(BaseRunner):
             await events.flush()  # this call's end (or error) event, without waiting for siblings
 
     async def _invoke(self, call: NodeCall) -> Any:
-        """The raw result of one call (see the kind table in runners/invoke.py)."""
+        """The raw result of one call (see the kind table in runners/loop/call.py)."""
         kind = call.kind
         if kind == KIND_GRAPH:
             return await self._drive(nested_run_steps(call, call.kwargs))

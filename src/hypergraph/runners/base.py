@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
-from hypergraph.runners.prepare import ALL_OUTPUTS_DEFAULT
+from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
 __all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS"]
@@ -19,8 +19,8 @@ class BaseRunner(ABC):
     """Abstract base of all runners; use :class:`SyncRunner` or :class:`AsyncRunner`.
 
     A runner is a *driver*: the scheduling of a run lives in
-    :func:`hypergraph.runners.execution.run_steps` (a sans-IO generator) and calling one node in
-    :mod:`hypergraph.runners.invoke`. A subclass only decides how the calls of a superstep are
+    :func:`hypergraph.runners.loop.steps.run_steps` (a sans-IO generator) and calling one node in
+    :mod:`hypergraph.runners.loop.call`. A subclass only decides how the calls of a superstep are
     executed. Runners hold no per-run state, so one runner may run many graphs at once.
     """
 

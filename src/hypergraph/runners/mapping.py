@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypergraph.runners.batch import plan_items
-from hypergraph.runners.prepare import (
+from hypergraph.runners.checks.arguments import (
     ALL_OUTPUTS_DEFAULT,
     ERROR_HANDLING_CHOICES,
     MAP_RESERVED,
@@ -192,8 +192,8 @@ def run_map_item(
     distributed driver can ship ``(graph, values, options)`` to a worker process and call it
     there. ``runner`` defaults to a fresh ``SyncRunner()`` (no cache, no events).
     """
-    from hypergraph.runners.execution import run_steps
-    from hypergraph.runners.invoke import RunContext
+    from hypergraph.runners.loop.steps import run_steps
+    from hypergraph.runners.loop.call import RunContext
 
     if runner is None:
         from hypergraph.runners.sync import SyncRunner

@@ -1,6 +1,6 @@
 """``SyncRunner``: runs a graph in the calling thread, one node at a time (SPEC §4.2).
 
-It is a thin driver over :func:`~hypergraph.runners.execution.run_steps`: each superstep's calls
+It is a thin driver over :func:`~hypergraph.runners.loop.steps.run_steps`: each superstep's calls
 are executed inline, in graph node order, stopping at the first failing node. Nested graphs run
 through the same machinery, recursively.
 """
@@ -15,8 +15,8 @@ from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.graph import Graph
 from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
-from hypergraph.runners.execution import RunSteps, nested_run_steps, run_steps
-from hypergraph.runners.invoke import (
+from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
+from hypergraph.runners.loop.call import (
     KIND_FUNCTION,
     KIND_GATE,
     KIND_GENERATOR,
@@ -30,9 +30,9 @@ from hypergraph.runners.invoke import (
     start_call,
 )
 from hypergraph.runners.mapping import ItemOptions, MapPlan, plan_map
-from hypergraph.runners.prepare import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
+from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
-from hypergraph.runners.run_events import end_map, end_mapped, open_events, start_map, start_mapped
+from hypergraph.runners.loop.event_hooks import end_map, end_mapped, open_events, start_map, start_mapped
 
 __all__ = ["SyncRunner"]
 

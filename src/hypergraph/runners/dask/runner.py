@@ -46,7 +46,7 @@ from hypergraph.runners.dask.worker import (
     run_one,
 )
 from hypergraph.runners.mapping import ItemOptions, plan_map
-from hypergraph.runners.prepare import (
+from hypergraph.runners.checks.arguments import (
     ALL_OUTPUTS_DEFAULT,
     MAP_RESERVED,
     RUN_RESERVED,
@@ -54,7 +54,7 @@ from hypergraph.runners.prepare import (
     prepare_run,
 )
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
-from hypergraph.runners.run_events import end_map, open_events, start_map
+from hypergraph.runners.loop.event_hooks import end_map, open_events, start_map
 
 __all__ = ["DaskRunner"]
 

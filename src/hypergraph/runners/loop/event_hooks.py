@@ -13,7 +13,7 @@ hook in the run loop is guarded by one ``is None`` test on the run context, so a
 no event object at all.
 
 **Sync and async delivery.** The run loop is synchronous code (a sans-IO generator plus the call
-helpers of :mod:`hypergraph.runners.invoke`), but ``AsyncRunner`` must *await*
+helpers of :mod:`hypergraph.runners.loop.call`), but ``AsyncRunner`` must *await*
 ``AsyncEventProcessor.on_event_async``. :class:`RunEvents` therefore has two modes: *immediate*
 (``SyncRunner``: each event goes to ``EventDispatcher.emit`` at once) and *deferred*
 (``AsyncRunner`` with at least one ``AsyncEventProcessor``: events queue up in emission order and
@@ -307,7 +307,7 @@ def _elapsed_ms(started: float | None) -> float:
 class MapSpan:
     """The span of one ``map`` (or one mapped GraphNode call) while its items run.
 
-    Item runs hang under it: give each item's :class:`~hypergraph.runners.invoke.RunContext`
+    Item runs hang under it: give each item's :class:`~hypergraph.runners.loop.call.RunContext`
     ``parent_span_id=map_span.span_id``.
     """
 

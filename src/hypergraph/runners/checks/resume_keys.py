@@ -18,7 +18,7 @@ import contextlib
 import difflib
 from typing import Any
 
-from hypergraph.runners.input_check import warn_user
+from hypergraph.runners.checks.inputs import warn_user
 
 __all__ = [
     "ResumeRouting",

@@ -23,7 +23,7 @@ This is the single place where "inputs in, outputs out" lives, for every runner:
 
 3. :func:`finish_call` (success) or :func:`fail_call` (exception) records the outcome on the call.
 
-Caching (runners/node_cache.py) and events (runners/run_events.py) hook in here, for every
+Caching (runners/loop/cache_hooks.py) and events (runners/loop/event_hooks.py) hook in here, for every
 runner: :func:`prepare_call` answers cache hits, :func:`start_call` (drivers call it right before
 executing a call) emits the start event, :func:`finish_call` stores results and emits end events,
 :func:`fail_call` the error event. A per-run :class:`RunContext` carries what they need, so
@@ -50,9 +50,9 @@ from hypergraph.engine.plan import (
 )
 from hypergraph.engine.resolve import resolve_inputs
 from hypergraph.engine.state import RunState
-from hypergraph.runners.node_cache import cache_key_for, cache_lookup, cache_store, is_cached
+from hypergraph.runners.loop.cache_hooks import cache_key_for, cache_lookup, cache_store, is_cached
 from hypergraph.runners.result import PauseInfo, RunStatus
-from hypergraph.runners.run_events import (
+from hypergraph.runners.loop.event_hooks import (
     emit_cache_hit,
     emit_node_end,
     emit_node_error,

@@ -3,9 +3,9 @@
 :func:`run_steps` owns everything about a run except *calling* nodes: the state, the scheduler,
 superstep bookkeeping, ``max_iterations``, failure and pause handling, and the final
 :class:`RunResult` with output selection. Each superstep it **yields** the list of
-:class:`~hypergraph.runners.invoke.NodeCall` objects to execute and expects to be **sent** back
-the calls it executed, each finished with :func:`~hypergraph.runners.invoke.finish_call` or
-:func:`~hypergraph.runners.invoke.fail_call`. The generator's return value (``StopIteration``
+:class:`~hypergraph.runners.loop.call.NodeCall` objects to execute and expects to be **sent** back
+the calls it executed, each finished with :func:`~hypergraph.runners.loop.call.finish_call` or
+:func:`~hypergraph.runners.loop.call.fail_call`. The generator's return value (``StopIteration``
 value) is the RunResult; with ``error_handling="raise"`` a node's exception is raised out of the
 generator as itself.
 
@@ -32,7 +32,7 @@ Rules a driver must respect: execute the calls of one batch in any order or conc
 not start the next batch before sending this one back; send back only calls that were executed
 (SyncRunner omits those after a failure); let ``BaseException`` (``KeyboardInterrupt``) escape.
 
-Events (runners/run_events.py), a driver's part:
+Events (runners/loop/event_hooks.py), a driver's part:
 
 - top-level ``run``/``map``: ``events = open_events(event_processors, deferred=<async?>)`` (``None``
   without processors), put it on the context (``RunContext(..., dispatcher=events)``), and in a
@@ -44,7 +44,7 @@ Events (runners/run_events.py), a driver's part:
   each call finishes, so ``AsyncEventProcessor.on_event_async`` is awaited close to the event.
 
 Run start/end, cache-hit, node end/error and route-decision events are emitted here and in
-runners/invoke.py; nothing else is needed.
+runners/loop/call.py; nothing else is needed.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
 from hypergraph.engine.state import RunState
 from hypergraph.engine.static import scheduler_for
 from hypergraph.exceptions import InfiniteLoopError
-from hypergraph.runners.invoke import NodeCall, RunContext, prepare_call, start_call
-from hypergraph.runners.prepare import prepare_run
+from hypergraph.runners.loop.call import NodeCall, RunContext, prepare_call, start_call
+from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.result import (
     OutputValues,
     PauseInfo,
@@ -68,7 +68,7 @@ from hypergraph.runners.result import (
     assemble_result,
     new_run_id,
 )
-from hypergraph.runners.run_events import emit_node_error, emit_run_end, emit_run_start
+from hypergraph.runners.loop.event_hooks import emit_node_error, emit_run_end, emit_run_start
 
 __all__ = ["RunSteps", "nested_run_steps", "new_run_id", "run_steps", "select_outputs"]
 
@@ -188,7 +188,7 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
     runner = ctx.runner
     routing = None
     if ctx.resume and call.plan.name in ctx.resume:
-        from hypergraph.runners.resume import route_resume_values
+        from hypergraph.runners.checks.resume_keys import route_resume_values
 
         values = {**values, **ctx.resume.pop(call.plan.name)}
         values, routing, _ = route_resume_values(graph, values)  # checked by the outer run

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
-from hypergraph.runners.input_check import validate_inputs, warn_user
+from hypergraph.runners.checks.inputs import validate_inputs, warn_user
 
 __all__ = [
     "ALL_OUTPUTS_DEFAULT",
