@@ -14,7 +14,7 @@ import pytest
 
 from hypergraph import Graph, interrupt, node
 from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, InterruptNode, RouteNode
-from hypergraph.runners.loop.steps import run_steps
+from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.loop.call import (
     KIND_ASYNC,
     KIND_ASYNC_GENERATOR,
@@ -25,7 +25,7 @@ from hypergraph.runners.loop.call import (
     fail_call,
     finish_call,
 )
-from hypergraph.runners.checks.arguments import prepare_run
+from hypergraph.runners.loop.steps import run_steps
 from hypergraph.runners.result import RunnerCapabilities, RunStatus
 
 

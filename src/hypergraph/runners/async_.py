@@ -28,6 +28,12 @@ from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
+from hypergraph.runners.checks.resume_keys import (
+    add_resume_hint,
+    report_resume_problems,
+    take_resume_values,
+)
 from hypergraph.runners.concurrency import (
     CURRENT_LIMITER,
     check_max_concurrency,
@@ -35,7 +41,6 @@ from hypergraph.runners.concurrency import (
     run_all,
     run_pool,
 )
-from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.loop.call import (
     KIND_ASYNC,
     KIND_ASYNC_GENERATOR,
@@ -51,10 +56,6 @@ from hypergraph.runners.loop.call import (
     map_items,
     start_call,
 )
-from hypergraph.runners.mapping import ItemOptions, MapPlan, failed_item_result, plan_map
-from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
-from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
-from hypergraph.runners.checks.resume_keys import add_resume_hint, report_resume_problems, take_resume_values
 from hypergraph.runners.loop.event_hooks import (
     RunEvents,
     end_map,
@@ -63,6 +64,9 @@ from hypergraph.runners.loop.event_hooks import (
     start_map,
     start_mapped,
 )
+from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
+from hypergraph.runners.mapping import ItemOptions, MapPlan, failed_item_result, plan_map
+from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
 __all__ = ["AsyncRunner"]
 

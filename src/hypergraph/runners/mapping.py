@@ -192,8 +192,8 @@ def run_map_item(
     distributed driver can ship ``(graph, values, options)`` to a worker process and call it
     there. ``runner`` defaults to a fresh ``SyncRunner()`` (no cache, no events).
     """
-    from hypergraph.runners.loop.steps import run_steps
     from hypergraph.runners.loop.call import RunContext
+    from hypergraph.runners.loop.steps import run_steps
 
     if runner is None:
         from hypergraph.runners.sync import SyncRunner

@@ -15,7 +15,7 @@ from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.graph import Graph
 from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
-from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
+from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.loop.call import (
     KIND_FUNCTION,
     KIND_GATE,
@@ -29,10 +29,16 @@ from hypergraph.runners.loop.call import (
     map_items,
     start_call,
 )
+from hypergraph.runners.loop.event_hooks import (
+    end_map,
+    end_mapped,
+    open_events,
+    start_map,
+    start_mapped,
+)
+from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.mapping import ItemOptions, MapPlan, plan_map
-from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
-from hypergraph.runners.loop.event_hooks import end_map, end_mapped, open_events, start_map, start_mapped
 
 __all__ = ["SyncRunner"]
 

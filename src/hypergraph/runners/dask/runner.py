@@ -28,6 +28,13 @@ from typing import Any, Literal
 
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.batch import plan_items
+from hypergraph.runners.checks.arguments import (
+    ALL_OUTPUTS_DEFAULT,
+    MAP_RESERVED,
+    RUN_RESERVED,
+    _normalise,
+    prepare_run,
+)
 from hypergraph.runners.dask.shipping import (
     MAX_ASYNC_CHUNK_SIZE,
     default_chunk_size,
@@ -45,16 +52,9 @@ from hypergraph.runners.dask.worker import (
     run_chunk,
     run_one,
 )
-from hypergraph.runners.mapping import ItemOptions, plan_map
-from hypergraph.runners.checks.arguments import (
-    ALL_OUTPUTS_DEFAULT,
-    MAP_RESERVED,
-    RUN_RESERVED,
-    _normalise,
-    prepare_run,
-)
-from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 from hypergraph.runners.loop.event_hooks import end_map, open_events, start_map
+from hypergraph.runners.mapping import ItemOptions, plan_map
+from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
 __all__ = ["DaskRunner"]
 

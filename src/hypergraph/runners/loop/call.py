@@ -51,7 +51,6 @@ from hypergraph.engine.plan import (
 from hypergraph.engine.resolve import resolve_inputs
 from hypergraph.engine.state import RunState
 from hypergraph.runners.loop.cache_hooks import cache_key_for, cache_lookup, cache_store, is_cached
-from hypergraph.runners.result import PauseInfo, RunStatus
 from hypergraph.runners.loop.event_hooks import (
     emit_cache_hit,
     emit_node_end,
@@ -59,6 +58,7 @@ from hypergraph.runners.loop.event_hooks import (
     emit_node_start,
     start_call,
 )
+from hypergraph.runners.result import PauseInfo, RunStatus
 
 __all__ = [
     "KIND_ASYNC",

@@ -58,8 +58,9 @@ from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
 from hypergraph.engine.state import RunState
 from hypergraph.engine.static import scheduler_for
 from hypergraph.exceptions import InfiniteLoopError
-from hypergraph.runners.loop.call import NodeCall, RunContext, prepare_call, start_call
 from hypergraph.runners.checks.arguments import prepare_run
+from hypergraph.runners.loop.call import NodeCall, RunContext, prepare_call, start_call
+from hypergraph.runners.loop.event_hooks import emit_node_error, emit_run_end, emit_run_start
 from hypergraph.runners.result import (
     OutputValues,
     PauseInfo,
@@ -68,7 +69,6 @@ from hypergraph.runners.result import (
     assemble_result,
     new_run_id,
 )
-from hypergraph.runners.loop.event_hooks import emit_node_error, emit_run_end, emit_run_start
 
 __all__ = ["RunSteps", "nested_run_steps", "new_run_id", "run_steps", "select_outputs"]
 
