@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from hypergraph import Graph, MissingInputError, RunStatus, SyncRunner, node
-from hypergraph.runners.mapping import (
+from hypergraph.runners.map_plan import (
     ItemOptions,
     failed_item_result,
     plan_map,

@@ -37,7 +37,7 @@ from hypergraph.runners.loop.event_hooks import (
     start_mapped,
 )
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
-from hypergraph.runners.mapping import ItemOptions, MapPlan, plan_map
+from hypergraph.runners.map_plan import ItemOptions, MapPlan, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
 __all__ = ["SyncRunner"]

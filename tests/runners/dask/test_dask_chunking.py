@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hypergraph import RunResult, RunStatus
-from hypergraph.runners.batch import plan_items
+from hypergraph.runners.map_plan import plan_items
 
 pytest.importorskip("distributed")
 

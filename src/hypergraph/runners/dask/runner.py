@@ -27,7 +27,6 @@ from itertools import chain
 from typing import Any, Literal
 
 from hypergraph.runners.base import BaseRunner
-from hypergraph.runners.batch import plan_items
 from hypergraph.runners.checks.arguments import (
     ALL_OUTPUTS_DEFAULT,
     MAP_RESERVED,
@@ -53,7 +52,7 @@ from hypergraph.runners.dask.worker import (
     run_one,
 )
 from hypergraph.runners.loop.event_hooks import end_map, open_events, start_map
-from hypergraph.runners.mapping import ItemOptions, plan_map
+from hypergraph.runners.map_plan import ItemOptions, plan_items, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
 __all__ = ["DaskRunner"]

@@ -24,7 +24,7 @@ from concurrent.futures import CancelledError
 from typing import Any
 
 from hypergraph.runners.dask.worker import load_outcomes
-from hypergraph.runners.mapping import failed_item_result
+from hypergraph.runners.map_plan import failed_item_result
 from hypergraph.runners.result import RunResult
 
 __all__ = ["collect_chunks", "replay_events"]

@@ -362,7 +362,7 @@ def fail_call(call: NodeCall, exc: Exception) -> Exception:
 
 def map_items(call: NodeCall) -> tuple[int, Iterator[dict[str, Any]]]:
     """The inner-run values of every item of a mapped GraphNode call (SPEC §4.10 rules)."""
-    from hypergraph.runners.batch import plan_items
+    from hypergraph.runners.map_plan import plan_items
 
     p = call.plan
     return plan_items(call.kwargs, p.map_params, p.map_mode, p.clone)

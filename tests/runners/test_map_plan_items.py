@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.runners.batch import plan_items
+from hypergraph.runners.map_plan import plan_items
 
 small_lists = st.lists(st.integers(), max_size=6)
 
