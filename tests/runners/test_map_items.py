@@ -7,13 +7,10 @@ import warnings
 
 import pytest
 
-from hypergraph import Graph, MissingInputError, RunStatus, SyncRunner, node
+from hypergraph import Graph, MissingInputError, SyncRunner, node
 from hypergraph.runners.map_plan import (
     ItemOptions,
-    failed_item_result,
     plan_map,
-    run_map_item,
-    settle_outcomes,
 )
 
 
@@ -32,18 +29,16 @@ def add(doubled: int, offset: int = 0) -> int:
 GRAPH = Graph([double, add], name="arith")
 
 
-def test_run_map_item_gives_the_same_result_as_the_matching_map_item():
-    options = ItemOptions(select="total")
-    mapped = SyncRunner().map(GRAPH, x=[1, 2, 3], offset=10, map_over="x", select="total")
-    singles = [run_map_item(GRAPH, {"x": x, "offset": 10}, options) for x in (1, 2, 3)]
-    assert [dict(r.values) for r in singles] == [dict(r.values) for r in mapped]
-    assert [r.status for r in singles] == [RunStatus.COMPLETED] * 3
-
-
-def test_graph_values_and_options_survive_pickling_and_run_the_same():
+def test_graph_and_item_options_survive_pickling_and_run_the_same():
     options = ItemOptions(error_handling="continue", on_internal_override="ignore")
-    graph, values, options = pickle.loads(pickle.dumps((GRAPH, {"x": -1}, options)))
-    result = run_map_item(graph, values, options)
+    graph, options = pickle.loads(pickle.dumps((GRAPH, options)))
+    [result] = SyncRunner().map(
+        graph,
+        {"x": [-1]},
+        map_over="x",
+        error_handling=options.error_handling,
+        on_internal_override=options.on_internal_override,
+    )
     assert result.status == "failed" and str(result.error) == "negative"
     assert dict(result.values) == {"doubled": -2}
     assert pickle.loads(pickle.dumps(ItemOptions())) == ItemOptions()
@@ -114,25 +109,6 @@ def test_plan_map_warns_about_internal_overrides_once():
         warnings.simplefilter("always")
         plan_map(GRAPH, {"x": [1, 2, 3], "bogus": 1}, None, runner=SyncRunner(), map_over="x")
     assert len(caught) == 1
-
-
-def test_settle_outcomes_raise_reports_the_first_failure_in_input_order():
-    first, second = ValueError("first"), KeyError("second")
-    ok = failed_item_result(first)  # a FAILED result counts as that item's failure
-    done = run_map_item(GRAPH, {"x": 1}, ItemOptions())
-    with pytest.raises(ValueError, match="first"):
-        settle_outcomes([done, ok, second], "raise")
-    with pytest.raises(KeyError):
-        settle_outcomes([done, second, ok], "raise")
-
-
-def test_settle_outcomes_continue_turns_exceptions_into_failed_results():
-    done = run_map_item(GRAPH, {"x": 1}, ItemOptions())
-    error = MissingInputError(["x"])
-    settled = settle_outcomes([done, error], "continue")
-    assert settled[0] is done
-    assert settled[1].status == RunStatus.FAILED and settled[1].error is error
-    assert dict(settled[1].values) == {}
 
 
 def test_map_results_behave_like_results_built_by_the_dataclass():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import itertools
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -25,7 +24,6 @@ __all__ = [
     "RenameError",
     "normalize_names",
     "check_signal_names",
-    "user_stacklevel",
 ]
 
 NodeT = TypeVar("NodeT", bound="HyperNode")
@@ -42,17 +40,6 @@ class RenameEntry:
     old: str
     new: str
     batch_id: int | None = None
-
-
-def user_stacklevel() -> int:
-    """``stacklevel`` for ``warnings.warn`` that points at the first frame outside hypergraph.
-
-    Call it from the function that warns; decorators and subclasses add frames in between.
-    """
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("hypergraph."):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def normalize_names(value: str | tuple[str, ...] | list[str] | None, what: str) -> tuple[str, ...]:

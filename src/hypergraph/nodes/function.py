@@ -11,8 +11,9 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, get_args, get_origin
 
+from hypergraph._warnings import user_stacklevel
 from hypergraph.nodes._callable import CallableNode, call_style, function_name
-from hypergraph.nodes.base import check_signal_names, normalize_names, user_stacklevel
+from hypergraph.nodes.base import check_signal_names, normalize_names
 
 __all__ = ["FunctionNode", "node"]
 

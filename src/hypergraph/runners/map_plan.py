@@ -15,13 +15,9 @@ A map is checked and planned once, by :func:`plan_map`, then executed item by it
 4. **Items**: :meth:`MapPlan.prepared_for` turns each lazily planned item into the
    ``PreparedRun`` a run starts from, without copying or re-checking anything.
 
-The execution of one item is a pure function of ``(graph, item values, options)``:
-:class:`ItemOptions` bundles the options and :func:`run_map_item` runs one item from scratch, so
-items can be shipped to other processes (both pickle when the graph's functions do).
-
-Error bookkeeping that is not tied to a driver lives here too: :func:`failed_item_result` (the
-FAILED result of an item whose run raised) and :func:`settle_outcomes` (``"raise"`` → the first
-failure in input order, ``"continue"`` → failures become FAILED results).
+Every item is a full run started from the same checked options (:class:`ItemOptions`, which
+pickles, so a distributed driver can ship it with the graph). :func:`failed_item_result` builds
+the FAILED result of an item whose run raised instead of returning one.
 
 Item planning (zip or product, broadcast, clone): :func:`plan_items` checks everything that
 could go wrong *before* the first item is produced (so a batch never fails half way for a reason
@@ -41,10 +37,10 @@ from typing import Any
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.runners.checks.arguments import (
     ALL_OUTPUTS_DEFAULT,
-    ERROR_HANDLING_CHOICES,
     MAP_RESERVED,
     PreparedRun,
     _normalise,  # step 1 of prepare_run: map merges and rejects names exactly as run does
+    check_error_handling,
     check_map_compatible,
     prepare_run,
     require_graph,
@@ -55,12 +51,9 @@ __all__ = [
     "MAP_MODES",
     "plan_items",
     "ItemOptions",
-    "check_error_handling",
     "MapPlan",
     "plan_map",
-    "run_map_item",
     "failed_item_result",
-    "settle_outcomes",
 ]
 
 MAP_MODES: tuple[str, ...] = ("zip", "product")
@@ -379,57 +372,6 @@ def plan_map(
     return plan
 
 
-def check_error_handling(error_handling: Any) -> None:
-    """``ValueError`` unless ``error_handling`` is ``"raise"`` or ``"continue"``."""
-    if error_handling not in ERROR_HANDLING_CHOICES:
-        raise ValueError(
-            f"Invalid error_handling={error_handling!r}. How to fix: use 'raise' to stop at the "
-            "first failing item and raise its exception, or 'continue' to run every item and "
-            "get FAILED results for the failing ones."
-        )
-
-
-def run_map_item(
-    graph: Any, values: dict[str, Any], options: ItemOptions, runner: Any = None
-) -> RunResult:
-    """Run one map item from scratch: a pure function of its arguments.
-
-    This is what ``SyncRunner.map`` does for each item, minus the once-per-map shortcuts, so a
-    distributed driver can ship ``(graph, values, options)`` to a worker process and call it
-    there. ``runner`` defaults to a fresh ``SyncRunner()`` (no cache, no events).
-    """
-    from hypergraph.runners.loop.call import RunContext
-    from hypergraph.runners.loop.steps import run_steps
-
-    if runner is None:
-        from hypergraph.runners.sync import SyncRunner
-
-        runner = SyncRunner()
-    prepared = options.prepare(graph, values, runner)
-    ctx = RunContext(runner, cache=runner.cache)
-    return runner._drive(run_steps(graph, prepared, ctx, runner.default_max_iterations))
-
-
 def failed_item_result(error: BaseException) -> RunResult:
     """The FAILED result of an item whose run raised instead of returning a result."""
     return RunResult({}, RunStatus.FAILED, error=error)
-
-
-def settle_outcomes(
-    outcomes: list[RunResult | BaseException], error_handling: str
-) -> list[RunResult]:
-    """Turn per-item outcomes (in input order) into ``map()``'s return value.
-
-    ``"raise"``: the first exception in input order is raised (the failure of a FAILED result
-    counts too); ``"continue"``: exceptions become :func:`failed_item_result` results.
-    """
-    settled: list[RunResult] = []
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            if error_handling != "continue":
-                raise outcome
-            outcome = failed_item_result(outcome)
-        elif error_handling != "continue" and outcome.error is not None:
-            raise outcome.error
-        settled.append(outcome)
-    return settled

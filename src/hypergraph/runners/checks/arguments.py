@@ -13,14 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hypergraph._warnings import warn_user
 from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
-from hypergraph.runners.checks.inputs import validate_inputs, warn_user
+from hypergraph.runners.checks.inputs import validate_inputs
 
 __all__ = [
     "ALL_OUTPUTS_DEFAULT",
     "MAP_RESERVED",
     "RUN_RESERVED",
     "PreparedRun",
+    "check_error_handling",
     "check_map_compatible",
     "check_runner_compatible",
     "prepare_run",
@@ -186,13 +188,19 @@ def _check(
             f"Invalid on_missing={on_missing!r}. It decides what happens when a selected output "
             f"was not produced; choose one of {list(ON_MISSING_CHOICES)}."
         )
+    check_error_handling(error_handling)
+    return _Verdict(selected, warning)
+
+
+def check_error_handling(error_handling: Any) -> None:
+    """``ValueError`` unless ``error_handling`` is ``"raise"`` or ``"continue"`` (run and map)."""
     if error_handling not in ERROR_HANDLING_CHOICES:
         raise ValueError(
-            f"Invalid error_handling={error_handling!r}. How to fix: use 'raise' to re-raise a "
-            "node's exception, or 'continue' to get a FAILED RunResult with the outputs "
-            "produced before the failure."
+            f"Invalid error_handling={error_handling!r}. How to fix: use 'raise' to raise the "
+            "first failure (a node's own exception), or 'continue' to get FAILED results "
+            "holding the error and the outputs produced before it (map: for the failing items, "
+            "the others still run)."
         )
-    return _Verdict(selected, warning)
 
 
 def _normalise(

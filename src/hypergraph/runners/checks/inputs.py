@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import sys
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
+from hypergraph._warnings import warn_user
 from hypergraph.exceptions import MissingInputError
 
-__all__ = ["ON_INTERNAL_OVERRIDE_CHOICES", "validate_inputs", "warn_user"]
+__all__ = ["ON_INTERNAL_OVERRIDE_CHOICES", "validate_inputs"]
 
 ON_INTERNAL_OVERRIDE_CHOICES = ("ignore", "warn", "error")
 _SCOPE_ATTR = "_hypergraph_scope_memo"
@@ -83,16 +82,6 @@ def validate_inputs(
             warn_user(warning)
         raise
     return warning
-
-
-def warn_user(message: str) -> None:
-    """Emit a ``UserWarning`` attributed to the first caller outside hypergraph."""
-    frame = sys._getframe(1)
-    level = 2  # stacklevel 1 is this function, 2 its caller
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("hypergraph"):
-        frame = frame.f_back
-        level += 1
-    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _check_conflicts(scope: _Scope, supplied: frozenset[str], provided: frozenset[str]) -> None:

@@ -18,7 +18,7 @@ import contextlib
 import difflib
 from typing import Any
 
-from hypergraph.runners.checks.inputs import warn_user
+from hypergraph._warnings import warn_user
 
 __all__ = [
     "ResumeRouting",

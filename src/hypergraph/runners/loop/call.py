@@ -95,7 +95,6 @@ class RunContext:
         graph_name: The running graph's name, for events.
         parent_span_id: The span this run hangs under (a GraphNode call or a map), if any.
         depth: Nesting depth (0 for the top-level run).
-        extra: Free slot for runner-specific data (e.g. AsyncRunner's concurrency limiter).
         resume: Answers for interrupts inside this run's GraphNodes, by GraphNode name
             (``{"inner": {"y": answer}}``, from dotted resume keys, runners/resume.py). Each
             entry is taken by the GraphNode's first execution; never inherited by ``child()``.
@@ -109,7 +108,6 @@ class RunContext:
         "span_id",
         "parent_span_id",
         "depth",
-        "extra",
         "resume",
         "graph_name",
     )
@@ -124,7 +122,6 @@ class RunContext:
         span_id: str | None = None,
         parent_span_id: str | None = None,
         depth: int = 0,
-        extra: Any = None,
     ) -> None:
         self.runner = runner
         self.cache = cache
@@ -133,14 +130,13 @@ class RunContext:
         self.span_id = span_id
         self.parent_span_id = parent_span_id
         self.depth = depth
-        self.extra = extra
         self.resume: dict[str, dict[str, Any]] | None = None
         self.graph_name: str | None = None
 
     def child(self, parent_span_id: str | None = None) -> RunContext:
         """The context of a nested run (GraphNode or map item) started from this run.
 
-        Nested runs share the runner, cache, dispatcher and ``extra``; run and span ids are
+        Nested runs share the runner, cache and dispatcher; run and span ids are
         their own. ``parent_span_id`` is the span the nested run hangs under: the GraphNode
         call's ``span_id`` (events set it), else this run's span.
         """
@@ -150,7 +146,6 @@ class RunContext:
             dispatcher=self.dispatcher,
             parent_span_id=parent_span_id if parent_span_id is not None else self.span_id,
             depth=self.depth + 1,
-            extra=self.extra,
         )
 
 

@@ -49,11 +49,10 @@ runners/loop/call.py; nothing else is needed.
 
 from __future__ import annotations
 
-import sys
-import warnings
 from collections.abc import Generator
 from typing import Any
 
+from hypergraph._warnings import warn_user
 from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
 from hypergraph.engine.state import RunState
 from hypergraph.engine.static import scheduler_for
@@ -276,15 +275,5 @@ def select_outputs(
                 message + ". They were not produced: their nodes did not run (routed away by a "
                 "gate, or not reached). Use on_missing='ignore' to return what is available."
             )
-        warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
+        warn_user(message)
     return chosen
-
-
-def _user_stacklevel() -> int:
-    """Stack level of the first frame outside hypergraph, so warnings point at user code."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("hypergraph"):
-        frame = frame.f_back
-        level += 1
-    return level
