@@ -46,6 +46,10 @@ _EXPORTS: dict[str, str] = {
     "MissingInputError": "hypergraph.exceptions",
     "InfiniteLoopError": "hypergraph.exceptions",
     "IncompatibleRunnerError": "hypergraph.exceptions",
+    "GraphChangedError": "hypergraph.exceptions",
+    "InputOverrideRequiresForkError": "hypergraph.exceptions",
+    "WorkflowAlreadyCompletedError": "hypergraph.exceptions",
+    "WorkflowBusyError": "hypergraph.exceptions",
     # events
     "BaseEvent": "hypergraph.events",
     "Event": "hypergraph.events",
@@ -67,6 +71,11 @@ _EXPORTS: dict[str, str] = {
     "CacheBackend": "hypergraph.cache",
     "InMemoryCache": "hypergraph.cache",
     "DiskCache": "hypergraph.cache",
+    # durable runs
+    "Checkpointer": "hypergraph.checkpointers",
+    "CheckpointPolicy": "hypergraph.checkpointers",
+    "MemoryCheckpointer": "hypergraph.checkpointers",
+    "SqliteCheckpointer": "hypergraph.checkpointers",
     # distributed (extra: dask)
     "DaskRunner": "hypergraph.runners.dask",
 }
@@ -89,6 +98,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static type checkers see the eager imports
     from hypergraph.cache import CacheBackend, DiskCache, InMemoryCache
+    from hypergraph.checkpointers import (
+        Checkpointer,
+        CheckpointPolicy,
+        MemoryCheckpointer,
+        SqliteCheckpointer,
+    )
     from hypergraph.events import (
         AsyncEventProcessor,
         BaseEvent,
@@ -108,11 +123,15 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
     )
     from hypergraph.events.rich_progress import RichProgressProcessor
     from hypergraph.exceptions import (
+        GraphChangedError,
         GraphConfigError,
         IncompatibleRunnerError,
         InfiniteLoopError,
+        InputOverrideRequiresForkError,
         MissingInputError,
         RenameError,
+        WorkflowAlreadyCompletedError,
+        WorkflowBusyError,
     )
     from hypergraph.graph import Graph, InputSpec
     from hypergraph.nodes import (

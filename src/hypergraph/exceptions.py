@@ -20,6 +20,10 @@ __all__ = [
     "IncompatibleRunnerError",
     "ExecutionError",
     "PauseExecution",
+    "GraphChangedError",
+    "InputOverrideRequiresForkError",
+    "WorkflowAlreadyCompletedError",
+    "WorkflowBusyError",
 ]
 
 
@@ -106,3 +110,88 @@ class PauseExecution(BaseException):  # noqa: N818 - name fixed by the spec
     def __init__(self, pause_info: PauseInfo) -> None:
         self.pause_info = pause_info
         super().__init__(f"Paused at {pause_info.node_name}")
+
+
+class GraphChangedError(Exception):
+    """A stored workflow is resumed with a graph whose structure differs from the one it ran.
+
+    Attributes:
+        workflow_id: The workflow.
+        stored_hash, current_hash: The structure hashes of the stored and the given graph.
+    """
+
+    def __init__(self, workflow_id: str, stored_hash: str, current_hash: str) -> None:
+        self.workflow_id = workflow_id
+        self.stored_hash = stored_hash
+        self.current_hash = current_hash
+        super().__init__(
+            f"Workflow {workflow_id!r} was recorded with a graph of a different structure "
+            f"(nodes, names or edges changed: stored {stored_hash[:12]}, now "
+            f"{current_hash[:12]}), so its steps cannot be replayed into this graph. How to "
+            "fix: run the graph it was started with, start a new workflow_id, or pass "
+            "override_workflow=True to discard the stored steps and start over."
+        )
+
+
+class InputOverrideRequiresForkError(Exception):
+    """Inputs that differ from a stored workflow's inputs were passed to resume it.
+
+    Attributes:
+        workflow_id: The workflow.
+        names: The inputs whose values differ from (or are not among) the stored ones.
+    """
+
+    def __init__(self, workflow_id: str, names: list[str]) -> None:
+        self.workflow_id = workflow_id
+        self.names = list(names)
+        shown = ", ".join(repr(n) for n in self.names)
+        super().__init__(
+            f"Workflow {workflow_id!r} already exists with other values for input(s) {shown}; "
+            "a resume uses the stored inputs (pass none, or the same ones). How to fix: to run "
+            f"with new inputs from its current state, fork it: run(graph, {{...}}, "
+            f"fork_from={workflow_id!r}, workflow_id='<new id>'); or pass "
+            "override_workflow=True to discard it and start over."
+        )
+
+
+class WorkflowAlreadyCompletedError(Exception):
+    """A completed workflow was run again with its workflow id.
+
+    Attributes:
+        workflow_id: The workflow.
+    """
+
+    def __init__(self, workflow_id: str) -> None:
+        self.workflow_id = workflow_id
+        super().__init__(
+            f"Workflow {workflow_id!r} already completed; running it again would re-run "
+            f"nothing. Read its result with checkpointer.state({workflow_id!r}) (or "
+            f"checkpointer.steps({workflow_id!r}) for every step). To run it again, use a new "
+            f"workflow_id, fork it with fork_from={workflow_id!r}, or pass "
+            "override_workflow=True to discard it and start over."
+        )
+
+
+class WorkflowBusyError(Exception):
+    """The workflow id is being run by another runner right now (its lease is held).
+
+    Attributes:
+        workflow_id: The workflow.
+        owner: Who holds it (``"host:pid:token"``).
+        expires_at: When the lease expires unless its holder writes again (POSIX time).
+    """
+
+    def __init__(self, workflow_id: str, owner: str, expires_at: float) -> None:
+        import time
+
+        self.workflow_id = workflow_id
+        self.owner = owner
+        self.expires_at = expires_at
+        left = max(0.0, expires_at - time.time())
+        super().__init__(
+            f"Workflow {workflow_id!r} is being run by {owner} right now (lease held for "
+            f"another {left:.0f} s unless it writes again); a workflow id runs in one place at "
+            "a time. How to fix: wait for that run to finish (or pause), use another "
+            "workflow_id, or, if that process is gone on another machine, retry once its "
+            "lease expired."
+        )

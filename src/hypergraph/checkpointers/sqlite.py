@@ -1,0 +1,390 @@
+"""``SqliteCheckpointer``: the Checkpointer protocol on one SQLite file (standard library only).
+
+The database runs in WAL mode, so readers never block the writer and several processes on one
+machine can use the same file at once (each write is one ``BEGIN IMMEDIATE`` transaction; a
+busy database is waited for, up to 30 seconds). ``synchronous=NORMAL``: a committed step
+survives the process being killed; after a power cut the last few commits may be lost.
+Connections are opened per thread and per process, lazily.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hypergraph.checkpointers.base import (
+    Checkpointer,
+    Lease,
+    LeaseLostError,
+    StepRow,
+    WriteBatch,
+)
+from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
+from hypergraph.checkpointers.records import Run, WorkflowStatus
+from hypergraph.checkpointers.serializers import Serializer
+
+__all__ = ["SqliteCheckpointer", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hypergraph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    graph_name TEXT,
+    duration_ms REAL NOT NULL DEFAULT 0,
+    node_count INTEGER NOT NULL DEFAULT 0,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    parent_run_id TEXT,
+    forked_from TEXT,
+    fork_superstep INTEGER,
+    retry_of TEXT,
+    retry_index INTEGER,
+    config TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    completed_at REAL,
+    inputs BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_run_id);
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL,
+    superstep INTEGER NOT NULL,
+    node_name TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    input_versions TEXT NOT NULL,
+    step_values BLOB NOT NULL,
+    duration_ms REAL NOT NULL,
+    cached INTEGER NOT NULL,
+    decision TEXT,
+    error TEXT,
+    node_type TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    completed_at REAL NOT NULL,
+    child_run_id TEXT,
+    output_versions TEXT NOT NULL,
+    PRIMARY KEY (run_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS steps_by_node ON steps (run_id, node_name, idx);
+CREATE TABLE IF NOT EXISTS leases (
+    workflow_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+"""
+
+_RUN_COLUMNS = (
+    "id, status, graph_name, duration_ms, node_count, error_count, parent_run_id, forked_from, "
+    "fork_superstep, retry_of, retry_index, config, created_at, completed_at"
+)
+_STEP_COLUMNS = (
+    "run_id, superstep, node_name, idx, status, input_versions, step_values, duration_ms, "
+    "cached, decision, error, node_type, created_at, completed_at, child_run_id, output_versions"
+)
+_INSERT_STEP = f"INSERT INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+_INSERT_RUN = f"INSERT INTO runs ({_RUN_COLUMNS}, inputs) VALUES ({', '.join('?' * 15)})"
+_UPDATE_RUN = (
+    "UPDATE runs SET status = ?, duration_ms = ?, node_count = ?, error_count = ?, "
+    "completed_at = ? WHERE id = ?"
+)
+_PRUNE = """
+DELETE FROM steps WHERE run_id = :run AND idx < (
+    SELECT MAX(later.idx) FROM steps AS later
+    WHERE later.run_id = :run AND later.node_name = steps.node_name
+      AND later.status = 'completed')
+"""
+_PRUNE_WINDOW = (
+    _PRUNE + " AND superstep <= (SELECT MAX(superstep) FROM steps WHERE run_id = :run) - :window"
+)
+
+
+class SqliteCheckpointer(Checkpointer):
+    """Stores runs in a SQLite database file; safe for several processes on one machine.
+
+    Args:
+        path: The database file (created with its tables on first use).
+        durability: Overrides ``policy.durability`` (``"sync"``, ``"async"`` or ``"exit"``).
+        retention: Overrides ``policy.retention`` (``"full"``, ``"latest"`` or ``"windowed"``).
+        policy: A :class:`~hypergraph.checkpointers.CheckpointPolicy` (default: async, full).
+        serializer: How values are stored (default: ``JsonSerializer()``).
+
+    Example:
+        >>> import tempfile, os
+        >>> from hypergraph import Graph, SqliteCheckpointer, SyncRunner, node
+        >>> @node(output_name="y")
+        ... def double(x: int) -> int:
+        ...     return 2 * x
+        >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
+        >>> runner = SyncRunner(checkpointer=SqliteCheckpointer(path, durability="sync"))
+        >>> runner.run(Graph([double]), x=2, workflow_id="wf-1")["y"]
+        4
+        >>> runner.checkpointer.get_run("wf-1").status
+        <WorkflowStatus.COMPLETED: 'completed'>
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        durability: Durability | None = None,
+        retention: Retention | None = None,
+        policy: CheckpointPolicy | None = None,
+        serializer: Serializer | None = None,
+    ) -> None:
+        super().__init__(
+            durability=durability, retention=retention, policy=policy, serializer=serializer
+        )
+        self.path = os.fspath(path)
+        if self.path in ("", ":memory:") or self.path.startswith("file::memory:"):
+            raise ValueError(
+                "SqliteCheckpointer needs a database file path (an in-memory SQLite database "
+                "is private to one connection). For runs kept in memory use "
+                "MemoryCheckpointer()."
+            )
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SqliteCheckpointer({self.path!r}, policy={self.policy!r})"
+
+    # ------------------------------------------------------------------ connections
+    def _connection(self) -> sqlite3.Connection:
+        local = self._local
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
+        if conn is not None and local.pid == os.getpid():
+            return conn
+        conn = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        self._ensure_schema(conn)
+        local.conn, local.pid = conn, os.getpid()
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    @staticmethod
+    def _ensure_schema(conn: sqlite3.Connection) -> None:
+        row = None
+        with contextlib.suppress(sqlite3.OperationalError):  # no tables yet
+            row = conn.execute(
+                "SELECT value FROM hypergraph_meta WHERE key = 'schema_version'"
+            ).fetchone()
+        if row is None:  # every statement is idempotent: racing processes are fine
+            conn.executescript(_SCHEMA)
+            conn.execute(
+                "INSERT OR IGNORE INTO hypergraph_meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"The checkpoint database was written by a newer hypergraph (schema "
+                f"{row[0]}, this one knows {SCHEMA_VERSION}). Upgrade hypergraph to read it."
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this checkpointer opened (it reopens them on next use)."""
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):  # closing from another thread
+                conn.close()
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------ storage
+    def _write(self, batch: WriteBatch, lease: Lease | None) -> None:
+        with self._transaction() as conn:
+            if lease is not None:
+                row = conn.execute(
+                    "SELECT owner FROM leases WHERE workflow_id = ?", (lease.workflow_id,)
+                ).fetchone()
+                if row is None or row[0] != lease.owner:
+                    raise LeaseLostError(
+                        f"Workflow {lease.workflow_id!r} is now run by "
+                        f"{row[0] if row else 'nobody'!r}."
+                    )
+                conn.execute(
+                    "UPDATE leases SET expires_at = ? WHERE workflow_id = ?",
+                    (lease.expires_at, lease.workflow_id),
+                )
+            for run_id in batch.deletes:
+                prefix = run_id + "/"
+                conn.execute(
+                    "DELETE FROM steps WHERE run_id = ? OR substr(run_id, 1, ?) = ?",
+                    (run_id, len(prefix), prefix),
+                )
+                conn.execute(
+                    "DELETE FROM runs WHERE id = ? OR substr(id, 1, ?) = ?",
+                    (run_id, len(prefix), prefix),
+                )
+            if batch.new_runs:
+                conn.executemany(_INSERT_RUN, [_run_row(r, data) for r, data in batch.new_runs])
+            if batch.steps:
+                conn.executemany(_INSERT_STEP, batch.steps)
+            for run_id, window in batch.prune:
+                if window is None:
+                    conn.execute(_PRUNE, {"run": run_id})
+                else:
+                    conn.execute(_PRUNE_WINDOW, {"run": run_id, "window": window})
+            if batch.updates:
+                conn.executemany(
+                    _UPDATE_RUN,
+                    [
+                        (
+                            u.status,
+                            u.duration_ms,
+                            u.node_count,
+                            u.error_count,
+                            u.completed_at,
+                            u.run_id,
+                        )
+                        for u in batch.updates
+                    ],  # fmt: skip
+                )
+
+    def _read_run(self, run_id: str) -> Run | None:
+        row = (
+            self._connection()
+            .execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+            .fetchone()
+        )
+        return None if row is None else _run(row)
+
+    def _read_inputs(self, run_id: str) -> bytes | None:
+        row = self._connection().execute("SELECT inputs FROM runs WHERE id = ?", (run_id,))
+        found = row.fetchone()
+        return None if found is None else bytes(found[0])
+
+    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
+        conn = self._connection()
+        if up_to is None:
+            cursor = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY idx", (run_id,)
+            )
+        else:
+            cursor = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND superstep <= ? "
+                "ORDER BY idx",
+                (run_id, up_to),
+            )
+        return [StepRow._make((*row[:6], bytes(row[6]), *row[7:])) for row in cursor]
+
+    def _read_runs(
+        self,
+        status: WorkflowStatus | None,
+        graph_name: str | None,
+        since: float | None,
+        limit: int,
+    ) -> list[Run]:
+        where = ["parent_run_id IS NULL"]
+        args: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            args.append(status.value)
+        if graph_name is not None:
+            where.append("graph_name = ?")
+            args.append(graph_name)
+        if since is not None:
+            where.append("created_at >= ?")
+            args.append(since)
+        args.append(limit)
+        cursor = self._connection().execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {' AND '.join(where)} "
+            "ORDER BY created_at DESC LIMIT ?",
+            args,
+        )
+        return [_run(row) for row in cursor]
+
+    def _read_children(self, parent_run_id: str) -> list[Run]:
+        cursor = self._connection().execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE parent_run_id = ?", (parent_run_id,)
+        )
+        return [_run(row) for row in cursor]
+
+    def _try_lease(
+        self,
+        workflow_id: str,
+        owner: str,
+        expires_at: float,
+        may_take: Callable[[str, float], bool],
+    ) -> tuple[str, float] | None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT owner, expires_at FROM leases WHERE workflow_id = ?", (workflow_id,)
+            ).fetchone()
+            if row is not None and row[0] != owner and not may_take(row[0], row[1]):
+                return (str(row[0]), float(row[1]))
+            conn.execute(
+                "INSERT INTO leases (workflow_id, owner, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (workflow_id) DO UPDATE SET owner = excluded.owner, "
+                "expires_at = excluded.expires_at",
+                (workflow_id, owner, expires_at),
+            )
+            return None
+
+    def _release_lease(self, workflow_id: str, owner: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM leases WHERE workflow_id = ? AND owner = ?", (workflow_id, owner)
+            )
+
+
+def _run_row(run: Run, inputs: bytes) -> tuple[Any, ...]:
+    return (
+        run.id,
+        str(run.status),
+        run.graph_name,
+        run.duration_ms,
+        run.node_count,
+        run.error_count,
+        run.parent_run_id,
+        run.forked_from,
+        run.fork_superstep,
+        run.retry_of,
+        run.retry_index,
+        json.dumps(run.config),
+        run.created_at,
+        run.completed_at,
+        inputs,
+    )
+
+
+def _run(row: tuple[Any, ...]) -> Run:
+    return Run(
+        id=row[0],
+        status=WorkflowStatus(row[1]),
+        graph_name=row[2],
+        duration_ms=float(row[3]),
+        node_count=int(row[4]),
+        error_count=int(row[5]),
+        parent_run_id=row[6],
+        forked_from=row[7],
+        fork_superstep=row[8],
+        retry_of=row[9],
+        retry_index=row[10],
+        config=json.loads(row[11]),
+        created_at=float(row[12]),
+        completed_at=row[13],
+    )

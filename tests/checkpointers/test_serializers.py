@@ -1,0 +1,87 @@
+"""JsonSerializer and PickleSerializer: what they store, refuse, and bring back."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+
+from hypergraph.checkpointers import JsonSerializer, PickleSerializer
+
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+
+@dataclass
+class Draft:
+    title: str
+    points: list[Point]
+    tags: tuple[str, ...]
+
+
+def test_json_round_trips_plain_values() -> None:
+    values = {"n": 1, "f": 1.5, "s": "é", "b": True, "none": None, "l": [1, {"a": 2}]}
+    ser = JsonSerializer()
+    assert ser.loads(ser.dumps(values)) == values
+
+
+def test_json_refuses_what_it_cannot_hold_naming_the_value() -> None:
+    with pytest.raises(TypeError, match="'when' \\(datetime\\) cannot be stored"):
+        JsonSerializer().dumps({"ok": 1, "when": datetime.datetime(2024, 1, 1)})
+
+
+def test_lossy_json_stores_the_text_instead() -> None:
+    when = datetime.datetime(2024, 1, 1)
+    ser = JsonSerializer(lossy=True)
+    assert ser.loads(ser.dumps({"when": when})) == {"when": str(when)}
+
+
+def test_json_restores_dataclasses_and_tuples_from_annotations() -> None:
+    draft = Draft("hello", [Point(1, 2)], ("a", "b"))
+    ser = JsonSerializer()
+    data = ser.dumps({"draft": draft, "pair": (1, 2), "ids": {3, 1}, "by_id": {1: "a"}})
+    back = ser.loads(
+        data,
+        {"draft": Draft, "pair": tuple[int, int], "ids": set[int], "by_id": dict[int, str]},
+    )
+    assert back == {"draft": draft, "pair": (1, 2), "ids": {1, 3}, "by_id": {1: "a"}}
+    assert ser.loads(data)["pair"] == [1, 2]  # without an annotation: the JSON value
+
+
+def test_json_restores_optional_annotations() -> None:
+    ser = JsonSerializer()
+    data = ser.dumps({"p": Point(1, 2), "q": None})
+    assert ser.loads(data, {"p": Point | None, "q": Point | None}) == {"p": Point(1, 2), "q": None}
+
+
+def test_json_restores_pydantic_models() -> None:
+    import pydantic
+
+    class User(pydantic.BaseModel):
+        name: str
+        age: int
+
+    ser = JsonSerializer()
+    assert ser.loads(ser.dumps({"u": User(name="a", age=3)}), {"u": User}) == {
+        "u": User(name="a", age=3)
+    }
+
+
+def test_pickle_refuses_to_work_until_allowed() -> None:
+    with pytest.raises(ValueError, match="can run arbitrary code"):
+        PickleSerializer()
+
+
+def test_pickle_round_trips_any_picklable_value() -> None:
+    ser = PickleSerializer(allow_pickle=True)
+    values = {"when": datetime.datetime(2024, 1, 1), "pair": (1, 2), "p": Point(1, 2)}
+    assert ser.loads(ser.dumps(values)) == values
+
+
+def test_pickle_names_an_unpicklable_value() -> None:
+    with pytest.raises(TypeError, match="'fn' \\(function\\) cannot be stored"):
+        PickleSerializer(allow_pickle=True).dumps({"ok": 1, "fn": lambda: 1})
