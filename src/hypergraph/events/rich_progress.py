@@ -75,7 +75,7 @@ class RichProgressProcessor(TypedEventProcessor):
     Raises:
         ImportError: ``rich`` is not installed (``pip install 'hypergraph[progress]'``).
 
-    Example:
+    Examples:
         >>> runner.map(graph, {"x": items}, map_over="x",
         ...            event_processors=[RichProgressProcessor()])  # doctest: +SKIP
     """

@@ -98,7 +98,7 @@ class AsyncRunner(BaseRunner):
             A thread cannot be interrupted: cancelling the run stops waiting for a body that
             is already running in a thread, but that body finishes in the background.
 
-    Example:
+    Examples:
         >>> import asyncio
         >>> from hypergraph import AsyncRunner, Graph, node
         >>> @node(output_name="doubled")

@@ -57,7 +57,7 @@ class SyncRunner(BaseRunner):
     Args:
         cache: Optional cache backend for node result caching; nodes opt in with ``cache=True``.
 
-    Example:
+    Examples:
         >>> from hypergraph import Graph, node, SyncRunner
         >>> @node(output_name="doubled")
         ... def double(x: int) -> int:
@@ -158,8 +158,10 @@ class SyncRunner(BaseRunner):
                 runs every combination, the first name varying slowest.
             clone: Deep-copy broadcast values per item: ``False`` shares them, ``True`` copies
                 all, a list copies those names.
-            select, on_missing, on_internal_override, entrypoint: As in :meth:`run`, for every
-                item.
+            select: As in :meth:`run`, for every item.
+            on_missing: As in :meth:`run`, for every item.
+            on_internal_override: As in :meth:`run`, for every item.
+            entrypoint: As in :meth:`run`, for every item.
             error_handling: ``"raise"`` stops at the first failing item and raises its
                 exception; ``"continue"`` runs every item, failures giving FAILED results.
             event_processors: Processors receiving the map's and its items' events.
@@ -168,7 +170,7 @@ class SyncRunner(BaseRunner):
         Returns:
             One :class:`RunResult` per item, in input order (``[]`` for zero items).
 
-        Example:
+        Examples:
             >>> from hypergraph import Graph, node, SyncRunner
             >>> @node(output_name="doubled")
             ... def double(x: int) -> int:

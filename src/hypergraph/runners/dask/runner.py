@@ -113,7 +113,7 @@ class DaskRunner(BaseRunner):
         processes: Embedded cluster only: workers in separate processes (``True``) or threads.
         cluster_options: Embedded cluster only: more ``LocalCluster`` keyword arguments.
 
-    Example:
+    Examples:
         >>> from hypergraph import DaskRunner, Graph, node
         >>> @node(output_name="doubled")
         ... def double(x: int) -> int:
