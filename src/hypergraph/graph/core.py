@@ -22,8 +22,11 @@ from hypergraph.graph.structure import GraphStructure
 from hypergraph.graph.validation import check_unique_node_names
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from hypergraph.nodes.base import HyperNode
     from hypergraph.nodes.graph_node import GraphNode
+    from hypergraph.viz.mermaid import MermaidDiagram
 
 __all__ = ["Graph"]
 
@@ -341,6 +344,42 @@ class Graph:
         from hypergraph.nodes.graph_node import GraphNode
 
         return GraphNode(self, name=name)
+
+    # ------------------------------------------------------------------ pictures
+    def to_mermaid(
+        self,
+        *,
+        depth: int = 0,
+        show_types: bool = False,
+        separate_outputs: bool = False,
+        direction: str = "TD",
+        colors: Mapping[str, Any] | None = None,
+    ) -> MermaidDiagram:
+        """A Mermaid flowchart of the graph (``.source`` is the text; Jupyter renders it).
+
+        ``depth`` expands nested graphs that many levels; ``show_types`` adds annotations;
+        ``separate_outputs`` draws each output as its own node; ``direction`` is ``"TD"``,
+        ``"LR"``, ...; ``colors`` maps node kinds (``"function"``, ``"gate"``, ``"interrupt"``,
+        ``"graph"``, ``"input"``, ``"output"``, ``"end"``) to a fill colour or a style dict.
+        """
+        from hypergraph.viz.mermaid import to_mermaid
+
+        return to_mermaid(
+            self,
+            depth=depth,
+            show_types=show_types,
+            separate_outputs=separate_outputs,
+            direction=direction,
+            colors=colors,
+        )
+
+    def to_flat_graph(self) -> nx.DiGraph:
+        """A ``networkx.DiGraph`` with nested graphs expanded: inner ids are ``"outer/inner"``,
+        node attribute ``parent`` names the enclosing graph node, edges keep ``edge_type`` and
+        ``value_names``."""
+        from hypergraph.viz.flat import to_flat_graph
+
+        return to_flat_graph(self)
 
 
 def _flatten(names: Iterable[Any]) -> list[Any]:

@@ -64,7 +64,8 @@ def build_nx_graph(
     """
     graph = nx.DiGraph()
     for name, node in nodes.items():
-        graph.add_node(name, **dict(node.nx_attrs))
+        # ``parent`` is None at this level; Graph.to_flat_graph() fills it for nested nodes.
+        graph.add_node(name, **{**node.nx_attrs, "parent": None})
     if explicit_edges is None:
         _add_inferred_data_edges(graph, nodes)
     else:

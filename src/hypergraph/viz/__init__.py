@@ -1,0 +1,10 @@
+"""Pictures of graphs: Mermaid text, an interactive offline HTML page, a flat networkx graph.
+
+The core never imports this package at import time; ``Graph.to_mermaid``, ``Graph.visualize``
+and ``Graph.to_flat_graph`` import it when called. Everything here only reads graph facts.
+"""
+
+from hypergraph.viz.flat import to_flat_graph
+from hypergraph.viz.mermaid import MermaidDiagram, to_mermaid
+
+__all__ = ["MermaidDiagram", "to_flat_graph", "to_mermaid"]
