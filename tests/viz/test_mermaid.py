@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 import viz_graphs as graphs
 
 from hypergraph import Graph, node
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def body(graph: Graph, **options: object) -> str:
@@ -282,11 +278,6 @@ def test_node_named_like_a_mermaid_keyword_gets_a_safe_id() -> None:
 
 
 def test_readme_mermaid_picture_is_the_pipeline_example_as_drawn_today() -> None:
-    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    readme = (graphs.EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     (shown,) = re.findall(r"```mermaid\n(.*?)\n```", readme, flags=re.S)
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        from pipeline import pipeline
-    finally:
-        sys.path.remove(str(EXAMPLES))
-    assert shown == pipeline.to_mermaid(depth=1).source
+    assert shown == graphs.pipeline().to_mermaid(depth=1).source

@@ -6,7 +6,6 @@ import html
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,10 @@ from headless import dump_dom, mermaid_js
 from hypergraph import Graph
 
 NODE_LINE = re.compile(r"^\s*\w+[\[{(]")  # `id["label"]`, `id{"label"}`, ...; edges have spaces
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _pipeline() -> Graph:
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        from pipeline import pipeline
-    finally:
-        sys.path.remove(str(EXAMPLES))
-    return pipeline
 
 
 def _diagrams() -> dict[str, str]:
-    pipeline = _pipeline()
+    pipeline = graphs.pipeline()
     cases: dict[str, tuple[Graph, dict[str, object]]] = {
         "dag": (graphs.dag(), {}),
         "branch": (graphs.branch(), {"show_types": True}),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from hypergraph import END, Graph, ifelse, interrupt, node, route
 
 
@@ -117,3 +120,16 @@ def ordered() -> Graph:
 
 def with_interrupt() -> Graph:
     return Graph([review])
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def pipeline() -> Graph:
+    """The README's main example, ``examples/pipeline.py``."""
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from pipeline import pipeline as graph
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    return graph
