@@ -15,7 +15,10 @@ worker threads (``asyncio.to_thread``); those bodies must then be thread-safe.
 **max_concurrency** caps how many node bodies execute at once across the whole run, nested
 graphs and map items included: the outermost ``run``/``map`` creates one limiter and everything
 below inherits it through a context variable. It is held only around leaf calls, never while a
-nested run is awaited, so nesting cannot deadlock.
+nested graph is awaited, so nesting cannot deadlock. A separate ``run``/``map`` that a node body
+starts itself (an agent's tool running a sub-graph) is a new top-level run: it does not inherit
+the caller's limit (whose slot the caller holds) and is unlimited unless it passes its own
+``max_concurrency``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from hypergraph.runners.concurrency import (
     CURRENT_LIMITER,
     check_max_concurrency,
     concurrency_limit,
+    outside_limits,
     run_all,
     run_pool,
 )
@@ -155,7 +159,8 @@ class AsyncRunner(BaseRunner):
             entrypoint: Which cycle entry point the supplied values are meant for (validation).
             max_iterations: Superstep cap for graphs with cycles (``None`` → 1000).
             max_concurrency: Most node bodies running at once, across nested graphs too
-                (``None`` → unlimited, ``1`` → one at a time).
+                (``None`` → unlimited, ``1`` → one at a time). A run that a node body starts
+                itself does not share it: it has its own ``max_concurrency``.
             error_handling: ``"raise"`` re-raises a node's exception; ``"continue"`` returns a
                 FAILED result holding the error and the outputs produced before it. A pause is
                 always returned (``status == "paused"``), never raised.
@@ -351,6 +356,10 @@ class AsyncRunner(BaseRunner):
             return await self._call_body(call)
 
     async def _call_body(self, call: NodeCall) -> Any:
+        with outside_limits():  # a run the body starts never waits on this call's slot
+            return await self._call_leaf(call)
+
+    async def _call_leaf(self, call: NodeCall) -> Any:
         kind = call.kind
         if kind == KIND_ASYNC:
             return await call.func(*call.args, **call.kwargs)

@@ -1,8 +1,11 @@
 """AsyncRunner's concurrency primitives: the global limiter, task groups, and worker pools.
 
 - :data:`CURRENT_LIMITER` holds the ``max_concurrency`` limiter of the outermost ``run``/``map``.
-  asyncio tasks copy the context they are created in, so nested runs, ``map_over`` items and map
-  items started below it all see (and share) the same limiter: the cap is global.
+  asyncio tasks copy the context they are created in, so nested graphs, ``map_over`` items and
+  map items started below it all see (and share) the same limiter: the cap is global.
+- :func:`outside_limits` clears it while a node body runs: a separate ``run``/``map`` that a
+  node body starts itself is a new top-level run with its own limit (none unless it passes
+  ``max_concurrency``), so it never waits for the slot its caller holds.
 - :func:`run_all` awaits coroutines concurrently and, if it is cancelled, cancels them and waits
   until they have stopped, so nothing keeps running in the background.
 - :func:`run_pool` runs many lazily produced items through a fixed number of workers.
@@ -21,6 +24,7 @@ __all__ = [
     "Limiter",
     "check_max_concurrency",
     "concurrency_limit",
+    "outside_limits",
     "run_all",
     "run_pool",
 ]
@@ -58,6 +62,21 @@ def concurrency_limit(limit: int | None) -> Iterator[None]:
         yield
         return
     token = CURRENT_LIMITER.set(Limiter(limit))
+    try:
+        yield
+    finally:
+        CURRENT_LIMITER.reset(token)
+
+
+@contextmanager
+def outside_limits() -> Iterator[None]:
+    """Run the block (a node body) with no inherited limiter.
+
+    The caller holds one slot of its limiter while a node body runs. A run the body starts
+    (``await runner.run(...)``, or ``asyncio.run`` in a worker thread) would otherwise inherit
+    that limiter and, once every slot is held by such callers, wait forever for one of them.
+    """
+    token = CURRENT_LIMITER.set(None)
     try:
         yield
     finally:
