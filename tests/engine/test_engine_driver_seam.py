@@ -13,14 +13,10 @@ import inspect
 import pytest
 
 from hypergraph import Graph, interrupt, node
+from hypergraph.engine.kinds import NodeKind
 from hypergraph.nodes import FunctionNode, GraphNode, IfElseNode, InterruptNode, RouteNode
 from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.loop.call import (
-    KIND_ASYNC,
-    KIND_ASYNC_GENERATOR,
-    KIND_GENERATOR,
-    KIND_GRAPH,
-    KIND_INTERRUPT,
     RunContext,
     fail_call,
     finish_call,
@@ -51,15 +47,15 @@ class MiniAsyncRunner:
     async def _execute(self, call):
         try:
             kind = call.kind
-            if kind == KIND_GRAPH:
+            if kind is NodeKind.GRAPH:
                 raw = await self.run(call.node.graph, call.kwargs, parent=call.ctx)
-            elif kind == KIND_ASYNC_GENERATOR:
+            elif kind is NodeKind.ASYNC_GENERATOR:
                 raw = [item async for item in call.func(*call.args, **call.kwargs)]
             else:
                 raw = call.func(*call.args, **call.kwargs)
-                if kind in (KIND_ASYNC, KIND_INTERRUPT) and inspect.isawaitable(raw):
+                if kind in (NodeKind.ASYNC, NodeKind.INTERRUPT) and inspect.isawaitable(raw):
                     raw = await raw
-                elif kind == KIND_GENERATOR:
+                elif kind is NodeKind.GENERATOR:
                     raw = list(raw)
             finish_call(call, raw)
         except Exception as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypergraph.engine.kinds import CallStrategy, NodeKind, strategy_for
 from hypergraph.engine.resolve import (
     FROM_STATE_ONLY,
     SIMPLE_CALL,
@@ -20,14 +21,6 @@ from hypergraph.engine.resolve import (
 
 __all__ = [
     "EMITTED",
-    "KIND_FUNCTION",
-    "KIND_GENERATOR",
-    "KIND_ASYNC",
-    "KIND_ASYNC_GENERATOR",
-    "KIND_GATE",
-    "KIND_GRAPH",
-    "KIND_MAPPED_GRAPH",
-    "KIND_INTERRUPT",
     "NodePlan",
     "ExecutionPlan",
     "compile_plan",
@@ -46,29 +39,6 @@ class _Emitted:
 
 EMITTED: Any = _Emitted()
 
-# How a driver executes a call (see runners/loop/call.py). Plain strings keep reprs readable.
-KIND_FUNCTION = "function"  # sync function: call it
-KIND_GENERATOR = "generator"  # sync generator function: call and drain into a list
-KIND_ASYNC = "async"  # coroutine function: await it
-KIND_ASYNC_GENERATOR = "async_generator"  # async generator function: drain with async for
-KIND_GATE = "gate"  # sync decision function of an IfElseNode / RouteNode
-KIND_GRAPH = "graph"  # GraphNode: run the inner graph once
-KIND_MAPPED_GRAPH = "mapped_graph"  # GraphNode with map_over: run the inner graph per item
-KIND_INTERRUPT = "interrupt"  # InterruptNode handler (sync or async)
-
-
-def _node_kind(node: Any) -> str:
-    node_type = getattr(node, "node_type", "FUNCTION")
-    if node_type == "GRAPH":
-        return KIND_MAPPED_GRAPH if node.map_config is not None else KIND_GRAPH
-    if node_type == "BRANCH":
-        return KIND_GATE
-    if getattr(node, "is_interrupt", False):
-        return KIND_INTERRUPT
-    if node.is_async:
-        return KIND_ASYNC_GENERATOR if node.is_generator else KIND_ASYNC
-    return KIND_GENERATOR if node.is_generator else KIND_FUNCTION
-
 
 class NodePlan:
     """Everything the engine needs to know about one node, precomputed.
@@ -76,7 +46,9 @@ class NodePlan:
     Attributes:
         index: Position in graph node order (the scheduler works with indices).
         active: Whether the node may run at all (``with_entrypoint`` closure, SPEC §4.6 rule 1).
-        node, name, kind: The node, its name, and how a driver executes it (``KIND_*``).
+        node, name: The node and its name.
+        strategy, kind: How the node is called and what its result means (engine/kinds.py);
+            ``kind`` is ``strategy.kind``.
         inputs, wait_for, data_outputs, emits: Name tuples, as on the node.
         state_inputs: Inputs that can only come from the run state (no binding, no default).
         self_produced: For ungated nodes, inputs the node also produces (ignored for staleness).
@@ -101,6 +73,7 @@ class NodePlan:
         "node",
         "name",
         "kind",
+        "strategy",
         "is_gate",
         "inputs",
         "wait_for",
@@ -127,8 +100,11 @@ class NodePlan:
         "func",
     )
 
+    kind: NodeKind
+    strategy: CallStrategy
+
     def __repr__(self) -> str:
-        return f"NodePlan({self.index}, {self.name!r}, kind={self.kind})"
+        return f"NodePlan({self.index}, {self.name!r}, kind={self.kind.value})"
 
 
 class ExecutionPlan:
@@ -173,11 +149,11 @@ class ExecutionPlan:
         self.active = active
         self.has_cycles = has_cycles
         self.result_names = result_names
-        self.has_interrupts = any(p.kind == KIND_INTERRUPT for p in nodes)
+        self.has_interrupts = any(p.strategy.pauses for p in nodes)
         # (index, data outputs) of every active interrupt: their supplied answers are held back
         # until they resume (RunState.hold_interrupt_answers).
         self.interrupt_outputs = [
-            (p.index, p.data_outputs) for p in nodes if p.kind == KIND_INTERRUPT and p.active
+            (p.index, p.data_outputs) for p in nodes if p.strategy.pauses and p.active
         ]
         # Precomputed supersteps per supplied key set (engine/static.py), filled on demand.
         self.schedules: dict[Any, Any] = {}
@@ -235,9 +211,11 @@ def compile_plan(graph: Any) -> ExecutionPlan:
     consumers: dict[str, list[int]] = {}
     for i, node in enumerate(nodes):
         p = NodePlan()
-        p.index, p.node, p.name, p.kind = i, node, node.name, _node_kind(node)
+        strategy = strategy_for(node)
+        p.index, p.node, p.name = i, node, node.name
+        p.strategy, p.kind = strategy, strategy.kind
         p.active = False  # set below once the with_entrypoint closure is known
-        p.is_gate = p.kind == KIND_GATE
+        p.is_gate = strategy.decides
         p.inputs = tuple(node.inputs)
         p.wait_for = tuple(getattr(node, "wait_for", ()) or ())
         p.outputs = tuple(node.outputs)
@@ -264,21 +242,20 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         func = getattr(node, "func", None)
         p.func = func
         p.call_shape = (
-            build_call_shape(func) if func is not None and p.kind != KIND_GRAPH else SIMPLE_CALL
+            build_call_shape(func) if func is not None and not strategy.nested else SIMPLE_CALL
         )
         # Fast paths for the overwhelmingly common node: a sync function taking keywords and
         # returning one value, without signals and without caching (whose hooks live on the
         # general path in runners/loop/call.py).
         cached = bool(getattr(node, "cache", False))
         p.plain_call = (
-            p.kind in (KIND_FUNCTION, KIND_GENERATOR) and p.call_shape.simple and not cached
+            strategy.sync_leaf and strategy.returns_values and p.call_shape.simple and not cached
         )
-        value_kind = p.kind in (KIND_FUNCTION, KIND_GENERATOR, KIND_ASYNC, KIND_ASYNC_GENERATOR)
-        single = value_kind and len(p.data_outputs) == 1 and not p.emits and not cached
+        single = strategy.returns_values and len(p.data_outputs) == 1 and not p.emits and not cached
         p.single_output = p.data_outputs[0] if single else None
         p.map_params = p.map_mode = p.map_error_handling = None
         p.clone = False
-        if p.kind == KIND_MAPPED_GRAPH:
+        if strategy.mapped:
             to_param = dict(zip(p.inputs, p.param_names))
             params, mode, error_handling = node.map_config
             p.map_params = [to_param.get(name, name) for name in params]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from hypergraph.engine.plan import EMITTED, KIND_INTERRUPT, ExecutionPlan, NodePlan
+from hypergraph.engine.plan import EMITTED, ExecutionPlan, NodePlan
 from hypergraph.engine.state import RunState
 from hypergraph.nodes.gates import END
 
@@ -123,7 +123,7 @@ def select_runnable(plan: ExecutionPlan, ready: list[int]) -> tuple[list[int], l
             postponed.extend(sorted(deferred))
 
     if plan.has_interrupts and len(run) > 1:
-        interrupts = [i for i in run if nodes[i].kind == KIND_INTERRUPT]
+        interrupts = [i for i in run if nodes[i].strategy.pauses]
         if interrupts:
             postponed.extend(i for i in run if i != interrupts[0])
             run = interrupts[:1]

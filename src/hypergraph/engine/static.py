@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypergraph.engine.plan import KIND_INTERRUPT, ExecutionPlan
+from hypergraph.engine.plan import ExecutionPlan
 from hypergraph.engine.resolve import FROM_STATE_ONLY
 from hypergraph.engine.scheduler import Finished, Scheduler
 from hypergraph.engine.state import RunState
@@ -93,7 +93,7 @@ def static_levels(plan: ExecutionPlan, supplied: frozenset[str]) -> Any:
     """
     producers: dict[str, int] = {}
     for p in plan.nodes:
-        if p.is_gate or p.gates or p.wait_for or p.emits or p.kind == KIND_INTERRUPT:
+        if p.is_gate or p.gates or p.wait_for or p.emits or p.strategy.pauses:
             return _INELIGIBLE
         for name in p.data_outputs:
             if name in producers:

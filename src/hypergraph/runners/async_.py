@@ -46,15 +46,10 @@ from hypergraph.runners.concurrency import (
     run_pool,
 )
 from hypergraph.runners.loop.call import (
-    KIND_ASYNC,
-    KIND_ASYNC_GENERATOR,
-    KIND_FUNCTION,
-    KIND_GATE,
-    KIND_GENERATOR,
-    KIND_GRAPH,
-    KIND_MAPPED_GRAPH,
     NodeCall,
     RunContext,
+    call_leaf,
+    call_leaf_async,
     fail_call,
     finish_call,
     map_items,
@@ -82,8 +77,6 @@ _CAPABILITIES = RunnerCapabilities(
     supports_interrupts=True,
 )
 
-# Sync kinds a superstep may call inline, without a task, when no limiter or thread applies.
-_INLINE_KINDS = frozenset({KIND_FUNCTION, KIND_GENERATOR, KIND_GATE})
 # Without max_concurrency a map_over fan-out uses at most this many worker tasks at once, and
 # AsyncRunner.map refuses more items than this (SPEC §4.10 "Too many map tasks").
 _UNLIMITED_WORKERS = 10_000
@@ -285,7 +278,8 @@ class AsyncRunner(BaseRunner):
     # ------------------------------------------------------------------ driver
     async def _drive(self, steps: RunSteps) -> RunResult:
         """Answer every superstep of ``steps``, running each superstep's calls concurrently."""
-        # Sync leaves can be called in place when nothing (limiter, thread) must wrap them.
+        # Sync leaves (engine/kinds.py) can be called in place, without a task, when nothing
+        # (limiter, thread) must wrap them.
         inline = not self.sync_nodes_in_threads and CURRENT_LIMITER.get() is None
         events: RunEvents | None = None
         try:
@@ -296,7 +290,7 @@ class AsyncRunner(BaseRunner):
                     await events.flush()  # run start and the previous superstep's events
                 if len(calls) == 1:
                     call = calls[0]
-                    if inline and call.kind in _INLINE_KINDS:
+                    if inline and call.plan.strategy.sync_leaf:
                         _execute_inline(call)
                     else:
                         await self._execute(call)
@@ -312,7 +306,7 @@ class AsyncRunner(BaseRunner):
         """Run all calls of one superstep; every call finishes (or fails) before returning."""
         waiting: list[NodeCall] = []
         for call in calls:
-            if inline and call.kind in _INLINE_KINDS:
+            if inline and call.plan.strategy.sync_leaf:
                 _execute_inline(call)
             else:
                 waiting.append(call)
@@ -333,15 +327,15 @@ class AsyncRunner(BaseRunner):
             await events.flush()  # this call's end (or error) event, without waiting for siblings
 
     async def _invoke(self, call: NodeCall) -> Any:
-        """The raw result of one call (see the kind table in runners/loop/call.py)."""
-        kind = call.kind
-        if kind == KIND_GRAPH:
-            return await self._drive(nested_run_steps(call, call.kwargs))
-        if kind == KIND_MAPPED_GRAPH:
+        """The raw result of one call: where it runs is this driver's choice, how is its kind's."""
+        strategy = call.plan.strategy
+        if strategy.mapped:
             return await self._run_mapped(call)
-        if kind == KIND_GATE:
+        if strategy.nested:
+            return await self._drive(nested_run_steps(call, call.kwargs))
+        if not strategy.holds_slot:  # a gate: quick, on the loop, never waits for a slot
             start_call(call)
-            return call.func(*call.args, **call.kwargs)
+            return call_leaf(call)
         limiter = CURRENT_LIMITER.get()
         events = call.ctx.dispatcher
         if limiter is None:
@@ -356,22 +350,11 @@ class AsyncRunner(BaseRunner):
             return await self._call_body(call)
 
     async def _call_body(self, call: NodeCall) -> Any:
+        """A leaf body, in a worker thread when asked for sync bodies, else on the loop."""
         with outside_limits():  # a run the body starts never waits on this call's slot
-            return await self._call_leaf(call)
-
-    async def _call_leaf(self, call: NodeCall) -> Any:
-        kind = call.kind
-        if kind == KIND_ASYNC:
-            return await call.func(*call.args, **call.kwargs)
-        if kind == KIND_ASYNC_GENERATOR:
-            return [item async for item in call.func(*call.args, **call.kwargs)]
-        # Sync function, sync generator or interrupt handler (sync or async).
-        if self.sync_nodes_in_threads and not call.node.is_async:
-            return await asyncio.to_thread(_call_sync, call)
-        raw = _call_sync(call)
-        if asyncio.iscoroutine(raw):  # an async interrupt handler
-            raw = await raw
-        return raw
+            if self.sync_nodes_in_threads and not call.node.is_async:
+                return await asyncio.to_thread(call_leaf, call)
+            return await call_leaf_async(call)
 
     async def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:
         """All items of a mapped GraphNode, concurrently; ``None`` marks a failed item."""
@@ -395,17 +378,10 @@ class AsyncRunner(BaseRunner):
         return results
 
 
-def _call_sync(call: NodeCall) -> Any:
-    raw = call.func(*call.args, **call.kwargs)
-    if call.kind == KIND_GENERATOR:
-        return list(raw)
-    return raw
-
-
 def _execute_inline(call: NodeCall) -> None:
     """Call a sync leaf in place and record its outcome (no task, no await)."""
     start_call(call)
     try:
-        finish_call(call, _call_sync(call))
+        finish_call(call, call_leaf(call))
     except Exception as exc:
         fail_call(call, exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from hypergraph.cache import CacheBackend
+from hypergraph.engine.kinds import NodeKind
 from hypergraph.events.processor import EventProcessor
 from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.graph import Graph
@@ -17,13 +18,9 @@ from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.loop.call import (
-    KIND_FUNCTION,
-    KIND_GATE,
-    KIND_GENERATOR,
-    KIND_GRAPH,
-    KIND_MAPPED_GRAPH,
     NodeCall,
     RunContext,
+    call_leaf,
     fail_call,
     finish_call,
     map_items,
@@ -49,6 +46,8 @@ _CAPABILITIES = RunnerCapabilities(
     returns_coroutine=False,
     supports_interrupts=False,
 )
+
+_FUNCTION = NodeKind.FUNCTION
 
 
 class SyncRunner(BaseRunner):
@@ -231,7 +230,7 @@ class SyncRunner(BaseRunner):
                     if observed:
                         start_call(call)  # NodeStartEvent right before the call executes
                     try:
-                        if call.kind == KIND_FUNCTION:  # the common case, without a dispatch call
+                        if call.kind is _FUNCTION:  # the common case, without a dispatch call
                             raw = call.func(*call.args, **call.kwargs)
                         else:
                             raw = execute(call)
@@ -246,17 +245,16 @@ class SyncRunner(BaseRunner):
             return stop.value
 
     def _execute(self, call: NodeCall) -> Any:
-        kind = call.kind
-        if kind in (KIND_FUNCTION, KIND_GATE):
-            return call.func(*call.args, **call.kwargs)
-        if kind == KIND_GENERATOR:
-            return list(call.func(*call.args, **call.kwargs))
-        if kind == KIND_GRAPH:
-            return self._run_nested(call.node.graph, call.kwargs, call)
-        if kind == KIND_MAPPED_GRAPH:
+        """The raw result of one call: a sync leaf in place, a nested graph recursively."""
+        strategy = call.plan.strategy
+        if strategy.sync_leaf:
+            return call_leaf(call)
+        if strategy.mapped:
             return self._run_mapped(call)
+        if strategy.nested:
+            return self._run_nested(call.node.graph, call.kwargs, call)
         raise IncompatibleRunnerError(
-            f"SyncRunner cannot execute node '{call.plan.name}' ({call.kind}): it needs "
+            f"SyncRunner cannot execute node '{call.plan.name}' ({call.kind.value}): it needs "
             "AsyncRunner.",
             node_name=call.plan.name,
         )

@@ -27,30 +27,21 @@ import threading
 from typing import Any
 
 from hypergraph.cache import compute_cache_key
-from hypergraph.engine.plan import (
-    KIND_ASYNC,
-    KIND_ASYNC_GENERATOR,
-    KIND_FUNCTION,
-    KIND_GATE,
-    KIND_GENERATOR,
-    KIND_INTERRUPT,
-    NodePlan,
-)
+from hypergraph.engine.plan import NodePlan
 
-__all__ = ["CACHEABLE_KINDS", "is_cached", "cache_key_for", "cache_lookup", "cache_store"]
+__all__ = ["is_cached", "cache_key_for", "cache_lookup", "cache_store"]
 
 logger = logging.getLogger("hypergraph.cache")
-
-CACHEABLE_KINDS = frozenset(
-    {KIND_FUNCTION, KIND_GENERATOR, KIND_ASYNC, KIND_ASYNC_GENERATOR, KIND_GATE, KIND_INTERRUPT}
-)
 
 _MISS: tuple[bool, Any] = (False, None)
 
 
 def is_cached(p: NodePlan, cache: Any) -> bool:
-    """Whether calls of node ``p`` go through ``cache`` (a backend and ``cache=True``)."""
-    return cache is not None and p.kind in CACHEABLE_KINDS and bool(p.node.cache)
+    """Whether calls of node ``p`` go through ``cache`` (a backend and ``cache=True``).
+
+    Which kinds of node may be cached at all is a fact of the kind (engine/kinds.py).
+    """
+    return cache is not None and p.strategy.cacheable and bool(p.node.cache)
 
 
 def cache_key_for(p: NodePlan, params: dict[str, Any]) -> str:

@@ -6,21 +6,13 @@ This is the single place where "inputs in, outputs out" lives, for every runner:
    precedence, engine/resolve.py), maps them to the function's parameter names and builds a
    :class:`NodeCall`. A call that needs no execution (an interrupt resuming from a supplied answer,
    a cache hit) comes back with ``outputs`` already set and never reaches a driver.
-2. A driver executes the call — the only runner-specific step. The call's ``kind`` says how:
-
-   ============================  ===============================================================
-   ``KIND_FUNCTION`` / ``GATE``  ``raw = call.func(*call.args, **call.kwargs)``
-   ``KIND_GENERATOR``            ``raw = list(call.func(*call.args, **call.kwargs))``
-   ``KIND_ASYNC``                ``raw = await call.func(...)`` (AsyncRunner only)
-   ``KIND_ASYNC_GENERATOR``      ``raw = [x async for x in call.func(...)]`` (AsyncRunner only)
-   ``KIND_INTERRUPT``            handler result, awaited if it is a coroutine (AsyncRunner only)
-   ``KIND_GRAPH``                ``raw = <inner RunResult>`` of running ``call.node.graph`` with
-                                 ``call.kwargs`` as values (same runner, nested context)
-   ``KIND_MAPPED_GRAPH``         ``raw = [inner RunResult or None per item]`` over
-                                 :func:`map_items`; ``None`` marks a failed item when
-                                 ``call.map_error_handling == "continue"``
-   ============================  ===============================================================
-
+2. A driver executes the call — the only runner-specific step. The node's kind (engine/kinds.py,
+   compiled into ``call.plan.strategy``) says how: a sync leaf through :func:`call_leaf`, any
+   leaf on an event loop through :func:`call_leaf_async`, a nested kind by running
+   ``call.node.graph`` with ``call.kwargs`` as values (same runner, nested context), once, or
+   once per item of :func:`map_items` for a mapped GraphNode (``None`` marks a failed item when
+   ``call.map_error_handling == "continue"``). Drivers decide *where* a body runs (inline, in a
+   task, in a thread, under a concurrency slot), never what its result means.
 3. :func:`finish_call` (success) or :func:`fail_call` (exception) records the outcome on the call.
 
 Caching (runners/loop/cache_hooks.py) and events (runners/loop/event_hooks.py) hook in here, for every
@@ -33,21 +25,12 @@ nothing is stored on the graph or the runner; without cache and processors they 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-from hypergraph.engine.plan import (
-    EMITTED,
-    KIND_ASYNC,
-    KIND_ASYNC_GENERATOR,
-    KIND_FUNCTION,
-    KIND_GATE,
-    KIND_GENERATOR,
-    KIND_GRAPH,
-    KIND_INTERRUPT,
-    KIND_MAPPED_GRAPH,
-    NodePlan,
-)
+from hypergraph.engine.kinds import NodeKind
+from hypergraph.engine.plan import EMITTED, NodePlan
 from hypergraph.engine.resolve import resolve_inputs
 from hypergraph.engine.state import RunState
 from hypergraph.runners.loop.cache_hooks import cache_key_for, cache_lookup, cache_store, is_cached
@@ -61,26 +44,16 @@ from hypergraph.runners.loop.event_hooks import (
 from hypergraph.runners.result import PauseInfo, RunStatus
 
 __all__ = [
-    "KIND_ASYNC",
-    "KIND_ASYNC_GENERATOR",
-    "KIND_FUNCTION",
-    "KIND_GATE",
-    "KIND_GENERATOR",
-    "KIND_GRAPH",
-    "KIND_INTERRUPT",
-    "KIND_MAPPED_GRAPH",
     "RunContext",
     "NodeCall",
     "prepare_call",
     "start_call",
+    "call_leaf",
+    "call_leaf_async",
     "finish_call",
     "fail_call",
     "map_items",
 ]
-
-
-# Kinds whose raw result is the function's return value (generators already drained to lists).
-_VALUE_KINDS = frozenset({KIND_FUNCTION, KIND_GENERATOR, KIND_ASYNC, KIND_ASYNC_GENERATOR})
 
 
 class RunContext:
@@ -155,7 +128,7 @@ class NodeCall:
     Attributes:
         plan: The node's :class:`~hypergraph.engine.plan.NodePlan` (``plan.node`` is the node).
         ctx: The run's :class:`RunContext`.
-        kind: How a driver executes it (``KIND_*``, see the module docstring).
+        kind: The node's :class:`~hypergraph.engine.kinds.NodeKind` (``plan.strategy.kind``).
         func, args, kwargs: What to call; for GraphNodes ``kwargs`` are the inner run's values.
         params: Resolved inputs keyed by parameter name.
         outputs: After success: data outputs plus emit signals, keyed by current names.
@@ -189,7 +162,7 @@ class NodeCall:
     def __init__(self, plan: NodePlan, ctx: RunContext, params: dict[str, Any]) -> None:
         self.plan = plan
         self.ctx = ctx
-        self.kind = plan.kind
+        self.kind: NodeKind = plan.kind
         self.func = plan.func
         self.params = params
         self.outputs: dict[str, Any] | None = None
@@ -213,7 +186,7 @@ class NodeCall:
 
     def __repr__(self) -> str:
         state = "done" if self.outputs is not None else "failed" if self.error else "pending"
-        return f"NodeCall({self.plan.name!r}, kind={self.kind}, {state})"
+        return f"NodeCall({self.plan.name!r}, kind={self.kind.value}, {state})"
 
 
 def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
@@ -227,8 +200,8 @@ def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
     if p.plain_call:  # uncached, keyword-only: nothing below applies
         call.args, call.kwargs = (), params
         return call
-    kind = call.kind
-    if kind in (KIND_GRAPH, KIND_MAPPED_GRAPH):
+    strategy = p.strategy
+    if strategy.nested:
         call.args, call.kwargs = (), params
         return call
     shape = p.call_shape
@@ -238,7 +211,7 @@ def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
         call.args, call.kwargs = shape.split(params)
     # Resume (SPEC §2.6): the answer was supplied (held for this interrupt since the run
     # started, or otherwise in the state) and the node has not run yet.
-    if kind == KIND_INTERRUPT and state.consumed[p.index] is None and p.data_outputs:
+    if strategy.pauses and state.consumed[p.index] is None and p.data_outputs:
         answers = state.held.pop(p.index, None)
         if answers is None and all(name in values for name in p.data_outputs):
             answers = {name: values[name] for name in p.data_outputs}
@@ -267,6 +240,31 @@ def _set_outputs(call: NodeCall, outputs: dict[str, Any]) -> None:
     for name in call.plan.emits:
         outputs[name] = EMITTED
     call.outputs = outputs
+
+
+def call_leaf(call: NodeCall) -> Any:
+    """Execute a sync leaf (function, generator, gate) in place and return its raw result."""
+    raw = call.func(*call.args, **call.kwargs)
+    if call.plan.strategy.drains:
+        return list(raw)
+    return raw
+
+
+async def call_leaf_async(call: NodeCall) -> Any:
+    """Execute any leaf on the running event loop and return its raw result.
+
+    Async bodies are awaited and async generators drained; a sync body is called in place, and
+    a coroutine it returns (an async interrupt handler) is awaited.
+    """
+    strategy = call.plan.strategy
+    raw = call.func(*call.args, **call.kwargs)
+    if strategy.drains:
+        return [item async for item in raw] if strategy.async_leaf else list(raw)
+    if strategy.async_leaf and strategy.returns_values:  # a coroutine function
+        return await raw
+    if asyncio.iscoroutine(raw):
+        return await raw
+    return raw
 
 
 def finish_call(call: NodeCall, raw: Any) -> None:
@@ -298,9 +296,9 @@ def _convert(call: NodeCall, raw: Any) -> tuple | None:
     Returns a gate's activated targets in decision order (for its event), else ``None``.
     """
     p = call.plan
-    kind = call.kind
+    strategy = p.strategy
     routed = None
-    if kind in _VALUE_KINDS:
+    if strategy.returns_values:
         outs = p.data_outputs
         if len(outs) == 1:
             outputs = {outs[0]: raw}
@@ -308,18 +306,18 @@ def _convert(call: NodeCall, raw: Any) -> tuple | None:
             outputs = {}
         else:
             outputs = p.node.wrap_outputs(raw)
-    elif kind == KIND_GATE:
+    elif strategy.decides:
         routed = tuple(p.node.resolve_decision(raw))
         call.decision = frozenset(routed)
         outputs = {}
-    elif kind == KIND_GRAPH:
+    elif strategy.mapped:
+        outputs = _collect_mapped(p, raw)
+    elif strategy.nested:
         if raw.status is RunStatus.PAUSED:
             call.pause = _nested_pause(p.name, raw.pause)
             return None
         outputs = p.node.map_outputs_from_original(raw.values)
-    elif kind == KIND_MAPPED_GRAPH:
-        outputs = _collect_mapped(p, raw)
-    elif kind == KIND_INTERRUPT:
+    elif strategy.pauses:
         if raw is None:
             call.pause = _interrupt_pause(p, call.params)
             return None
@@ -330,7 +328,7 @@ def _convert(call: NodeCall, raw: Any) -> tuple | None:
             exc._hypergraph_bad_answer = True  # type: ignore[attr-defined]
             raise
     else:
-        raise ValueError(f"Unknown call kind {kind!r} for node '{p.name}'")
+        raise ValueError(f"Unknown call kind {call.kind!r} for node '{p.name}'")
     _set_outputs(call, outputs)
     return routed
 
@@ -341,7 +339,7 @@ def fail_call(call: NodeCall, exc: Exception) -> Exception:
     A node's exception is reported as itself; an interrupt handler's is wrapped in a
     ``RuntimeError`` that names the interrupt (SPEC §2.6), the original as ``__cause__``.
     """
-    if call.kind == KIND_INTERRUPT and not getattr(exc, "_hypergraph_bad_answer", False):
+    if call.plan.strategy.pauses and not getattr(exc, "_hypergraph_bad_answer", False):
         wrapped = RuntimeError(
             f"Interrupt handler of node '{call.plan.name}' raised "
             f"{type(exc).__name__}: {exc}. Return None to pause for a human answer, or a "
