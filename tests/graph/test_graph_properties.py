@@ -9,6 +9,7 @@ import networkx as nx
 import pytest
 
 from hypergraph import END, Graph, InterruptNode, interrupt, node, route
+from hypergraph.engine.plan import get_plan
 
 
 @node(output_name="y")
@@ -145,22 +146,22 @@ def test_nx_graph_is_frozen():
         graph.nx_graph.add_node("extra")
 
 
-def test_engine_plan_slot_is_not_shared_by_copies():
+def test_derived_facts_are_not_shared_by_copies():
     graph = Graph([make_y, use_y])
-    assert graph._engine_plan is None
-    graph._engine_plan = "compiled"
-    assert graph.bind(x=1)._engine_plan is None
-    assert graph._engine_plan == "compiled"
+    plan = get_plan(graph)
+    assert get_plan(graph) is plan
+    bound = graph.bind(x=1)
+    assert get_plan(bound) is not plan and get_plan(bound).graph is bound
 
 
 def test_graph_pickles_without_its_caches():
     graph = Graph([make_y, use_y], name="g").bind(x=1).select("z")
-    graph._engine_plan = "compiled"
+    plan = get_plan(graph)
     restored = pickle.loads(pickle.dumps(graph))
     assert restored.name == "g"
     assert restored.bound_values == {"x": 1}
     assert restored.selected == ("z",)
-    assert restored._engine_plan is None
+    assert get_plan(restored) is not plan and get_plan(restored).graph is restored
     assert restored.definition_hash == graph.definition_hash
     assert restored.inputs == graph.inputs
 

@@ -2,8 +2,8 @@
 
 A run must not pay for anything that depends only on the graph: node order, who consumes which
 name, which gates control which node, where every input falls back to, how each function is
-called. :func:`get_plan` builds an :class:`ExecutionPlan` on first use and caches it on the
-graph (``graph._engine_plan``). The plan is immutable, so one graph can be run from many threads
+called. :func:`get_plan` builds an :class:`ExecutionPlan` on first use and caches it among the
+graph's derived facts (``graph_facts(graph)["plan"]``, graph/core.py). The plan is immutable, so one graph can be run from many threads
 at once; a race only means two threads compile equal plans and one of them wins.
 """
 
@@ -18,6 +18,7 @@ from hypergraph.engine.resolve import (
     build_call_shape,
     build_sources,
 )
+from hypergraph.graph.core import graph_facts
 
 __all__ = [
     "EMITTED",
@@ -285,8 +286,10 @@ def compile_plan(graph: Any) -> ExecutionPlan:
 
 def get_plan(graph: Any) -> ExecutionPlan:
     """The cached plan of ``graph``, compiling it on first use."""
-    plan = getattr(graph, "_engine_plan", None)
-    if plan is None or plan.graph is not graph:
-        plan = compile_plan(graph)
-        graph._engine_plan = plan
+    facts = graph_facts(graph)
+    if facts is None:
+        return compile_plan(graph)
+    plan: ExecutionPlan | None = facts.get("plan")
+    if plan is None:
+        plan = facts["plan"] = compile_plan(graph)
     return plan

@@ -28,10 +28,21 @@ if TYPE_CHECKING:
     from hypergraph.nodes.graph_node import GraphNode
     from hypergraph.viz.mermaid import MermaidDiagram
 
-__all__ = ["Graph"]
+__all__ = ["Graph", "graph_facts"]
 
 # Attributes that make up a graph's value; anything else (e.g. a runner's memo) is a cache.
 _STATE_FIELDS = ("name", "_strict_types", "_structure", "_bound", "_selected", "_entrypoints")
+
+
+def graph_facts(graph: Any) -> dict[str, Any] | None:
+    """The memo of facts derived from ``graph``'s value, or ``None`` for a non-Graph.
+
+    Each user owns one key (``"plan"``, ``"prepare"``, ...) and stores there what it computed
+    from the graph. A graph is immutable, so a fact never goes stale; two threads racing on a
+    key compute equal values and one of them wins.
+    """
+    facts: dict[str, Any] | None = getattr(graph, "_facts", None)
+    return facts
 
 
 class Graph:
@@ -85,9 +96,11 @@ class Graph:
         set_attr(self, "_selected", selected)
         set_attr(self, "_entrypoints", entrypoints)
         set_attr(self, "_input_spec", None)
-        # The engine caches its compiled plan here. Not shared by copies: other bindings or
-        # entry points may need another plan.
-        set_attr(self, "_engine_plan", None)
+        # Facts derived from this graph's value (its structure *and* its bindings, selection
+        # and entry points): the engine's compiled plan, the run-start checks' verdicts, resume
+        # keys. Read and filled through graph_facts(); not shared by derived copies (other
+        # bindings or entry points need other facts) and not pickled (rebuilt where it lands).
+        set_attr(self, "_facts", {})
 
     def _derive(self, **changes: Any) -> Graph:
         """A copy sharing the structure, with some of bound/selected/entrypoints replaced."""
@@ -109,7 +122,7 @@ class Graph:
         return copy
 
     def __setattr__(self, attr: str, value: Any) -> None:
-        # Public attributes are frozen; private ones are caches other packages may attach.
+        # Public attributes are frozen; derived facts live in the declared _facts memo.
         if not attr.startswith("_"):
             raise AttributeError(
                 f"Graph is immutable: cannot set '{attr}'. Use bind(), select(), "

@@ -15,6 +15,7 @@ from typing import Any
 
 from hypergraph._warnings import warn_user
 from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
+from hypergraph.graph.core import graph_facts
 from hypergraph.runners.checks.inputs import validate_inputs
 
 __all__ = [
@@ -97,7 +98,7 @@ class _Verdict:
     warning: str | None
 
 
-_MEMO_ATTR = "_hypergraph_prepare_memo"
+_MEMO_KEY = "prepare"  # in graph_facts(graph): key set -> _Verdict
 _MEMO_LIMIT = 512  # distinct key sets per graph; past it the memo restarts (rare, cheap)
 _new_object = object.__new__
 
@@ -126,9 +127,10 @@ def prepare_run(
         merged = values.copy()
     else:
         merged = _normalise(values, input_values, reserved)
-    memo = getattr(graph, _MEMO_ATTR, None)
+    facts = graph_facts(graph)
+    memo = facts.get(_MEMO_KEY) if facts is not None else None
     if memo is None:
-        memo = _new_memo(graph)
+        memo = _new_memo(graph, facts)
     try:
         key: tuple | None = (
             type(runner),
@@ -362,12 +364,11 @@ def require_graph(graph: Any, method: str = "run") -> None:
         )
 
 
-def _new_memo(graph: Any) -> dict | None:
-    """Attach an empty memo dict to ``graph``; ``None`` if the graph cannot carry one."""
+def _new_memo(graph: Any, facts: dict[str, Any] | None) -> dict[Any, _Verdict] | None:
+    """A fresh verdict memo in ``graph``'s facts; ``None`` if it is not a Graph."""
     require_graph(graph)  # only on a memo miss, so the check costs nothing per run
-    memo: dict = {}
-    try:
-        object.__setattr__(graph, _MEMO_ATTR, memo)
-    except (AttributeError, TypeError):
+    if facts is None:
         return None
+    memo: dict[Any, _Verdict] = {}
+    facts[_MEMO_KEY] = memo
     return memo

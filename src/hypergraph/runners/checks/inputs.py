@@ -10,7 +10,6 @@ graph, so validating a new key set touches only sets and small loops.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +18,12 @@ import networkx as nx
 
 from hypergraph._warnings import warn_user
 from hypergraph.exceptions import MissingInputError
+from hypergraph.graph.core import graph_facts
 
 __all__ = ["ON_INTERNAL_OVERRIDE_CHOICES", "validate_inputs"]
 
 ON_INTERNAL_OVERRIDE_CHOICES = ("ignore", "warn", "error")
-_SCOPE_ATTR = "_hypergraph_scope_memo"
+_SCOPE_KEY = "input_scopes"  # in graph_facts(graph): selection -> _Scope
 
 
 @dataclass(frozen=True)
@@ -296,11 +296,8 @@ def _missing_error(
 
 def _scope_of(graph: Any, selected: tuple[str, ...] | None) -> _Scope:
     """The cached :class:`_Scope` for ``graph`` under ``selected``."""
-    memo = getattr(graph, _SCOPE_ATTR, None)
-    if memo is None:
-        memo = {}
-        with contextlib.suppress(AttributeError, TypeError):  # no memo: recompute each time
-            object.__setattr__(graph, _SCOPE_ATTR, memo)
+    facts = graph_facts(graph)
+    memo: dict[Any, _Scope] = facts.setdefault(_SCOPE_KEY, {}) if facts is not None else {}
     scope = memo.get(selected)
     if scope is None:
         scope = memo[selected] = _build_scope(graph, selected)

@@ -14,11 +14,11 @@ policy for "names no node reads", SPEC §4.5) with the key that would have worke
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 from typing import Any
 
 from hypergraph._warnings import warn_user
+from hypergraph.graph.core import graph_facts
 
 __all__ = [
     "ResumeRouting",
@@ -30,8 +30,8 @@ __all__ = [
     "take_resume_values",
 ]
 
-_KEYS_ATTR = "_hypergraph_resume_keys"
-_NAMES_ATTR = "_hypergraph_known_names"
+_KEYS_KEY = "resume_keys"  # in graph_facts(graph)
+_NAMES_KEY = "known_names"  # in graph_facts(graph)
 
 # Answers for nested interrupts, keyed by GraphNode name: {"inner": {"y": answer, "deep.z": a2}}.
 ResumeRouting = dict[str, dict[str, Any]]
@@ -44,7 +44,8 @@ def resume_keys(graph: Any) -> dict[str, str]:
     (non-mapped) GraphNodes get dotted keys and ``/`` paths
     (``{"inner.y": "inner/approval"}``), through every nesting level. Memoised on the graph.
     """
-    keys = getattr(graph, _KEYS_ATTR, None)
+    facts = graph_facts(graph)
+    keys = facts.get(_KEYS_KEY) if facts is not None else None
     if keys is None:
         keys = {}
         for node in graph.nodes.values():
@@ -55,7 +56,8 @@ def resume_keys(graph: Any) -> dict[str, str]:
             if inner is not None and node.map_config is None and node.has_interrupts:
                 for key, path in resume_keys(inner).items():
                     keys[f"{node.name}.{key}"] = f"{node.name}/{path}"
-        _memoise(graph, _KEYS_ATTR, keys)
+        if facts is not None:
+            facts[_KEYS_KEY] = keys
     return keys
 
 
@@ -161,13 +163,15 @@ def _all_known(graph: Any, values: dict[str, Any]) -> bool:
 
 def _known_names(graph: Any) -> frozenset[str]:
     """Every name a top-level node reads, waits for or produces, plus the graph's inputs."""
-    names = getattr(graph, _NAMES_ATTR, None)
+    facts = graph_facts(graph)
+    names = facts.get(_NAMES_KEY) if facts is not None else None
     if names is None:
         collected: set[str] = set(graph.inputs.all)
         for node in graph.nodes.values():
             collected.update(node.inputs, node.outputs, getattr(node, "wait_for", ()) or ())
         names = frozenset(collected)
-        _memoise(graph, _NAMES_ATTR, names)
+        if facts is not None:
+            facts[_NAMES_KEY] = names
     return names
 
 
@@ -204,9 +208,3 @@ def _misdirected_message(graph: Any, key: str, hint: str, keys: dict[str, str]) 
 def _of(graph: Any) -> str:
     name = getattr(graph, "name", None)
     return f" of graph '{name}'" if name else ""
-
-
-def _memoise(graph: Any, attr: str, value: Any) -> None:
-    # Graphs are immutable; facts derived from them are cached on them like the engine plan.
-    with contextlib.suppress(AttributeError, TypeError):
-        object.__setattr__(graph, attr, value)
