@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from hypergraph.graph.edges import is_gate
+from hypergraph.graph.structure import cyclic_components
 
 if TYPE_CHECKING:
     from hypergraph.nodes.base import HyperNode
@@ -94,22 +95,15 @@ def _data_edges(nx_graph: nx.DiGraph, scope: set[str]) -> list[tuple[str, str, l
 
 def _entrypoints(
     nodes: Mapping[str, HyperNode],
+    nx_graph: nx.DiGraph,
     scope: set[str],
-    data_edges: list[tuple[str, str, list[str]]],
     bound: Mapping[str, Any],
 ) -> dict[str, tuple[str, ...]]:
-    data_graph = nx.DiGraph()
-    data_graph.add_nodes_from(scope)
-    data_graph.add_edges_from((source, target) for source, target, _ in data_edges)
     interrupt_outputs = {
         o for name in scope if nodes[name].is_interrupt for o in nodes[name].data_outputs
     }
     entries: dict[str, tuple[str, ...]] = {}
-    for component in nx.strongly_connected_components(data_graph):
-        if len(component) == 1:
-            (only,) = component
-            if not data_graph.has_edge(only, only):
-                continue
+    for component in cyclic_components(nodes, nx_graph, scope):
         produced = {o for member in component for o in nodes[member].data_outputs}
         for member in sorted(component):
             node = nodes[member]
@@ -166,7 +160,7 @@ def compute_input_spec(
     scope = active_node_names(nodes, nx_graph, entrypoints=entrypoints, selected=selected)
     data_edges = _data_edges(nx_graph, scope)
     edge_produced = {v for _, _, names in data_edges for v in names}
-    entries = _entrypoints(nodes, scope, data_edges, bound)
+    entries = _entrypoints(nodes, nx_graph, scope, bound)
     entry_params = {p for params in entries.values() for p in params}
 
     required: dict[str, None] = {}

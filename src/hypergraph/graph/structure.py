@@ -9,20 +9,43 @@ on first use; two threads racing on a fact compute the same value, which is harm
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from hypergraph.graph.conflicts import check_output_conflicts
-from hypergraph.graph.edges import build_nx_graph, data_producers, is_gate
+from hypergraph.graph.edges import any_producers, build_nx_graph, data_producers, is_gate
 from hypergraph.graph.validation import validate_graph
 
 if TYPE_CHECKING:
     from hypergraph.nodes.base import HyperNode
 
-__all__ = ["GraphStructure"]
+__all__ = ["GraphStructure", "cyclic_components"]
+
+
+def cyclic_components(
+    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph, scope: Collection[str]
+) -> tuple[frozenset[str], ...]:
+    """The cycles of the data edges among the ``scope`` nodes: their strongly connected
+    components with more than one member, or one member feeding itself.
+
+    Nodes are taken in ``nodes`` order, so the components come out in the same order on every
+    run. Prefer :meth:`GraphStructure.data_cycles`, which memoises the answer per scope.
+    """
+    data = nx.DiGraph()
+    data.add_nodes_from(name for name in nodes if name in scope)
+    data.add_edges_from(
+        (u, v)
+        for u, v, attrs in nx_graph.edges(data=True)
+        if attrs["edge_type"] == "data" and u in scope and v in scope
+    )
+    return tuple(
+        frozenset(component)
+        for component in nx.strongly_connected_components(data)
+        if len(component) > 1 or any(data.has_edge(n, n) for n in component)
+    )
 
 
 class GraphStructure:
@@ -45,6 +68,7 @@ class GraphStructure:
         check_output_conflicts(nodes, nx_graph, explicit_edges=self.explicit_edges)
         validate_graph(nodes, nx_graph, graph_name, strict_types)
         self.nx_graph = nx.freeze(nx_graph)
+        self._data_cycles: dict[frozenset[str], tuple[frozenset[str], ...]] = {}
 
     # ------------------------------------------------------------------ names
     @cached_property
@@ -126,6 +150,28 @@ class GraphStructure:
     def producers(self) -> dict[str, list[str]]:
         """Data output name → names of its producers in node order."""
         return data_producers(self.nodes)
+
+    @cached_property
+    def signal_producers(self) -> dict[str, list[str]]:
+        """Every output name, emit signals included → names of its producers in node order."""
+        return any_producers(self.nodes)
+
+    @cached_property
+    def consumers(self) -> dict[str, tuple[str, ...]]:
+        """Parameter name → names of the nodes taking it as an input, in node order."""
+        result: dict[str, list[str]] = {}
+        for name, node in self.nodes.items():
+            for param in node.inputs:
+                result.setdefault(param, []).append(name)
+        return {param: tuple(names) for param, names in result.items()}
+
+    def data_cycles(self, scope: Collection[str]) -> tuple[frozenset[str], ...]:
+        """:func:`cyclic_components` among the ``scope`` nodes, memoised per scope."""
+        key = frozenset(scope)
+        found = self._data_cycles.get(key)
+        if found is None:
+            found = self._data_cycles[key] = cyclic_components(self.nodes, self.nx_graph, key)
+        return found
 
     @cached_property
     def self_producers(self) -> dict[str, set[str]]:

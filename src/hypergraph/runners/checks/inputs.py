@@ -14,8 +14,6 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from hypergraph._warnings import warn_user
 from hypergraph.exceptions import MissingInputError
 from hypergraph.graph.core import graph_facts
@@ -325,24 +323,21 @@ def _build_scope(graph: Any, selected: tuple[str, ...] | None) -> _Scope:
     )
     nodes = {n: node for n, node in all_nodes.items() if n in active}
 
-    consumers: dict[str, list[str]] = {}
-    for name, node in nodes.items():
-        for param in node.inputs:
-            consumers.setdefault(param, []).append(name)
-    producers: dict[str, list[str]] = {}
-    for name, node in all_nodes.items():
-        for output in node.outputs:
-            producers.setdefault(output, []).append(name)
-
-    cycle_of, cycle_params = _cycles(nodes, nx_graph)
+    structure = graph._structure  # facts of the graph's shape, computed once per structure
+    consumers = {
+        param: kept
+        for param, names in structure.consumers.items()
+        if (kept := tuple(n for n in names if n in nodes))
+    }
+    cycle_of, cycle_params = _cycles(nodes, structure.data_cycles(nodes))
     interrupt_outputs = {o for node in nodes.values() if node.is_interrupt for o in node.outputs}
     # Nodes outside a selection still run when they can, so their inputs are not "unknown".
     unselected = {p for n in entered if n not in active for p in all_nodes[n].inputs}
     return _Scope(
         spec=spec,
         nodes=nodes,
-        consumers={k: tuple(v) for k, v in consumers.items()},
-        producers={k: tuple(v) for k, v in producers.items()},
+        consumers=consumers,
+        producers={k: tuple(v) for k, v in structure.signal_producers.items()},
         cycle_of=cycle_of,
         cycle_params=frozenset(cycle_params),
         interrupt_outputs=frozenset(interrupt_outputs),
@@ -350,21 +345,13 @@ def _build_scope(graph: Any, selected: tuple[str, ...] | None) -> _Scope:
     )
 
 
-def _cycles(nodes: dict[str, Any], nx_graph: Any) -> tuple[dict[str, int], set[str]]:
+def _cycles(
+    nodes: dict[str, Any], components: tuple[frozenset[str], ...]
+) -> tuple[dict[str, int], set[str]]:
     """Cycles of the active data-edge subgraph: node -> cycle index, and circulating names."""
-    data = nx.DiGraph()
-    data.add_nodes_from(nodes)
-    data.add_edges_from(
-        (u, v)
-        for u, v, attrs in nx_graph.edges(data=True)
-        if attrs.get("edge_type") == "data" and u in nodes and v in nodes
-    )
     cycle_of: dict[str, int] = {}
     params: set[str] = set()
-    for component in nx.strongly_connected_components(data):
-        if len(component) == 1 and not any(data.has_edge(n, n) for n in component):
-            continue
-        index = len({*cycle_of.values()})
+    for index, component in enumerate(components):
         produced = {o for m in component for o in nodes[m].data_outputs}
         for member in component:
             cycle_of[member] = index
