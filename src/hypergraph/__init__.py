@@ -76,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "CheckpointPolicy": "hypergraph.checkpointers",
     "MemoryCheckpointer": "hypergraph.checkpointers",
     "SqliteCheckpointer": "hypergraph.checkpointers",
+    "PostgresCheckpointer": "hypergraph.checkpointers",
     # distributed (extra: dask)
     "DaskRunner": "hypergraph.runners.dask",
 }
@@ -102,6 +103,7 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
         Checkpointer,
         CheckpointPolicy,
         MemoryCheckpointer,
+        PostgresCheckpointer,
         SqliteCheckpointer,
     )
     from hypergraph.events import (

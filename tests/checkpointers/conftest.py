@@ -1,8 +1,10 @@
 """The backend fixture every checkpointer test runs against.
 
 A new backend joins the whole suite by adding its name to ``BACKENDS`` (and to
-``SHARED_BACKENDS`` when two checkpointer objects can open one store, like a file or a server)
-and a branch in :func:`open_checkpointer`.
+``SHARED_BACKENDS`` when two checkpointer objects can open one store, like a file or a server),
+a branch in :func:`open_checkpointer` and, when its store is not a folder, a branch in
+:func:`store_location`. PostgreSQL runs against a real throwaway server (see
+``tests/support/postgres_server.py``), a fresh database per test.
 """
 
 from __future__ import annotations
@@ -13,19 +15,37 @@ from typing import Any
 
 import pytest
 
-from hypergraph.checkpointers import Checkpointer, MemoryCheckpointer, SqliteCheckpointer
+from hypergraph.checkpointers import (
+    Checkpointer,
+    MemoryCheckpointer,
+    PostgresCheckpointer,
+    SqliteCheckpointer,
+)
 
-BACKENDS = ["memory", "sqlite"]
-SHARED_BACKENDS = ["sqlite"]  # two objects (or processes) can open the same store
+BACKENDS = ["memory", "sqlite", "postgres"]
+SHARED_BACKENDS = ["sqlite", "postgres"]  # two objects (or processes) can open the same store
 
 
-def open_checkpointer(backend: str, location: Path, **options: Any) -> Checkpointer:
-    """A checkpointer of ``backend`` on the store at ``location`` (ignored in memory)."""
+def open_checkpointer(backend: str, location: Path | str, **options: Any) -> Checkpointer:
+    """A checkpointer of ``backend`` on the store at ``location`` (ignored in memory).
+
+    ``location`` is a folder for SQLite (the file ``runs.db`` in it) and a connection URL for
+    PostgreSQL.
+    """
     if backend == "memory":
         return MemoryCheckpointer(**options)
     if backend == "sqlite":
-        return SqliteCheckpointer(location / "runs.db", **options)
+        return SqliteCheckpointer(Path(location) / "runs.db", **options)
+    if backend == "postgres":
+        return PostgresCheckpointer(str(location), **options)
     raise ValueError(f"unknown backend {backend!r}")
+
+
+def store_location(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where a test's store lives: its tmp folder, or a fresh PostgreSQL database."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("postgres_database"))
+    return tmp_path
 
 
 MakeCheckpointer = Callable[..., Checkpointer]
@@ -37,12 +57,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_checkpointer(backend: str, tmp_path: Path) -> Iterator[MakeCheckpointer]:
+def make_checkpointer(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[MakeCheckpointer]:
     """``make(**options)``: a checkpointer of the current backend (file backends share a store)."""
     made: list[Checkpointer] = []
+    location = store_location(backend, tmp_path, request)
 
     def make(**options: Any) -> Checkpointer:
-        cp = open_checkpointer(backend, tmp_path, **options)
+        cp = open_checkpointer(backend, location, **options)
         made.append(cp)
         return cp
 
@@ -61,14 +84,15 @@ def checkpointer(make_checkpointer: MakeCheckpointer) -> Checkpointer:
 def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeCheckpointer]:
     """``make(**options)`` for backends whose store several objects or processes can open."""
     made: list[Checkpointer] = []
+    location = store_location(str(request.param), tmp_path, request)
 
     def make(**options: Any) -> Checkpointer:
-        cp = open_checkpointer(str(request.param), tmp_path, **options)
+        cp = open_checkpointer(str(request.param), location, **options)
         made.append(cp)
         return cp
 
     make.backend = request.param  # type: ignore[attr-defined]
-    make.location = tmp_path  # type: ignore[attr-defined]
+    make.location = location  # type: ignore[attr-defined]
     yield make
     for cp in made:
         cp.close()

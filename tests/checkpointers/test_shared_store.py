@@ -11,10 +11,13 @@ from hypergraph.checkpointers import WorkflowStatus
 _WRITER = textwrap.dedent(
     """
     import sys, time
-    from hypergraph.checkpointers import SqliteCheckpointer, Run, StepRecord
+    from hypergraph.checkpointers import PostgresCheckpointer, SqliteCheckpointer, Run, StepRecord
     from hypergraph.checkpointers.base import WriteBatch, RunUpdate, new_owner, step_row
-    cp = SqliteCheckpointer(sys.argv[1])
-    wf = sys.argv[2]
+    backend, location, wf = sys.argv[1:4]
+    if backend == "sqlite":
+        cp = SqliteCheckpointer(location + "/runs.db")
+    else:
+        cp = PostgresCheckpointer(location)
     lease = cp.acquire_lease(wf, new_owner())
     cp._write(WriteBatch(new_runs=[(Run(id=wf, created_at=time.time()), b"{}")]), lease)
     for i in range(200):
@@ -27,13 +30,13 @@ _WRITER = textwrap.dedent(
 
 
 def test_two_processes_write_different_workflows_at_once(shared_store) -> None:
-    if shared_store.backend != "sqlite":  # pragma: no cover - other backends add their writer
-        raise AssertionError(f"no writer script for {shared_store.backend}")
-    path = str(shared_store.location / "runs.db")
+    backend, location = shared_store.backend, str(shared_store.location)
     cp = shared_store()
     cp.runs()  # creates the schema before both writers start
     procs = [
-        subprocess.Popen([sys.executable, "-c", _WRITER, path, wf], stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, backend, location, wf], stderr=subprocess.PIPE
+        )
         for wf in ("wf-a", "wf-b")
     ]
     for proc in procs:

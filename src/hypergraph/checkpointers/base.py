@@ -59,6 +59,8 @@ from hypergraph.checkpointers.records import (
 from hypergraph.checkpointers.serializers import JsonSerializer, Serializer
 
 __all__ = [
+    "RUN_COLUMNS",
+    "STEP_COLUMNS",
     "Checkpointer",
     "Lease",
     "LeaseLostError",
@@ -69,6 +71,8 @@ __all__ = [
     "encode_decision",
     "new_owner",
     "owner_is_gone",
+    "run_from_row",
+    "run_row",
     "step_record",
     "step_row",
 ]
@@ -242,6 +246,60 @@ def step_record(row: StepRow | tuple[Any, ...], values: dict[str, Any]) -> StepR
         completed_at=float(row.completed_at),
         child_run_id=row.child_run_id,
         output_versions=json.loads(row.output_versions),
+    )
+
+
+RUN_COLUMNS = (
+    "id, status, graph_name, duration_ms, node_count, error_count, parent_run_id, forked_from, "
+    "fork_superstep, retry_of, retry_index, config, created_at, completed_at"
+)
+"""The columns of a stored run, in the order :func:`run_row` gives and :func:`run_from_row` takes."""
+
+STEP_COLUMNS = (
+    "run_id, superstep, node_name, idx, status, input_versions, step_values, duration_ms, "
+    "cached, decision, error, node_type, created_at, completed_at, child_run_id, output_versions"
+)
+"""The columns of a stored step, in :class:`StepRow` order."""
+
+
+def run_row(run: Run, inputs: bytes) -> tuple[Any, ...]:
+    """``run`` as stored: the values of :data:`RUN_COLUMNS`, then its serialized ``inputs``."""
+    return (
+        run.id,
+        str(run.status),
+        run.graph_name,
+        run.duration_ms,
+        run.node_count,
+        run.error_count,
+        run.parent_run_id,
+        run.forked_from,
+        run.fork_superstep,
+        run.retry_of,
+        run.retry_index,
+        json.dumps(run.config),
+        run.created_at,
+        run.completed_at,
+        inputs,
+    )
+
+
+def run_from_row(row: tuple[Any, ...] | Any) -> Run:
+    """A :class:`Run` from the values of :data:`RUN_COLUMNS`."""
+    return Run(
+        id=row[0],
+        status=WorkflowStatus(row[1]),
+        graph_name=row[2],
+        duration_ms=float(row[3]),
+        node_count=int(row[4]),
+        error_count=int(row[5]),
+        parent_run_id=row[6],
+        forked_from=row[7],
+        fork_superstep=row[8],
+        retry_of=row[9],
+        retry_index=row[10],
+        config=json.loads(row[11]),
+        created_at=float(row[12]),
+        completed_at=row[13],
     )
 
 

@@ -10,7 +10,6 @@ Connections are opened per thread and per process, lazily.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -19,11 +18,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from hypergraph.checkpointers.base import (
+    RUN_COLUMNS,
+    STEP_COLUMNS,
     Checkpointer,
     Lease,
     LeaseLostError,
     StepRow,
     WriteBatch,
+    run_from_row,
+    run_row,
 )
 from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
 from hypergraph.checkpointers.records import Run, WorkflowStatus
@@ -81,16 +84,8 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 """
 
-_RUN_COLUMNS = (
-    "id, status, graph_name, duration_ms, node_count, error_count, parent_run_id, forked_from, "
-    "fork_superstep, retry_of, retry_index, config, created_at, completed_at"
-)
-_STEP_COLUMNS = (
-    "run_id, superstep, node_name, idx, status, input_versions, step_values, duration_ms, "
-    "cached, decision, error, node_type, created_at, completed_at, child_run_id, output_versions"
-)
-_INSERT_STEP = f"INSERT INTO steps ({_STEP_COLUMNS}) VALUES ({', '.join('?' * 16)})"
-_INSERT_RUN = f"INSERT INTO runs ({_RUN_COLUMNS}, inputs) VALUES ({', '.join('?' * 15)})"
+_INSERT_STEP = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+_INSERT_RUN = f"INSERT INTO runs ({RUN_COLUMNS}, inputs) VALUES ({', '.join('?' * 15)})"
 _UPDATE_RUN = (
     "UPDATE runs SET status = ?, duration_ms = ?, node_count = ?, error_count = ?, "
     "completed_at = ? WHERE id = ?"
@@ -240,7 +235,7 @@ class SqliteCheckpointer(Checkpointer):
                     (run_id, len(prefix), prefix),
                 )
             if batch.new_runs:
-                conn.executemany(_INSERT_RUN, [_run_row(r, data) for r, data in batch.new_runs])
+                conn.executemany(_INSERT_RUN, [run_row(r, data) for r, data in batch.new_runs])
             if batch.steps:
                 conn.executemany(_INSERT_STEP, batch.steps)
             for run_id, window in batch.prune:
@@ -267,10 +262,10 @@ class SqliteCheckpointer(Checkpointer):
     def _read_run(self, run_id: str) -> Run | None:
         row = (
             self._connection()
-            .execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+            .execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
             .fetchone()
         )
-        return None if row is None else _run(row)
+        return None if row is None else run_from_row(row)
 
     def _read_inputs(self, run_id: str) -> bytes | None:
         row = self._connection().execute("SELECT inputs FROM runs WHERE id = ?", (run_id,))
@@ -281,11 +276,11 @@ class SqliteCheckpointer(Checkpointer):
         conn = self._connection()
         if up_to is None:
             cursor = conn.execute(
-                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY idx", (run_id,)
+                f"SELECT {STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY idx", (run_id,)
             )
         else:
             cursor = conn.execute(
-                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND superstep <= ? "
+                f"SELECT {STEP_COLUMNS} FROM steps WHERE run_id = ? AND superstep <= ? "
                 "ORDER BY idx",
                 (run_id, up_to),
             )
@@ -311,17 +306,17 @@ class SqliteCheckpointer(Checkpointer):
             args.append(since)
         args.append(limit)
         cursor = self._connection().execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {' AND '.join(where)} "
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE {' AND '.join(where)} "
             "ORDER BY created_at DESC LIMIT ?",
             args,
         )
-        return [_run(row) for row in cursor]
+        return [run_from_row(row) for row in cursor]
 
     def _read_children(self, parent_run_id: str) -> list[Run]:
         cursor = self._connection().execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE parent_run_id = ?", (parent_run_id,)
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE parent_run_id = ?", (parent_run_id,)
         )
-        return [_run(row) for row in cursor]
+        return [run_from_row(row) for row in cursor]
 
     def _try_lease(
         self,
@@ -349,42 +344,3 @@ class SqliteCheckpointer(Checkpointer):
             conn.execute(
                 "DELETE FROM leases WHERE workflow_id = ? AND owner = ?", (workflow_id, owner)
             )
-
-
-def _run_row(run: Run, inputs: bytes) -> tuple[Any, ...]:
-    return (
-        run.id,
-        str(run.status),
-        run.graph_name,
-        run.duration_ms,
-        run.node_count,
-        run.error_count,
-        run.parent_run_id,
-        run.forked_from,
-        run.fork_superstep,
-        run.retry_of,
-        run.retry_index,
-        json.dumps(run.config),
-        run.created_at,
-        run.completed_at,
-        inputs,
-    )
-
-
-def _run(row: tuple[Any, ...]) -> Run:
-    return Run(
-        id=row[0],
-        status=WorkflowStatus(row[1]),
-        graph_name=row[2],
-        duration_ms=float(row[3]),
-        node_count=int(row[4]),
-        error_count=int(row[5]),
-        parent_run_id=row[6],
-        forked_from=row[7],
-        fork_superstep=row[8],
-        retry_of=row[9],
-        retry_index=row[10],
-        config=json.loads(row[11]),
-        created_at=float(row[12]),
-        completed_at=row[13],
-    )

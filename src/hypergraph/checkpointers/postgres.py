@@ -1,0 +1,424 @@
+"""``PostgresCheckpointer``: the Checkpointer protocol on a PostgreSQL server (extra ``postgres``).
+
+For runs that span machines: several processes and hosts (a Dask cluster's workers, the replicas
+of a web service) record and resume workflows in one database. Each write is one transaction, so
+a crash or a lost connection never leaves half a step behind. Connections come from a
+``psycopg_pool.ConnectionPool`` that checks a connection before lending it, so after the server
+restarts the next write reconnects by itself; a write that was cut off by the restart is rolled
+back by the server and reported as :class:`CheckpointStoreUnavailableError`.
+
+The tables are created on first use (``hypergraph_runs``, ``hypergraph_steps``,
+``hypergraph_leases`` and ``hypergraph_meta``, which holds the schema version for later
+migrations), under an advisory lock so racing processes do not trip over each other.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from hypergraph.checkpointers.base import (
+    RUN_COLUMNS,
+    STEP_COLUMNS,
+    Checkpointer,
+    Lease,
+    LeaseLostError,
+    StepRow,
+    WriteBatch,
+    run_from_row,
+    run_row,
+)
+from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
+from hypergraph.checkpointers.records import Run, WorkflowStatus
+from hypergraph.checkpointers.serializers import Serializer
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+__all__ = ["CheckpointStoreUnavailableError", "PostgresCheckpointer", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+_SCHEMA_LOCK = 0x68797067  # pg_advisory_xact_lock key for creating the tables ("hypg")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hypergraph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hypergraph_runs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    graph_name TEXT,
+    duration_ms DOUBLE PRECISION NOT NULL DEFAULT 0,
+    node_count INTEGER NOT NULL DEFAULT 0,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    parent_run_id TEXT,
+    forked_from TEXT,
+    fork_superstep INTEGER,
+    retry_of TEXT,
+    retry_index INTEGER,
+    config TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    completed_at DOUBLE PRECISION,
+    inputs BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hypergraph_runs_by_parent ON hypergraph_runs (parent_run_id);
+CREATE INDEX IF NOT EXISTS hypergraph_runs_by_created ON hypergraph_runs (created_at);
+CREATE TABLE IF NOT EXISTS hypergraph_steps (
+    run_id TEXT NOT NULL,
+    superstep INTEGER NOT NULL,
+    node_name TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    input_versions TEXT NOT NULL,
+    step_values BYTEA NOT NULL,
+    duration_ms DOUBLE PRECISION NOT NULL,
+    cached BOOLEAN NOT NULL,
+    decision TEXT,
+    error TEXT,
+    node_type TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    completed_at DOUBLE PRECISION NOT NULL,
+    child_run_id TEXT,
+    output_versions TEXT NOT NULL,
+    PRIMARY KEY (run_id, idx)
+);
+CREATE INDEX IF NOT EXISTS hypergraph_steps_by_node ON hypergraph_steps (run_id, node_name, idx);
+CREATE TABLE IF NOT EXISTS hypergraph_leases (
+    workflow_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL
+);
+"""
+
+_INSERT_STEP = f"INSERT INTO hypergraph_steps ({STEP_COLUMNS}) VALUES ({', '.join(['%s'] * 16)})"
+_INSERT_RUN = (
+    f"INSERT INTO hypergraph_runs ({RUN_COLUMNS}, inputs) VALUES ({', '.join(['%s'] * 15)})"
+)
+_UPDATE_RUN = (
+    "UPDATE hypergraph_runs SET status = %s, duration_ms = %s, node_count = %s, "
+    "error_count = %s, completed_at = %s WHERE id = %s"
+)
+# A step is dropped when a later completed step of the same node exists (resuming restores the
+# latest outputs of each node), and, for a window, only when it is older than the window.
+_PRUNE = """
+DELETE FROM hypergraph_steps AS s WHERE s.run_id = %(run)s AND s.idx < (
+    SELECT MAX(later.idx) FROM hypergraph_steps AS later
+    WHERE later.run_id = %(run)s AND later.node_name = s.node_name
+      AND later.status = 'completed')
+"""
+_PRUNE_WINDOW = _PRUNE + (
+    " AND s.superstep <= (SELECT MAX(superstep) FROM hypergraph_steps WHERE run_id = %(run)s)"
+    " - %(window)s"
+)
+
+
+class CheckpointStoreUnavailableError(ConnectionError):
+    """The checkpoint database could not be reached; nothing of the failed write was stored."""
+
+
+def _import_driver() -> tuple[Any, Any]:
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError as exc:
+        raise ImportError(
+            "PostgresCheckpointer needs the 'postgres' extra (psycopg and psycopg-pool), which "
+            'is not installed. Install it with: pip install "hypergraph[postgres]"'
+        ) from exc
+    return psycopg, psycopg_pool
+
+
+class PostgresCheckpointer(Checkpointer):
+    """Stores runs in a PostgreSQL database, shared by every process and machine that opens it.
+
+    Args:
+        dsn: A libpq connection string or URL (``"postgresql://user@host:5432/db"``). ``None``
+            uses libpq's environment (``PGHOST``, ``PGUSER``, ...). Ignored when ``pool`` is
+            given.
+        pool: A ``psycopg_pool.ConnectionPool`` of your own (its connections must not be in
+            autocommit mode). The checkpointer borrows connections and never closes it.
+        durability: Overrides ``policy.durability`` (``"sync"``, ``"async"`` or ``"exit"``).
+        retention: Overrides ``policy.retention`` (``"full"``, ``"latest"`` or ``"windowed"``).
+        policy: A :class:`~hypergraph.checkpointers.CheckpointPolicy` (default: async, full).
+        serializer: How values are stored (default: ``JsonSerializer()``).
+
+    Raises:
+        ImportError: The ``postgres`` extra is not installed (the message says how to install).
+
+    The object pickles (without its connections), so a runner can ship it to Dask workers,
+    which then record their items directly.
+    """
+
+    connect_timeout: float = 30.0
+    """Seconds a write waits for a working connection (e.g. while the server restarts) before
+    raising :class:`CheckpointStoreUnavailableError`. Set it on the object to change it."""
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: ConnectionPool | None = None,
+        durability: Durability | None = None,
+        retention: Retention | None = None,
+        policy: CheckpointPolicy | None = None,
+        serializer: Serializer | None = None,
+    ) -> None:
+        super().__init__(
+            durability=durability, retention=retention, policy=policy, serializer=serializer
+        )
+        _import_driver()
+        self.dsn = dsn if dsn is not None else ""
+        self._given_pool = pool
+        self._own_pool: ConnectionPool | None = None
+        self._pool_pid = 0
+        self._lock = threading.Lock()
+        self._schema_ready = False
+
+    def __repr__(self) -> str:
+        where = "<pool>" if self._given_pool is not None else _redacted(self.dsn)
+        return f"PostgresCheckpointer({where!r}, policy={self.policy!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._given_pool is not None:
+            raise TypeError(
+                "A PostgresCheckpointer built on your own pool cannot be sent to another "
+                "process; build it from a dsn (PostgresCheckpointer(dsn)) to ship it."
+            )
+        state = self.__dict__.copy()
+        state.update(_own_pool=None, _pool_pid=0, _lock=None, _schema_ready=False)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ connections
+    def _pool(self) -> ConnectionPool:
+        if self._given_pool is not None:
+            return self._given_pool
+        with self._lock:
+            if self._own_pool is None or self._pool_pid != os.getpid():
+                _, psycopg_pool = _import_driver()
+                # A forked child must not share the parent's sockets: it opens its own pool.
+                self._own_pool = psycopg_pool.ConnectionPool(
+                    self.dsn,
+                    min_size=1,
+                    max_size=8,
+                    open=True,
+                    check=psycopg_pool.ConnectionPool.check_connection,
+                    kwargs={"autocommit": False, "connect_timeout": 10},
+                    name="hypergraph-checkpointer",
+                )
+                self._pool_pid = os.getpid()
+            return self._own_pool
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        psycopg, psycopg_pool = _import_driver()
+        try:
+            with self._pool().connection(timeout=self.connect_timeout) as conn:
+                if not self._schema_ready:
+                    self._ensure_schema(conn)
+                with conn.transaction():
+                    yield conn
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+            raise CheckpointStoreUnavailableError(
+                f"The checkpoint database at {_redacted(self.dsn) or 'the PGHOST default'} "
+                f"could not be reached ({type(exc).__name__}: {str(exc).strip()}). Nothing of "
+                "this write was stored (the transaction was rolled back); once the server is "
+                "back, run the workflow again with the same workflow_id to resume from its "
+                "last stored step."
+            ) from exc
+
+    def _ensure_schema(self, conn: psycopg.Connection[Any]) -> None:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            exists = conn.execute("SELECT to_regclass('hypergraph_meta')").fetchone()
+            if exists is None or exists[0] is None:
+                conn.execute(_SCHEMA)
+                conn.execute(
+                    "INSERT INTO hypergraph_meta (key, value) VALUES ('schema_version', %s) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (str(SCHEMA_VERSION),),
+                )
+            row = conn.execute(
+                "SELECT value FROM hypergraph_meta WHERE key = 'schema_version'"
+            ).fetchone()
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"The checkpoint database was written by a newer hypergraph (schema {row[0]}, "
+                f"this one knows {SCHEMA_VERSION}). Upgrade hypergraph to read it."
+            )
+        self._schema_ready = True
+
+    def close(self) -> None:
+        """Close the connection pool this checkpointer opened (it reopens on next use)."""
+        with self._lock:
+            pool, self._own_pool = self._own_pool, None
+        if pool is not None and self._pool_pid == os.getpid():
+            pool.close()
+
+    # ------------------------------------------------------------------ storage
+    def _write(self, batch: WriteBatch, lease: Lease | None) -> None:
+        with self._transaction() as conn:
+            if lease is not None:
+                row = conn.execute(
+                    "SELECT owner FROM hypergraph_leases WHERE workflow_id = %s FOR UPDATE",
+                    (lease.workflow_id,),
+                ).fetchone()
+                if row is None or row[0] != lease.owner:
+                    raise LeaseLostError(
+                        f"Workflow {lease.workflow_id!r} is now run by "
+                        f"{row[0] if row else 'nobody'!r}."
+                    )
+                conn.execute(
+                    "UPDATE hypergraph_leases SET expires_at = %s WHERE workflow_id = %s",
+                    (lease.expires_at, lease.workflow_id),
+                )
+            with conn.cursor() as cur:
+                for run_id in batch.deletes:
+                    prefix = run_id + "/"
+                    for table, column in (
+                        ("hypergraph_steps", "run_id"),
+                        ("hypergraph_runs", "id"),
+                    ):
+                        cur.execute(
+                            f"DELETE FROM {table} WHERE {column} = %s OR left({column}, %s) = %s",
+                            (run_id, len(prefix), prefix),
+                        )
+                if batch.new_runs:
+                    cur.executemany(_INSERT_RUN, [run_row(r, d) for r, d in batch.new_runs])
+                if batch.steps:
+                    cur.executemany(_INSERT_STEP, [_step_params(s) for s in batch.steps])
+                for run_id, window in batch.prune:
+                    if window is None:
+                        cur.execute(_PRUNE, {"run": run_id})
+                    else:
+                        cur.execute(_PRUNE_WINDOW, {"run": run_id, "window": window})
+                if batch.updates:
+                    cur.executemany(
+                        _UPDATE_RUN,
+                        [
+                            (u.status, u.duration_ms, u.node_count, u.error_count,
+                             u.completed_at, u.run_id)
+                            for u in batch.updates
+                        ],
+                    )  # fmt: skip
+
+    def _read_run(self, run_id: str) -> Run | None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                f"SELECT {RUN_COLUMNS} FROM hypergraph_runs WHERE id = %s", (run_id,)
+            ).fetchone()
+        return None if row is None else run_from_row(row)
+
+    def _read_inputs(self, run_id: str) -> bytes | None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT inputs FROM hypergraph_runs WHERE id = %s", (run_id,)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
+        query = f"SELECT {STEP_COLUMNS} FROM hypergraph_steps WHERE run_id = %s"
+        params: tuple[Any, ...] = (run_id,)
+        if up_to is not None:
+            query += " AND superstep <= %s"
+            params = (run_id, up_to)
+        with self._transaction() as conn:
+            rows = conn.execute(query + " ORDER BY idx", params).fetchall()
+        return [StepRow._make((*row[:6], bytes(row[6]), *row[7:])) for row in rows]
+
+    def _read_runs(
+        self,
+        status: WorkflowStatus | None,
+        graph_name: str | None,
+        since: float | None,
+        limit: int,
+    ) -> list[Run]:
+        where = ["parent_run_id IS NULL"]
+        args: list[Any] = []
+        if status is not None:
+            where.append("status = %s")
+            args.append(status.value)
+        if graph_name is not None:
+            where.append("graph_name = %s")
+            args.append(graph_name)
+        if since is not None:
+            where.append("created_at >= %s")
+            args.append(since)
+        args.append(limit)
+        with self._transaction() as conn:
+            rows = conn.execute(
+                f"SELECT {RUN_COLUMNS} FROM hypergraph_runs WHERE {' AND '.join(where)} "
+                "ORDER BY created_at DESC LIMIT %s",
+                args,
+            ).fetchall()
+        return [run_from_row(row) for row in rows]
+
+    def _read_children(self, parent_run_id: str) -> list[Run]:
+        with self._transaction() as conn:
+            rows = conn.execute(
+                f"SELECT {RUN_COLUMNS} FROM hypergraph_runs WHERE parent_run_id = %s",
+                (parent_run_id,),
+            ).fetchall()
+        return [run_from_row(row) for row in rows]
+
+    def _try_lease(
+        self,
+        workflow_id: str,
+        owner: str,
+        expires_at: float,
+        may_take: Callable[[str, float], bool],
+    ) -> tuple[str, float] | None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO hypergraph_leases (workflow_id, owner, expires_at) "
+                "VALUES (%s, %s, %s) ON CONFLICT (workflow_id) DO NOTHING",
+                (workflow_id, owner, expires_at),
+            )
+            row = conn.execute(
+                "SELECT owner, expires_at FROM hypergraph_leases WHERE workflow_id = %s FOR UPDATE",
+                (workflow_id,),
+            ).fetchone()
+            assert row is not None  # inserted above or already there, and locked
+            if row[0] != owner and not may_take(row[0], row[1]):
+                return (str(row[0]), float(row[1]))
+            conn.execute(
+                "UPDATE hypergraph_leases SET owner = %s, expires_at = %s WHERE workflow_id = %s",
+                (owner, expires_at, workflow_id),
+            )
+            return None
+
+    def _release_lease(self, workflow_id: str, owner: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM hypergraph_leases WHERE workflow_id = %s AND owner = %s",
+                (workflow_id, owner),
+            )
+
+    # ------------------------------------------------------------------ maintenance
+    def row_counts(self) -> dict[str, int]:
+        """How many rows each table holds (to watch retention keep the tables small)."""
+        counts: dict[str, int] = {}
+        with self._transaction() as conn:
+            for table in ("runs", "steps", "leases"):
+                row = conn.execute(f"SELECT count(*) FROM hypergraph_{table}").fetchone()
+                counts[table] = int(row[0]) if row is not None else 0
+        return counts
+
+
+def _redacted(dsn: str) -> str:
+    """``dsn`` without its password (for messages and reprs)."""
+    if "://" in dsn and "@" in dsn:
+        scheme, rest = dsn.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return " ".join(part for part in dsn.split() if not part.startswith("password="))
+
+
+def _step_params(row: StepRow) -> tuple[Any, ...]:
+    return (*row[:8], bool(row.cached), *row[9:])
