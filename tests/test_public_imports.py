@@ -65,6 +65,13 @@ TOP_LEVEL = [
     "InputOverrideRequiresForkError",
     "WorkflowAlreadyCompletedError",
     "WorkflowBusyError",
+    # retries and timeouts (issue 15)
+    "RetryPolicy",
+    "RetryAfterError",
+    "AttemptTimeoutError",
+    "RetryWindowExpiredError",
+    "NodeAttemptStartEvent",
+    "NodeAttemptEndEvent",
 ]
 
 EVENT_NAMES = [
@@ -75,6 +82,8 @@ EVENT_NAMES = [
     "NodeEndEvent",
     "CacheHitEvent",
     "NodeErrorEvent",
+    "NodeAttemptStartEvent",
+    "NodeAttemptEndEvent",
     "RouteDecisionEvent",
     "InterruptEvent",
     "StopRequestedEvent",
@@ -124,6 +133,9 @@ IMPORT_TABLE = {
         "InputOverrideRequiresForkError",
         "WorkflowAlreadyCompletedError",
         "WorkflowBusyError",
+        "RetryAfterError",
+        "AttemptTimeoutError",
+        "RetryWindowExpiredError",
     ],
     "hypergraph.checkpointers": [
         "Checkpointer",
@@ -140,6 +152,7 @@ IMPORT_TABLE = {
         "WorkflowStatus",
         "Checkpoint",
     ],
+    "hypergraph.retry": ["RetryPolicy"],
     "hypergraph.cache": ["CacheBackend", "InMemoryCache", "DiskCache", "compute_cache_key"],
     "hypergraph.events": EVENT_NAMES,
     "hypergraph.events.types": EVENT_NAMES,

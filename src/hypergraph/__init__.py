@@ -50,6 +50,11 @@ _EXPORTS: dict[str, str] = {
     "InputOverrideRequiresForkError": "hypergraph.exceptions",
     "WorkflowAlreadyCompletedError": "hypergraph.exceptions",
     "WorkflowBusyError": "hypergraph.exceptions",
+    "RetryAfterError": "hypergraph.exceptions",
+    "AttemptTimeoutError": "hypergraph.exceptions",
+    "RetryWindowExpiredError": "hypergraph.exceptions",
+    # retries
+    "RetryPolicy": "hypergraph.retry",
     # events
     "BaseEvent": "hypergraph.events",
     "Event": "hypergraph.events",
@@ -61,6 +66,8 @@ _EXPORTS: dict[str, str] = {
     "NodeEndEvent": "hypergraph.events",
     "NodeErrorEvent": "hypergraph.events",
     "NodeStartEvent": "hypergraph.events",
+    "NodeAttemptStartEvent": "hypergraph.events",
+    "NodeAttemptEndEvent": "hypergraph.events",
     "RouteDecisionEvent": "hypergraph.events",
     "RunEndEvent": "hypergraph.events",
     "RunStartEvent": "hypergraph.events",
@@ -114,6 +121,8 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
         EventDispatcher,
         EventProcessor,
         InterruptEvent,
+        NodeAttemptEndEvent,
+        NodeAttemptStartEvent,
         NodeEndEvent,
         NodeErrorEvent,
         NodeStartEvent,
@@ -125,6 +134,7 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
     )
     from hypergraph.events.rich_progress import RichProgressProcessor
     from hypergraph.exceptions import (
+        AttemptTimeoutError,
         GraphChangedError,
         GraphConfigError,
         IncompatibleRunnerError,
@@ -132,6 +142,8 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
         InputOverrideRequiresForkError,
         MissingInputError,
         RenameError,
+        RetryAfterError,
+        RetryWindowExpiredError,
         WorkflowAlreadyCompletedError,
         WorkflowBusyError,
     )
@@ -150,6 +162,7 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
         node,
         route,
     )
+    from hypergraph.retry import RetryPolicy
     from hypergraph.runners import (
         AsyncRunner,
         BaseRunner,

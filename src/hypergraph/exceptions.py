@@ -24,6 +24,9 @@ __all__ = [
     "InputOverrideRequiresForkError",
     "WorkflowAlreadyCompletedError",
     "WorkflowBusyError",
+    "RetryAfterError",
+    "AttemptTimeoutError",
+    "RetryWindowExpiredError",
 ]
 
 
@@ -195,3 +198,90 @@ class WorkflowBusyError(Exception):
             "workflow_id, or, if that process is gone on another machine, retry once its "
             "lease expired."
         )
+
+
+class RetryAfterError(Exception):
+    """Raised by a node to ask for its next attempt after ``retry_after`` seconds.
+
+    Use it when the failure itself says how long to wait, e.g. an HTTP 429 response with a
+    ``Retry-After`` header::
+
+        except httpx.HTTPStatusError as exc:
+            raise RetryAfterError(exc, retry_after=float(exc.response.headers["Retry-After"]))
+
+    The node's ``RetryPolicy`` retries it when ``RetryAfterError`` itself or the type of
+    ``error`` is listed in ``retry_on``, waiting ``retry_after`` seconds instead of the backoff
+    delay. If no attempt is left, this error is the node's error, with ``error`` as its cause.
+
+    Args:
+        error: The underlying exception (or a message).
+        retry_after: Seconds to wait before the next attempt (at least 0).
+    """
+
+    def __init__(self, error: BaseException | str, *, retry_after: float) -> None:
+        if isinstance(retry_after, bool) or not isinstance(retry_after, (int, float)):
+            raise TypeError(
+                f"RetryAfterError: retry_after must be a number of seconds, got {retry_after!r}."
+            )
+        if not retry_after >= 0:
+            raise ValueError(
+                f"RetryAfterError: retry_after must be at least 0 seconds, got {retry_after!r}."
+            )
+        self.error = error
+        self.retry_after = float(retry_after)
+        super().__init__(f"{error} (retry after {self.retry_after:g}s)")
+        if isinstance(error, BaseException):
+            self.__cause__ = error
+
+
+class AttemptTimeoutError(TimeoutError):
+    """One attempt of a node ran longer than the node's ``timeout`` and was cancelled.
+
+    Retried like any other error when listed in the node's ``RetryPolicy.retry_on`` (listing
+    ``TimeoutError`` covers it too, as it is a subclass).
+
+    Attributes:
+        node_name: The node whose attempt timed out.
+        timeout: The node's timeout in seconds.
+        attempt: Which attempt timed out (1 for the first).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        node_name: str | None = None,
+        timeout: float | None = None,
+        attempt: int | None = None,
+    ) -> None:
+        self.message = message
+        self.node_name = node_name
+        self.timeout = timeout
+        self.attempt = attempt
+        super().__init__(message)
+
+
+class RetryWindowExpiredError(Exception):
+    """A node kept failing until its ``RetryPolicy.retry_window`` ran out.
+
+    The last attempt's exception is its ``__cause__``.
+
+    Attributes:
+        node_name: The node that gave up.
+        attempts: How many attempts ran.
+        retry_window: The policy's window in seconds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        node_name: str | None = None,
+        attempts: int | None = None,
+        retry_window: float | None = None,
+    ) -> None:
+        self.message = message
+        self.node_name = node_name
+        self.attempts = attempts
+        self.retry_window = retry_window
+        super().__init__(message)

@@ -18,6 +18,8 @@ from hypergraph.events import (
     CacheHitEvent,
     Event,
     InterruptEvent,
+    NodeAttemptEndEvent,
+    NodeAttemptStartEvent,
     NodeEndEvent,
     NodeErrorEvent,
     NodeStartEvent,
@@ -36,6 +38,8 @@ CONCRETE_EVENTS = [
     NodeEndEvent,
     CacheHitEvent,
     NodeErrorEvent,
+    NodeAttemptStartEvent,
+    NodeAttemptEndEvent,
     RouteDecisionEvent,
     InterruptEvent,
     StopRequestedEvent,
@@ -145,7 +149,7 @@ def test_event_run_status_is_separate_from_the_runner_enum_and_compares_to_strin
     assert str(RunStatus.COMPLETED) == "completed"
 
 
-def test_event_union_lists_the_nine_concrete_classes():
+def test_event_union_lists_every_concrete_class():
     assert set(typing.get_args(Event)) == set(CONCRETE_EVENTS)
     assert isinstance(NodeStartEvent("r"), Event)
     assert not isinstance(BaseEvent("r"), Event)

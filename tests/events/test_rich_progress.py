@@ -293,3 +293,33 @@ def test_importing_the_progress_module_does_not_import_rich():
         "assert 'rich' not in sys.modules, 'rich was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- retries -------------------------------------------------------------------------------
+
+
+def _retried_run(processor: RichProgressProcessor) -> None:
+    calls: list[int] = []
+    policy = hypergraph.RetryPolicy(3, [ValueError], initial_delay=0)
+
+    @hypergraph.node(output_name="y", retry=policy)
+    def flaky(x: int) -> int:
+        calls.append(x)
+        if len(calls) < 3:
+            raise ValueError("transient")
+        return x
+
+    graph = hypergraph.Graph([flaky], name="retrying")
+    hypergraph.SyncRunner().run(graph, x=1, event_processors=[processor])
+
+
+def test_plain_display_lists_a_retried_node_with_its_retry_count():
+    console = plain_console()
+    _retried_run(RichProgressProcessor(console=console))
+    assert plain_lines(console) == ["📦 flaky (2 retries) 1/1", "✓ retrying completed"]
+
+
+def test_live_display_shows_the_retry_count_on_the_node_bar():
+    console = terminal_console()
+    _retried_run(RichProgressProcessor(console=console, transient=False))
+    assert re.search(r"📦 flaky \(2 retries\) .*1/1", last_frame(console))

@@ -31,11 +31,15 @@ VAR_KW = inspect.Parameter.VAR_KEYWORD
 EMPTY = inspect.Parameter.empty
 
 SIGNAL_OPTIONS = [("emit", KW, None), ("wait_for", KW, None)]
+# Retries, timeouts and tracing (issue 15): gates are synchronous, so they take no timeout.
+ATTEMPT_OPTIONS = [("retry", KW, None), ("timeout", KW, None), ("trace_io", KW, None)]
+GATE_ATTEMPT_OPTIONS = [("retry", KW, None), ("trace_io", KW, None)]
 FUNCTION_NODE_OPTIONS = [
     ("rename_inputs", KW, None),
     ("cache", KW, False),
     ("hide", KW, False),
     *SIGNAL_OPTIONS,
+    *ATTEMPT_OPTIONS,
 ]
 GATE_OPTIONS = [
     ("cache", KW, False),
@@ -44,6 +48,7 @@ GATE_OPTIONS = [
     ("name", KW, None),
     ("rename_inputs", KW, None),
     *SIGNAL_OPTIONS,
+    *GATE_ATTEMPT_OPTIONS,
 ]
 
 
@@ -71,7 +76,8 @@ def test_function_node_and_node_decorator_match_the_spec():
 
 
 def test_interrupt_node_and_decorator_match_the_spec():
-    assert _shape(InterruptNode.__init__) == _shape(FunctionNode.__init__)
+    # Interrupts take FunctionNode's options except the attempt ones (a pause is not retried).
+    assert _shape(InterruptNode.__init__) == _shape(FunctionNode.__init__)[: -len(ATTEMPT_OPTIONS)]
     assert _shape(interrupt) == [
         ("output_name", POS, EMPTY),
         ("rename_inputs", KW, None),

@@ -66,6 +66,8 @@ class NodePlan:
         param_names: The parameter name each input is passed as (original or inner names).
         map_params, map_mode, map_error_handling, clone: For mapped GraphNodes, the map_over
             settings translated to inner parameter names.
+        retry, timeout: The node's ``RetryPolicy`` and attempt timeout in seconds (or ``None``).
+        guarded: Either is set: drivers run the call through runners/loop/retry.py.
     """
 
     __slots__ = (
@@ -99,6 +101,9 @@ class NodePlan:
         "map_error_handling",
         "clone",
         "func",
+        "retry",
+        "timeout",
+        "guarded",
     )
 
     kind: NodeKind
@@ -254,6 +259,9 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         )
         single = strategy.returns_values and len(p.data_outputs) == 1 and not p.emits and not cached
         p.single_output = p.data_outputs[0] if single else None
+        p.retry = getattr(node, "retry", None)
+        p.timeout = getattr(node, "timeout", None)
+        p.guarded = p.retry is not None or p.timeout is not None
         p.map_params = p.map_mode = p.map_error_handling = None
         p.clone = False
         if strategy.mapped:

@@ -42,6 +42,7 @@ class Bar:
     completed: int = 0
     failed_items: int = 0  # maps: item runs that ended FAILED
     failures: int = 0  # nodes: executions that raised
+    retries: int = 0  # nodes: failed attempts followed by another attempt
     started_at: float = field(default_factory=time.monotonic)
     handle: Any = None  # the live display's id for this bar (rich TaskID)
     printed_state: tuple[int, int | None, str] | None = None  # plain mode: last line printed
@@ -50,7 +51,12 @@ class Bar:
     def description(self) -> str:
         if self.is_map and self.failed_items:
             return f"{self.label} [red]({self.failed_items} failed)[/red]"
-        return self.label + _FAILED_MARK if self.failures else self.label
+        label = self.label
+        if self.retries:
+            label += (
+                f" [yellow]({self.retries} {'retry' if self.retries == 1 else 'retries'})[/yellow]"
+            )
+        return label + _FAILED_MARK if self.failures else label
 
     @property
     def state(self) -> tuple[int, int | None, str]:
@@ -64,7 +70,12 @@ class Bar:
     @property
     def unremarkable(self) -> bool:
         """A node that ran exactly once and succeeded: the plain final block leaves it out."""
-        return not self.is_map and not self.failures and self.completed == self.total == 1
+        return (
+            not self.is_map
+            and not self.failures
+            and not self.retries
+            and self.completed == self.total == 1
+        )
 
 
 class LiveDisplay:
@@ -189,22 +200,27 @@ class PlainDisplay:
         self.flush()  # e.g. a paused run: it ends without a run end event
 
     def _summary_line(self, now: float) -> str:
-        """``[12.0s] pipeline 40/100 (2 failed) | 85 node runs done | current: score``.
+        """``[12.0s] pipeline 40/100 (2 failed) | 85 node runs done, 3 retried | current: score``.
 
         Lists the first three maps (outermost first), then node totals and the latest node.
         """
         from rich.markup import escape
 
         parts = []
-        done = failed = 0
+        done = failed = retries = 0
         for bar in self._bars:
             if not bar.is_map:
                 done += bar.completed
                 failed += bar.failures
+                retries += bar.retries
             elif len(parts) < 3:
                 failed_items = f" ({bar.failed_items} failed)" if bar.failed_items else ""
                 parts.append(f"{bar.name} {bar.counts}{failed_items}")
-        parts.append(f"{done} node runs done" + (f", {failed} failed" if failed else ""))
+        parts.append(
+            f"{done} node runs done"
+            + (f", {failed} failed" if failed else "")
+            + (f", {retries} retried" if retries else "")
+        )
         if self.current_node:
             parts.append(f"current: {escape(self.current_node)}")
         return escape(f"[{now - self._started_at:.1f}s]") + " " + " | ".join(parts)

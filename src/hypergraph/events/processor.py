@@ -14,6 +14,8 @@ from hypergraph.events.types import (
     CacheHitEvent,
     Event,
     InterruptEvent,
+    NodeAttemptEndEvent,
+    NodeAttemptStartEvent,
     NodeEndEvent,
     NodeErrorEvent,
     NodeStartEvent,
@@ -60,6 +62,8 @@ _HANDLER_NAMES: dict[type, str] = {
     NodeEndEvent: "on_node_end",
     CacheHitEvent: "on_cache_hit",
     NodeErrorEvent: "on_node_error",
+    NodeAttemptStartEvent: "on_node_attempt_start",
+    NodeAttemptEndEvent: "on_node_attempt_end",
     RouteDecisionEvent: "on_route_decision",
     InterruptEvent: "on_interrupt",
     StopRequestedEvent: "on_stop_requested",
@@ -96,6 +100,12 @@ class TypedEventProcessor(EventProcessor):
 
     def on_node_error(self, event: NodeErrorEvent) -> None:
         """A node raised."""
+
+    def on_node_attempt_start(self, event: NodeAttemptStartEvent) -> None:
+        """An attempt of a node with a retry policy or a timeout started."""
+
+    def on_node_attempt_end(self, event: NodeAttemptEndEvent) -> None:
+        """An attempt of a node with a retry policy or a timeout ended."""
 
     def on_route_decision(self, event: RouteDecisionEvent) -> None:
         """A gate made a routing decision."""

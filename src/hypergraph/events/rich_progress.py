@@ -20,6 +20,7 @@ from hypergraph.events._progress_display import Bar, LiveDisplay, PlainDisplay
 from hypergraph.events.processor import TypedEventProcessor
 from hypergraph.events.types import (
     Event,
+    NodeAttemptEndEvent,
     NodeEndEvent,
     NodeErrorEvent,
     NodeStartEvent,
@@ -184,6 +185,16 @@ class RichProgressProcessor(TypedEventProcessor):
         if node is None or self._display is None:
             return
         node.bar.failures += 1
+        self._display.changed(node.bar)
+
+    def on_node_attempt_end(self, event: NodeAttemptEndEvent) -> None:
+        """Count a failed attempt that will be retried on its node's bar."""
+        if event.outcome != "retry" or event.parent_span_id is None:
+            return
+        node = self._nodes.get(event.parent_span_id)
+        if node is None or self._display is None:
+            return
+        node.bar.retries += 1
         self._display.changed(node.bar)
 
     def on_run_end(self, event: RunEndEvent) -> None:

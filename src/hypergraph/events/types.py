@@ -32,6 +32,8 @@ __all__ = [
     "NodeEndEvent",
     "CacheHitEvent",
     "NodeErrorEvent",
+    "NodeAttemptStartEvent",
+    "NodeAttemptEndEvent",
     "RouteDecisionEvent",
     "InterruptEvent",
     "StopRequestedEvent",
@@ -216,6 +218,50 @@ class NodeErrorEvent(BaseEvent):
 
 @_fast_init
 @dataclass(frozen=True)
+class NodeAttemptStartEvent(BaseEvent):
+    """One attempt of a node with a retry policy or a timeout started.
+
+    Emitted between the node's :class:`NodeStartEvent` and its end (or error) event; the
+    attempt has a span of its own whose parent is the node execution's span.
+
+    Attributes:
+        attempt: The attempt's number, 1 for the first.
+        delay: Seconds waited before this attempt (0.0 for the first).
+    """
+
+    node_name: str = ""
+    graph_name: str | None = ""
+    attempt: int = 1
+    delay: float = 0.0
+
+
+@_fast_init
+@dataclass(frozen=True)
+class NodeAttemptEndEvent(BaseEvent):
+    """One attempt of a node ended; it shares its :class:`NodeAttemptStartEvent`'s span.
+
+    Attributes:
+        attempt: The attempt's number, 1 for the first.
+        outcome: ``"success"``, ``"retry"`` (failed, another attempt follows after ``delay``)
+            or ``"failure"`` (failed, the node fails with it or with the error giving up).
+        error: The attempt's error message (``None`` on success).
+        error_type: Its type, e.g. ``"builtins.ValueError"`` (``None`` on success).
+        delay: Seconds until the next attempt when ``outcome == "retry"``, else ``None``.
+        duration_ms: How long the attempt ran.
+    """
+
+    node_name: str = ""
+    graph_name: str | None = ""
+    attempt: int = 1
+    outcome: str = "success"
+    error: str | None = None
+    error_type: str | None = None
+    delay: float | None = None
+    duration_ms: float = 0.0
+
+
+@_fast_init
+@dataclass(frozen=True)
 class RouteDecisionEvent(BaseEvent):
     """A gate decided where to go; ``decision`` is a target name, a list of them, or ``END``."""
 
@@ -251,6 +297,8 @@ Event = (
     | NodeEndEvent
     | CacheHitEvent
     | NodeErrorEvent
+    | NodeAttemptStartEvent
+    | NodeAttemptEndEvent
     | RouteDecisionEvent
     | InterruptEvent
     | StopRequestedEvent

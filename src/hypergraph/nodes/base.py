@@ -17,6 +17,7 @@ from hypergraph.exceptions import RenameError
 
 if TYPE_CHECKING:
     from hypergraph.graph import Graph
+    from hypergraph.retry import RetryPolicy
 
 __all__ = [
     "HyperNode",
@@ -24,6 +25,7 @@ __all__ = [
     "RenameError",
     "normalize_names",
     "check_signal_names",
+    "check_attempt_options",
 ]
 
 NodeT = TypeVar("NodeT", bound="HyperNode")
@@ -78,6 +80,47 @@ def check_signal_names(
         )
 
 
+def check_attempt_options(
+    node_name: str, retry: object, timeout: object, trace_io: object, *, is_async: bool
+) -> tuple[RetryPolicy | None, float | None, bool | None]:
+    """Validate ``retry``, ``timeout`` and ``trace_io`` of node ``node_name``.
+
+    A timeout is refused for a synchronous function: a running sync call cannot be interrupted
+    safely, so nothing could enforce it.
+    """
+    from hypergraph.retry import RetryPolicy
+
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise TypeError(
+            f"Node '{node_name}': retry must be a RetryPolicy or None, got {retry!r}. "
+            "Example: retry=RetryPolicy(max_attempts=3, retry_on=[ConnectionError])."
+        )
+    seconds: float | None = None
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(
+                f"Node '{node_name}': timeout must be a number of seconds or None, got {timeout!r}."
+            )
+        if not timeout > 0:
+            raise ValueError(
+                f"Node '{node_name}': timeout must be more than 0 seconds, got {timeout!r}."
+            )
+        if not is_async:
+            raise ValueError(
+                f"Node '{node_name}' is a synchronous function, so timeout={timeout!r} cannot be "
+                "enforced: a running sync call cannot be interrupted safely. Make it an "
+                "'async def' node run by AsyncRunner (the attempt is then cancelled after "
+                "the timeout), or drop timeout and bound the call inside the function (e.g. "
+                "the HTTP client's own timeout)."
+            )
+        seconds = float(timeout)
+    if trace_io is not None and not isinstance(trace_io, bool):
+        raise TypeError(
+            f"Node '{node_name}': trace_io must be True, False or None, got {trace_io!r}."
+        )
+    return retry, seconds, trace_io
+
+
 class _DataOutputs:
     """``data_outputs`` defaults to ``outputs`` for subclasses that have no emit names."""
 
@@ -109,6 +152,12 @@ class HyperNode:
     cache: bool = False
     hide: bool = False
     node_type: str = "FUNCTION"
+    # Attempt options (FunctionNode and gates set them): a RetryPolicy, a timeout in seconds
+    # (async nodes under AsyncRunner), and whether tracing records inputs/outputs (None: the
+    # graph decides).
+    retry: RetryPolicy | None = None
+    timeout: float | None = None
+    trace_io: bool | None = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> HyperNode:
         if cls is HyperNode:

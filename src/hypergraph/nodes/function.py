@@ -9,11 +9,18 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from hypergraph._warnings import user_stacklevel
 from hypergraph.nodes._callable import CallableNode, call_style, function_name
-from hypergraph.nodes.base import check_signal_names, normalize_names
+from hypergraph.nodes.base import (
+    check_attempt_options,
+    check_signal_names,
+    normalize_names,
+)
+
+if TYPE_CHECKING:
+    from hypergraph.retry import RetryPolicy
 
 __all__ = ["FunctionNode", "node"]
 
@@ -47,6 +54,9 @@ class FunctionNode(CallableNode):
         hide: bool = False,
         emit: str | tuple[str, ...] | None = None,
         wait_for: str | tuple[str, ...] | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+        trace_io: bool | None = None,
     ) -> None:
         func = source.func if isinstance(source, CallableNode) else source
         self._init_callable(func, name, rename_inputs)
@@ -58,6 +68,9 @@ class FunctionNode(CallableNode):
         self.cache = bool(cache)
         self.hide = bool(hide)
         self.is_async, self.is_generator = call_style(func)
+        self.retry, self.timeout, self.trace_io = check_attempt_options(
+            self.name, retry, timeout, trace_io, is_async=self.is_async
+        )
         self.output_annotation = self._compute_output_annotation()
         if not self.data_outputs and not _returns_nothing(self._return_hint):
             warnings.warn(
@@ -125,8 +138,16 @@ def node(
     hide: bool = False,
     emit: str | tuple[str, ...] | None = None,
     wait_for: str | tuple[str, ...] | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    trace_io: bool | None = None,
 ) -> FunctionNode | Callable[[Callable], FunctionNode]:
     """Make a function a :class:`FunctionNode`; usable as ``@node``, ``@node()`` or ``@node(...)``.
+
+    ``retry`` (a :class:`~hypergraph.RetryPolicy`) tries a failing call again; ``timeout``
+    (seconds, ``async def`` nodes under AsyncRunner only) cancels an attempt that runs longer
+    and fails it with ``AttemptTimeoutError``; ``trace_io`` records the node's inputs and
+    outputs on its tracing span (``None``: as the graph says).
 
     >>> @node(output_name="doubled")
     ... def double(x: int) -> int:
@@ -145,6 +166,9 @@ def node(
             hide=hide,
             emit=emit,
             wait_for=wait_for,
+            retry=retry,
+            timeout=timeout,
+            trace_io=trace_io,
         )
         made.__wrapped__ = made.func
         made.__doc__ = getattr(made.func, "__doc__", None)

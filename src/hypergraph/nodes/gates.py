@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypergraph._warnings import user_stacklevel
 from hypergraph.nodes._callable import CallableNode, call_style, function_name
-from hypergraph.nodes.base import check_signal_names, normalize_names
+from hypergraph.nodes.base import (
+    check_attempt_options,
+    check_signal_names,
+    normalize_names,
+)
+
+if TYPE_CHECKING:
+    from hypergraph.retry import RetryPolicy
 
 __all__ = ["END", "GateNode", "RouteNode", "IfElseNode", "route", "ifelse"]
 
@@ -61,6 +68,8 @@ class GateNode(CallableNode):
         default_open: bool,
         emit: str | tuple[str, ...] | None,
         wait_for: str | tuple[str, ...] | None,
+        retry: RetryPolicy | None,
+        trace_io: bool | None,
     ) -> None:
         label = name or function_name(func)
         is_async, is_generator = call_style(func) if callable(func) else (False, False)
@@ -94,6 +103,10 @@ class GateNode(CallableNode):
         self.cache = bool(cache)
         self.hide = bool(hide)
         self.default_open = bool(default_open)
+        # Gates are synchronous, so they take no timeout (see check_attempt_options).
+        self.retry, _, self.trace_io = check_attempt_options(
+            self.name, retry, None, trace_io, is_async=False
+        )
 
     @property
     def branch_data(self) -> dict[str, Any]:
@@ -142,6 +155,8 @@ class RouteNode(GateNode):
         rename_inputs: dict[str, str] | None = None,
         emit: str | tuple[str, ...] | None = None,
         wait_for: str | tuple[str, ...] | None = None,
+        retry: RetryPolicy | None = None,
+        trace_io: bool | None = None,
     ) -> None:
         label = name or function_name(func)
         if isinstance(targets, dict):
@@ -174,6 +189,8 @@ class RouteNode(GateNode):
             default_open=default_open,
             emit=emit,
             wait_for=wait_for,
+            retry=retry,
+            trace_io=trace_io,
         )
         self.descriptions = descriptions
         self.fallback = fallback
@@ -250,6 +267,8 @@ class IfElseNode(GateNode):
         rename_inputs: dict[str, str] | None = None,
         emit: str | tuple[str, ...] | None = None,
         wait_for: str | tuple[str, ...] | None = None,
+        retry: RetryPolicy | None = None,
+        trace_io: bool | None = None,
     ) -> None:
         if when_true is when_false or (when_true == when_false and when_true is not END):
             raise ValueError(
@@ -266,6 +285,8 @@ class IfElseNode(GateNode):
             default_open=default_open,
             emit=emit,
             wait_for=wait_for,
+            retry=retry,
+            trace_io=trace_io,
         )
         self.when_true = when_true
         self.when_false = when_false
@@ -304,8 +325,14 @@ def route(
     rename_inputs: dict[str, str] | None = None,
     emit: str | tuple[str, ...] | None = None,
     wait_for: str | tuple[str, ...] | None = None,
+    retry: RetryPolicy | None = None,
+    trace_io: bool | None = None,
 ) -> Callable[[Callable], RouteNode]:
-    """Decorate a decision function as a :class:`RouteNode` choosing among ``targets``."""
+    """Decorate a decision function as a :class:`RouteNode` choosing among ``targets``.
+
+    ``retry`` (a :class:`~hypergraph.RetryPolicy`) calls a failing decision function again;
+    ``trace_io`` records its inputs and decision on its tracing span.
+    """
 
     def decorate(func: Callable) -> RouteNode:
         made = RouteNode(
@@ -320,6 +347,8 @@ def route(
             rename_inputs=rename_inputs,
             emit=emit,
             wait_for=wait_for,
+            retry=retry,
+            trace_io=trace_io,
         )
         made.__wrapped__ = func
         return made
@@ -338,8 +367,13 @@ def ifelse(
     rename_inputs: dict[str, str] | None = None,
     emit: str | tuple[str, ...] | None = None,
     wait_for: str | tuple[str, ...] | None = None,
+    retry: RetryPolicy | None = None,
+    trace_io: bool | None = None,
 ) -> Callable[[Callable], IfElseNode]:
-    """Decorate a boolean function as an :class:`IfElseNode` (True → ``when_true``)."""
+    """Decorate a boolean function as an :class:`IfElseNode` (True → ``when_true``).
+
+    ``retry`` and ``trace_io`` work as on :func:`route`.
+    """
 
     def decorate(func: Callable[..., bool]) -> IfElseNode:
         made = IfElseNode(
@@ -353,6 +387,8 @@ def ifelse(
             rename_inputs=rename_inputs,
             emit=emit,
             wait_for=wait_for,
+            retry=retry,
+            trace_io=trace_io,
         )
         made.__wrapped__ = func
         return made

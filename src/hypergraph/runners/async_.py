@@ -63,6 +63,7 @@ from hypergraph.runners.loop.event_hooks import (
     start_map,
     start_mapped,
 )
+from hypergraph.runners.loop.retry import Attempts, call_with_retries_async
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, failed_item_result, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
@@ -290,7 +291,7 @@ class AsyncRunner(BaseRunner):
                     await events.flush()  # run start and the previous superstep's events
                 if len(calls) == 1:
                     call = calls[0]
-                    if inline and call.plan.strategy.sync_leaf:
+                    if inline and call.plan.strategy.sync_leaf and not call.plan.guarded:
                         _execute_inline(call)
                     else:
                         await self._execute(call)
@@ -306,7 +307,7 @@ class AsyncRunner(BaseRunner):
         """Run all calls of one superstep; every call finishes (or fails) before returning."""
         waiting: list[NodeCall] = []
         for call in calls:
-            if inline and call.plan.strategy.sync_leaf:
+            if inline and call.plan.strategy.sync_leaf and not call.plan.guarded:
                 _execute_inline(call)
             else:
                 waiting.append(call)
@@ -333,6 +334,8 @@ class AsyncRunner(BaseRunner):
             return await self._run_mapped(call)
         if strategy.nested:
             return await self._drive(nested_run_steps(call, call.kwargs))
+        if call.plan.guarded:  # retry policy or timeout: runners/loop/retry.py
+            return await call_with_retries_async(call, self._attempt)
         if not strategy.holds_slot:  # a gate: quick, on the loop, never waits for a slot
             start_call(call)
             return call_leaf(call)
@@ -348,6 +351,31 @@ class AsyncRunner(BaseRunner):
             if events is not None:
                 await events.flush()
             return await self._call_body(call)
+
+    async def _attempt(self, attempts: Attempts) -> Any:
+        """One attempt of a guarded leaf call: a slot for the attempt only, then the body.
+
+        Between attempts the retry loop waits holding no ``max_concurrency`` slot.
+        """
+        call = attempts.call
+        if not call.plan.strategy.holds_slot:  # a gate
+            start_call(call)
+            attempts.begin()
+            return call_leaf(call)
+        limiter = CURRENT_LIMITER.get()
+        if limiter is None:
+            return await self._attempt_body(attempts)
+        async with limiter.semaphore:
+            return await self._attempt_body(attempts)
+
+    async def _attempt_body(self, attempts: Attempts) -> Any:
+        call = attempts.call
+        start_call(call)  # the node's start, once, before its first attempt
+        attempts.begin()
+        events = call.ctx.dispatcher
+        if events is not None:
+            await events.flush()
+        return await attempts.within_timeout(self._call_body(call))
 
     async def _call_body(self, call: NodeCall) -> Any:
         """A leaf body, in a worker thread when asked for sync bodies, else on the loop."""

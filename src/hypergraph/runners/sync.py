@@ -33,6 +33,7 @@ from hypergraph.runners.loop.event_hooks import (
     start_map,
     start_mapped,
 )
+from hypergraph.runners.loop.retry import Attempts, call_with_retries
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
@@ -230,8 +231,10 @@ class SyncRunner(BaseRunner):
                     if observed:
                         start_call(call)  # NodeStartEvent right before the call executes
                     try:
-                        if call.kind is _FUNCTION:  # the common case, without a dispatch call
+                        if call.kind is _FUNCTION and not call.plan.guarded:  # the common case
                             raw = call.func(*call.args, **call.kwargs)
+                        elif call.plan.guarded:  # retry policy: runners/loop/retry.py
+                            raw = call_with_retries(call, self._attempt)
                         else:
                             raw = execute(call)
                         finish_call(call, raw)
@@ -243,6 +246,11 @@ class SyncRunner(BaseRunner):
                 calls = steps.send(calls)
         except StopIteration as stop:
             return stop.value
+
+    def _attempt(self, attempts: Attempts) -> Any:
+        """One attempt of a guarded call (the node's start event is already out)."""
+        attempts.begin()
+        return self._execute(attempts.call)
 
     def _execute(self, call: NodeCall) -> Any:
         """The raw result of one call: a sync leaf in place, a nested graph recursively."""

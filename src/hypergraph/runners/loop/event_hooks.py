@@ -35,6 +35,8 @@ from hypergraph.events.dispatcher import EventDispatcher
 from hypergraph.events.processor import AsyncEventProcessor
 from hypergraph.events.types import (
     CacheHitEvent,
+    NodeAttemptEndEvent,
+    NodeAttemptStartEvent,
     NodeEndEvent,
     NodeErrorEvent,
     NodeStartEvent,
@@ -57,6 +59,9 @@ __all__ = [
     "emit_node_end",
     "emit_node_error",
     "emit_cache_hit",
+    "AttemptSpan",
+    "emit_attempt_start",
+    "emit_attempt_end",
     "start_map",
     "end_map",
     "start_mapped",
@@ -282,6 +287,64 @@ def emit_cache_hit(call: Any, cache_key: str, routed: tuple | None) -> None:
         )
     )
     emit_node_end(call, routed, cached=True)
+
+
+class AttemptSpan:
+    """The span of one attempt of a guarded node call (runners/loop/retry.py)."""
+
+    __slots__ = ("call", "number", "span_id", "started")
+
+    def __init__(self, call: Any, number: int) -> None:
+        self.call = call
+        self.number = number
+        self.span_id = new_span_id()
+        self.started = perf_counter()
+
+
+def emit_attempt_start(call: Any, number: int, delay: float) -> AttemptSpan:
+    """Attempt ``number`` of ``call`` starts (after waiting ``delay`` s): its start event."""
+    if call.span_id is None:
+        emit_node_start(call)
+    span = AttemptSpan(call, number)
+    ctx = call.ctx
+    ctx.dispatcher.emit(
+        NodeAttemptStartEvent(
+            ctx.run_id,
+            span_id=span.span_id,
+            parent_span_id=call.span_id,
+            node_name=call.plan.name,
+            graph_name=ctx.graph_name,
+            attempt=number,
+            delay=delay,
+        )
+    )
+    return span
+
+
+def emit_attempt_end(
+    span: AttemptSpan,
+    outcome: str,
+    error: BaseException | None = None,
+    delay: float | None = None,
+) -> None:
+    """An attempt ended with ``outcome`` (``"success"``, ``"retry"`` or ``"failure"``)."""
+    call = span.call
+    ctx = call.ctx
+    ctx.dispatcher.emit(
+        NodeAttemptEndEvent(
+            ctx.run_id,
+            span_id=span.span_id,
+            parent_span_id=call.span_id,
+            node_name=call.plan.name,
+            graph_name=ctx.graph_name,
+            attempt=span.number,
+            outcome=outcome,
+            error=None if error is None else str(error),
+            error_type=None if error is None else error_type_name(error),
+            delay=delay,
+            duration_ms=_elapsed_ms(span.started),
+        )
+    )
 
 
 def _decision_value(gate: Any, routed: tuple) -> Any:
