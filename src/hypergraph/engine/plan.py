@@ -53,6 +53,12 @@ class NodePlan:
         inputs, wait_for, data_outputs, emits: Name tuples, as on the node.
         state_inputs: Inputs that can only come from the run state (no binding, no default).
         self_produced: For ungated nodes, inputs the node also produces (ignored for staleness).
+        own_inputs: For gate-controlled nodes, inputs the node also produces: a change the node
+            made itself re-triggers it only after a controlling gate decided again (see
+            ``engine/scheduler.py``, "own output").
+        feeders: For a gate controlling a node with ``own_inputs``: indices of the nodes whose
+            data outputs reach the gate's inputs (directly or through other nodes).
+        feeds: Indices of the gates whose ``feeders`` include this node.
         watched: Names whose consumed versions are recorded when the node runs: its inputs
             (minus self-produced ones for ungated nodes, SPEC §4.6 rule 5) then its ``wait_for``.
         wait_offset: Where the ``wait_for`` part of ``watched`` starts.
@@ -85,6 +91,9 @@ class NodePlan:
         "outputs",
         "state_inputs",
         "self_produced",
+        "own_inputs",
+        "feeders",
+        "feeds",
         "watched",
         "zeros",
         "wait_offset",
@@ -124,6 +133,7 @@ class ExecutionPlan:
         has_cycles: Whether ``max_iterations`` applies.
         result_names: ``graph.outputs`` without emit-only names, in order.
         has_interrupts: Whether any node is an InterruptNode.
+        has_own_inputs: Whether any gate-controlled node reads a name it writes.
         interrupt_outputs: ``(index, data outputs)`` of every active interrupt.
         schedules: Memo of :func:`hypergraph.engine.static.scheduler_for` (key set → supersteps).
     """
@@ -137,6 +147,7 @@ class ExecutionPlan:
         "result_names",
         "has_interrupts",
         "interrupt_outputs",
+        "has_own_inputs",
         "schedules",
     )
 
@@ -156,6 +167,7 @@ class ExecutionPlan:
         self.has_cycles = has_cycles
         self.result_names = result_names
         self.has_interrupts = any(p.strategy.pauses for p in nodes)
+        self.has_own_inputs = any(p.own_inputs for p in nodes)
         # (index, data outputs) of every active interrupt: their supplied answers are held back
         # until they resume (RunState.hold_interrupt_answers).
         self.interrupt_outputs = [
@@ -240,7 +252,9 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         p.sources = build_sources(node, p.param_names, bound)
         p.state_inputs = tuple(name for name, _, kind, _ in p.sources if kind == FROM_STATE_ONLY)
         # Self-producer rule (SPEC §4.6 rule 5): an ungated node ignores inputs it produces itself.
-        p.self_produced = frozenset(p.inputs) & set(p.outputs) if not p.gates else frozenset()
+        produced_inputs = frozenset(p.inputs) & set(p.outputs)
+        p.self_produced = produced_inputs if not p.gates else frozenset()
+        p.own_inputs = produced_inputs if p.gates else frozenset()
         stale_inputs = tuple(name for name in p.inputs if name not in p.self_produced)
         p.watched = stale_inputs + p.wait_for
         p.zeros = (0,) * len(p.watched)  # default versions, for map(versions.get, watched, zeros)
@@ -275,6 +289,7 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         for name in dict.fromkeys(p.inputs + p.wait_for):
             consumers.setdefault(name, []).append(i)
 
+    _link_gate_feeders(plans)
     active = tuple(
         i for i, name in enumerate(names) if active_names is None or name in active_names
     )
@@ -290,6 +305,38 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         has_cycles=bool(graph.has_cycles),
         result_names=result_names,
     )
+
+
+def _link_gate_feeders(plans: list[NodePlan]) -> None:
+    """Fill ``feeders``/``feeds`` for the gates controlling a node that writes its own inputs."""
+    for p in plans:
+        p.feeders, p.feeds = frozenset(), ()
+    gates = sorted({g for p in plans if p.own_inputs for g in p.gates})
+    if not gates:
+        return
+    producers: dict[str, list[int]] = {}
+    for p in plans:
+        for name in p.data_outputs:
+            producers.setdefault(name, []).append(p.index)
+    feeds: dict[int, list[int]] = {}
+    for g in gates:
+        found: set[int] = set()
+        pending = list(plans[g].inputs)
+        seen_names = set(pending)
+        while pending:
+            for producer in producers.get(pending.pop(), ()):
+                if producer in found:
+                    continue
+                found.add(producer)
+                for name in plans[producer].inputs:
+                    if name not in seen_names:
+                        seen_names.add(name)
+                        pending.append(name)
+        plans[g].feeders = frozenset(found)
+        for producer in found:
+            feeds.setdefault(producer, []).append(g)
+    for producer, fed in feeds.items():
+        plans[producer].feeds = tuple(fed)
 
 
 def get_plan(graph: Any) -> ExecutionPlan:

@@ -13,6 +13,17 @@ the previous superstep. Readiness depends on
 - the superstep-level rules (gate targets held back, ``wait_for`` deferral, interrupts alone)
   → nodes postponed by them become candidates again.
 
+**Own output.** A node that a gate controls and that reads a name it also writes (the tool of an
+agent loop appending to ``messages``) is not re-triggered by its own write alone until the gate
+has confirmed its decision for the new turn: it decided again since the node ran, or a node
+feeding the gate ran since (the gate's inputs came out unchanged, so its standing decision holds
+for the new turn: a model repeating the same tool call). While a feeder of the gate is still
+ready, such a node is held back for that superstep, as the gate's targets are while the gate is
+ready. Otherwise the gate's previous decision would still stand when the node's output lands,
+and the node would run a second time on the inputs of the previous turn. A write of the same
+name by another node and any other changed input make the node stale as usual. (An ungated node
+ignores its self-produced inputs altogether, the self-producer rule.)
+
 So a chain of N nodes costs O(N) in total, not O(N²). :func:`brute_force_ready` applies the same
 predicate to every node; tests use it as the oracle for the incremental version.
 """
@@ -74,10 +85,65 @@ def is_ready(plan: ExecutionPlan, state: RunState, index: int) -> bool:
             if versions.get(name, 0) <= consumed[offset + k]:
                 return False
         return True
+    if p.own_inputs:
+        return _stale_beyond_own_output(p, state, consumed)
     for name, seen in zip(p.watched, consumed):  # noqa: SIM110 - a plain loop is faster here
         if versions.get(name, 0) != seen:
             return True
     return False
+
+
+def _stale_beyond_own_output(p: NodePlan, state: RunState, consumed: tuple[int, ...]) -> bool:
+    """Staleness of a gate-controlled node that writes some of its inputs ("own output").
+
+    A changed input counts unless it is one the node wrote itself, still at the version that
+    write produced, and no controlling gate has confirmed its decision since the node ran.
+    """
+    own_only = _changed_by_itself_only(p, state, consumed)
+    if own_only is None:
+        return True
+    return own_only and _confirmed_since_run(p, state)
+
+
+def _changed_by_itself_only(p: NodePlan, state: RunState, consumed: tuple[int, ...]) -> bool | None:
+    """``None`` if another writer changed an input, ``True`` if only the node's own writes did,
+    ``False`` if nothing changed."""
+    versions = state.versions
+    own = state.own_writes.get(p.index, (-1, {}))[1]
+    changed = False
+    for name, seen in zip(p.watched, consumed):
+        version = versions.get(name, 0)
+        if version != seen:
+            if own.get(name) != version:
+                return None
+            changed = True
+    return changed
+
+
+def _confirmed_since_run(p: NodePlan, state: RunState) -> bool:
+    """Whether a gate activating ``p`` decided, or had a feeder run, after ``p`` last ran."""
+    ran_at = state.own_writes.get(p.index, (-1, {}))[0]
+    decisions, decided_at, fed_at = state.decisions, state.decided_at, state.fed_at
+    for gate in p.gates:
+        decision = decisions.get(gate)
+        if (
+            decision is not None
+            and p.name in decision
+            and (decided_at[gate] > ran_at or fed_at.get(gate, -1) > ran_at)
+        ):
+            return True
+    return False
+
+
+def _waits_for_feeders(p: NodePlan, state: RunState, ready: list[int], plan: ExecutionPlan) -> bool:
+    """A node re-triggered by its own output only, while a feeder of its gate is ready."""
+    if not p.own_inputs or p.wait_for:
+        return False
+    consumed = state.consumed[p.index]
+    if consumed is None or not _changed_by_itself_only(p, state, consumed):
+        return False
+    feeders = frozenset().union(*(plan.nodes[g].feeders for g in p.gates))
+    return any(i != p.index and i in feeders for i in ready)
 
 
 def _clear_if_stale(p: NodePlan, state: RunState) -> bool:
@@ -89,12 +155,15 @@ def _clear_if_stale(p: NodePlan, state: RunState) -> bool:
     return True
 
 
-def select_runnable(plan: ExecutionPlan, ready: list[int]) -> tuple[list[int], list[int]]:
+def select_runnable(
+    plan: ExecutionPlan, state: RunState, ready: list[int]
+) -> tuple[list[int], list[int]]:
     """Apply the superstep-level rules to the ready nodes (sorted by node order).
 
     Returns ``(run, postponed)``: the nodes to execute now and the ready nodes kept for a later
-    superstep (targets of a ready gate, nodes waiting for a signal a co-ready node produces, and
-    all but the first interrupt).
+    superstep (targets of a ready gate, nodes re-triggered by their own output while a feeder of
+    their gate runs, nodes waiting for a signal a co-ready node produces, and all but the first
+    interrupt).
     """
     if len(ready) <= 1:
         return ready, []
@@ -109,6 +178,13 @@ def select_runnable(plan: ExecutionPlan, ready: list[int]) -> tuple[list[int], l
         # run makes progress instead of silently stopping.
         run = ready[:1]
     postponed = [i for i in ready if i not in run] if held else []
+
+    if plan.has_own_inputs:
+        # Feeders count even when postponed themselves: their output may change the decision.
+        waiting = [i for i in run if _waits_for_feeders(nodes[i], state, ready, plan)]
+        if waiting and len(waiting) < len(run):
+            run = [i for i in run if i not in waiting]
+            postponed = sorted([*postponed, *waiting])
 
     if len(run) > 1 and any(nodes[i].wait_for for i in run):
         producers: dict[str, set[int]] = {}
@@ -137,7 +213,7 @@ def brute_force_ready(plan: ExecutionPlan, state: RunState) -> list[int]:
         if p.is_gate:
             _clear_if_stale(p, state)
     ready = [i for i in range(len(plan.nodes)) if is_ready(plan, state, i)]
-    return select_runnable(plan, ready)[0]
+    return select_runnable(plan, state, ready)[0]
 
 
 class Finished(Protocol):
@@ -175,7 +251,7 @@ class Scheduler:
             return [only] if is_ready(plan, state, only) else []
         self._candidates = set()
         ready = [i for i in sorted(candidates) if is_ready(plan, state, i)]
-        run, postponed = select_runnable(plan, ready)
+        run, postponed = select_runnable(plan, state, ready)
         if postponed:
             self._candidates.update(postponed)
         return run
@@ -209,9 +285,22 @@ class Scheduler:
         consumed = state.consumed
         versions = state.versions
         get_version = versions.get
+        superstep = state.superstep = state.superstep + 1
+        owners: dict[int, dict[str, int]] | None = None
         for item in finished:
             p = item.plan
             consumed[p.index] = tuple(map(get_version, p.watched, p.zeros))
+            if p.own_inputs:
+                if owners is None:
+                    owners = {}
+                own = owners[p.index] = {}
+                state.own_writes[p.index] = (superstep, own)
+            if p.feeds:
+                # A gate whose feeder ran may now confirm its decision for a target that
+                # waits after writing its own input (see "Own output" above).
+                for gate in p.feeds:
+                    state.fed_at[gate] = superstep
+                    self._candidates.update(self.plan.nodes[gate].targets)
         values = state.values
         candidates = self._candidates
         consumers = self.plan.consumers
@@ -229,6 +318,8 @@ class Scheduler:
                         pass  # comparison failed: identity decides, and they are not identical
                 values[name] = value
                 versions[name] = get_version(name, 0) + 1
+                if owners is not None and name in item.plan.own_inputs:
+                    owners[item.plan.index][name] = versions[name]
                 readers = consumers.get(name)
                 if readers:
                     candidates.update(readers)
@@ -236,4 +327,5 @@ class Scheduler:
             if decision is not None:
                 p = item.plan
                 state.decisions[p.index] = decision
+                state.decided_at[p.index] = superstep
                 candidates.update(p.targets)

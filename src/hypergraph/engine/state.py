@@ -41,9 +41,27 @@ class RunState:
             A missing entry means the gate has not decided (or its decision went stale).
         held: interrupt index → the answers supplied for it, kept out of ``values`` until the
             interrupt resumes with them (see :meth:`hold_interrupt_answers`).
+        superstep: How many supersteps have been applied (stamps runs and decisions below).
+        decided_at: gate index → the superstep in which its current decision was made.
+        fed_at: gate index → the last superstep in which a node feeding the gate ran (only for
+            gates with ``feeders``, see ``engine/plan.py``).
+        own_writes: For gate-controlled nodes that read a name they also write: node index →
+            ``(superstep of its last run, {name: version its own write produced})``. A node is
+            not re-triggered by such a version alone until a controlling gate decides again
+            (``engine/scheduler.py``, "own output").
     """
 
-    __slots__ = ("values", "versions", "consumed", "decisions", "held")
+    __slots__ = (
+        "values",
+        "versions",
+        "consumed",
+        "decisions",
+        "held",
+        "superstep",
+        "decided_at",
+        "fed_at",
+        "own_writes",
+    )
 
     def __init__(self, node_count: int, supplied: dict[str, Any]) -> None:
         self.values: dict[str, Any] = dict(supplied)
@@ -51,6 +69,10 @@ class RunState:
         self.consumed: list[tuple[int, ...] | None] = [None] * node_count
         self.decisions: dict[int, frozenset] = {}
         self.held: dict[int, dict[str, Any]] = {}
+        self.superstep = 0
+        self.decided_at: dict[int, int] = {}
+        self.fed_at: dict[int, int] = {}
+        self.own_writes: dict[int, tuple[int, dict[str, int]]] = {}
 
     def hold_interrupt_answers(self, interrupts: list[tuple[int, tuple[str, ...]]]) -> None:
         """Take supplied answers out of ``values`` until their interrupt resumes (SPEC §4.12).
@@ -93,4 +115,8 @@ class RunState:
         clone.consumed = list(self.consumed)
         clone.decisions = dict(self.decisions)
         clone.held = {index: dict(answers) for index, answers in self.held.items()}
+        clone.superstep = self.superstep
+        clone.decided_at = dict(self.decided_at)
+        clone.fed_at = dict(self.fed_at)
+        clone.own_writes = {i: (ran, dict(own)) for i, (ran, own) in self.own_writes.items()}
         return clone

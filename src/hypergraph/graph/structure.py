@@ -17,6 +17,7 @@ import networkx as nx
 
 from hypergraph.graph.conflicts import check_output_conflicts
 from hypergraph.graph.edges import any_producers, build_nx_graph, data_producers, is_gate
+from hypergraph.graph.loop_writers import check_loop_writers
 from hypergraph.graph.validation import validate_graph
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class GraphStructure:
         self.nodes = nodes
         self.explicit_edges = explicit_edges is not None
         nx_graph = build_nx_graph(nodes, explicit_edges)
+        check_loop_writers(nodes)  # first: its hint replaces the conflict rule's emit/wait_for
         check_output_conflicts(nodes, nx_graph, explicit_edges=self.explicit_edges)
         validate_graph(nodes, nx_graph, graph_name, strict_types)
         self.nx_graph = nx.freeze(nx_graph)
