@@ -41,6 +41,7 @@ from hypergraph.runners.checks.arguments import (
     PreparedRun,
     _normalise,  # step 1 of prepare_run: map merges and rejects names exactly as run does
     check_error_handling,
+    check_input_names,
     check_map_compatible,
     prepare_run,
     require_graph,
@@ -358,6 +359,7 @@ def plan_map(
     options = options if options is not None else ItemOptions()
     check_error_handling(options.error_handling)
     merged = _normalise(values, input_values, MAP_RESERVED)
+    check_input_names(merged)
     check_map_compatible(graph)
     count, items = plan_items(merged, map_over, map_mode, clone)
     plan = MapPlan(graph, count, items, options)

@@ -9,6 +9,7 @@ the options, never on the values themselves, so the verdict is memoised on the (
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -176,6 +177,7 @@ def _check(
     error_handling: str,
 ) -> _Verdict:
     """Steps 2-6 of §4.4, in order; raises on the first problem."""
+    check_input_names(merged)
     check_runner_compatible(graph, runner)
     selected = resolve_select(graph, select)
     warning = validate_inputs(
@@ -354,14 +356,33 @@ def _graph_label(graph: Any) -> str:
 
 
 def require_graph(graph: Any, method: str = "run") -> None:
-    """``TypeError`` when a node is passed where a runner needs a Graph (a common slip)."""
+    """``TypeError`` unless ``graph`` is a Graph (a node passed instead is a common slip)."""
+    from hypergraph.graph import Graph
     from hypergraph.nodes.base import HyperNode
 
+    if isinstance(graph, Graph):
+        return
     if isinstance(graph, HyperNode):  # runner.run(step) instead of runner.run(Graph([step]))
         raise TypeError(
             f"Runners run a Graph, got the node '{graph.name}'. "
             f"How to fix: wrap it, e.g. runner.{method}(Graph([{graph.name}]), ...)."
         )
+    raise TypeError(
+        f"runner.{method}() needs a Graph as its first argument, got "
+        f"{type(graph).__name__} ({reprlib.repr(graph)}). How to fix: build the graph from your "
+        f"nodes and pass it, e.g. runner.{method}(Graph([step1, step2]), ...)."
+    )
+
+
+def check_input_names(values: Mapping[Any, Any]) -> None:
+    """``TypeError`` naming the first input name that is not a string (e.g. ``{1: 2}``)."""
+    for name in values:
+        if not isinstance(name, str):
+            raise TypeError(
+                f"Input names must be strings (the graph's parameter names), got "
+                f"{reprlib.repr(name)} ({type(name).__name__}) as a key of values. How to fix: "
+                "key each value by the name of the parameter it feeds, e.g. {'x': 2}."
+            )
 
 
 def _new_memo(graph: Any, facts: dict[str, Any] | None) -> dict[Any, _Verdict] | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from hypergraph._warnings import warn_user
 from hypergraph.graph.core import graph_facts
+from hypergraph.runners.checks.arguments import check_input_names, require_graph
 
 __all__ = [
     "ResumeRouting",
@@ -133,8 +134,10 @@ def take_resume_values(
                     "each input once, either in the values dict or as a keyword argument."
                 )
             values[key] = input_values.pop(key)
+    require_graph(graph)
     if type(values) is not dict or not values:
         return values, None, []
+    check_input_names(values)
     return route_resume_values(graph, values)
 
 
