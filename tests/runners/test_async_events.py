@@ -140,3 +140,39 @@ async def test_failing_run_ends_failed_and_shuts_down_once():
     assert kinds(log.events)[-2:] == ["NodeError", "RunEnd"]
     assert log.events[-1].status == "failed" and log.events[-1].error == "nope"
     assert log.shutdowns == 1
+
+
+class SlowOnStart(AsyncEventProcessor):
+    """Takes 300 ms to handle each node start; records the node durations reported."""
+
+    def __init__(self) -> None:
+        self.durations: dict[str, float] = {}
+
+    async def on_event_async(self, event) -> None:
+        if isinstance(event, NodeStartEvent):
+            await asyncio.sleep(0.3)
+        elif isinstance(event, NodeEndEvent):
+            self.durations[event.node_name] = event.duration_ms
+
+
+async def test_node_duration_excludes_the_time_processors_take():
+    @node(output_name="a")
+    async def left(x: int) -> int:
+        await asyncio.sleep(0.02)
+        return x
+
+    @node(output_name="b")
+    async def right(x: int) -> int:
+        await asyncio.sleep(0.02)
+        return x
+
+    @node(output_name="c")
+    async def join(a: int, b: int) -> int:
+        await asyncio.sleep(0.02)
+        return a + b
+
+    slow = SlowOnStart()
+    await AsyncRunner().run(Graph([left, right, join]), x=1, event_processors=[slow])
+    assert set(slow.durations) == {"left", "right", "join"}
+    # Each body sleeps 20 ms; every start event costs the processor 300 ms.
+    assert all(20 <= ms < 200 for ms in slow.durations.values()), slow.durations

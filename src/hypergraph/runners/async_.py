@@ -57,6 +57,7 @@ from hypergraph.runners.loop.call import (
 )
 from hypergraph.runners.loop.event_hooks import (
     RunEvents,
+    body_starts,
     end_map,
     end_mapped,
     open_events,
@@ -345,11 +346,13 @@ class AsyncRunner(BaseRunner):
             start_call(call)
             if events is not None:
                 await events.flush()  # deliver the start now, not once the body has finished
+                body_starts(call)  # duration_ms counts the body, not the processors
             return await self._call_body(call)
         async with limiter.semaphore:  # held around the leaf body only
             start_call(call)  # a node starts when it gets its slot, not while it waits
             if events is not None:
                 await events.flush()
+                body_starts(call)
             return await self._call_body(call)
 
     async def _attempt(self, attempts: Attempts) -> Any:

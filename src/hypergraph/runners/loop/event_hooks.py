@@ -56,6 +56,7 @@ __all__ = [
     "emit_run_end",
     "emit_node_start",
     "start_call",
+    "body_starts",
     "emit_node_end",
     "emit_node_error",
     "emit_cache_hit",
@@ -221,6 +222,16 @@ def start_call(call: Any) -> None:
     """
     if call.ctx.dispatcher is not None and call.span_id is None:
         emit_node_start(call)
+
+
+def body_starts(call: Any) -> None:
+    """Restart the clock of a started call right before its body runs.
+
+    AsyncRunner delivers the start event (awaiting the processors) between :func:`start_call`
+    and the body; the node's ``duration_ms`` measures the body only, as SyncRunner's does.
+    """
+    if call.started is not None:
+        call.started = perf_counter()
 
 
 def emit_node_end(call: Any, routed: tuple | None, *, cached: bool = False) -> None:
