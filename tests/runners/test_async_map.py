@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 
 import pytest
 
@@ -247,3 +248,29 @@ async def test_cancelling_a_map_leaves_nothing_running():
         await task
     assert sorted(cancelled) == [0, 1, 2, 3, 4]
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+async def test_a_huge_product_map_reserves_nothing_per_item_up_front():
+    """20 million combinations: memory before the first item runs does not grow with count."""
+    traced_before_first_item: list[int] = []
+
+    @node(output_name="y")
+    def first_item_stops(a: int, b: int) -> int:
+        traced_before_first_item.append(tracemalloc.get_traced_memory()[1])
+        raise RuntimeError("stop after the first item")
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(RuntimeError, match="stop after the first item"):
+            await AsyncRunner().map(
+                Graph([first_item_stops]),
+                a=list(range(10_000)),
+                b=list(range(2_000)),
+                map_over=["a", "b"],
+                map_mode="product",
+                max_concurrency=4,
+            )
+    finally:
+        tracemalloc.stop()
+    # One slot per item would be 160 MB; a few items' worth stays far below 16 MB.
+    assert traced_before_first_item and max(traced_before_first_item) < 16_000_000

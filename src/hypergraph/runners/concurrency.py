@@ -126,17 +126,20 @@ async def run_pool(
     """Run ``run_one`` over ``count`` lazy items with at most ``workers`` in flight.
 
     A fixed pool of worker tasks pulls items from the shared iterator, so no task per item is
-    created up front and each item is produced only when a worker takes it. Returns the
+    created up front and each item is produced only when a worker takes it; the result list
+    grows as items are taken, so memory follows the items started, not ``count``. Returns the
     results in item order (``None`` where an item failed) and the failures by item index. With
     ``stop_on_failure`` workers take no new item after a failure; started items still finish.
     """
-    results: list[R | None] = [None] * count
+    results: list[R | None] = []
     failures: dict[int, Exception] = {}
     numbered = enumerate(items)
 
     async def worker() -> None:
-        # Iterating a shared iterator from several tasks is safe: next() never awaits.
+        # Iterating a shared iterator from several tasks is safe: next() never awaits, so items
+        # are taken in index order and each one's slot is appended as it is taken.
         for index, item in numbered:
+            results.append(None)
             try:
                 results[index] = await run_one(item)
             except Exception as exc:
