@@ -23,9 +23,11 @@ from hypergraph.graph.validation import check_unique_node_names
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from hypergraph.nodes.base import HyperNode
     from hypergraph.nodes.graph_node import GraphNode
+    from hypergraph.viz.html import GraphView
     from hypergraph.viz.mermaid import MermaidDiagram
 
 __all__ = ["Graph", "graph_facts"]
@@ -384,6 +386,33 @@ class Graph:
             separate_outputs=separate_outputs,
             direction=direction,
             colors=colors,
+        )
+
+    def visualize(
+        self,
+        *,
+        depth: int = 0,
+        theme: str = "auto",
+        show_types: bool = False,
+        separate_outputs: bool = False,
+        filepath: str | Path | None = None,
+    ) -> GraphView | None:
+        """An interactive, self-contained HTML view of the graph (works offline).
+
+        Pan by dragging, zoom with the wheel, click a nested graph to expand or collapse it,
+        hover a node for its inputs, outputs, types and docstring. ``theme`` is ``"auto"``,
+        ``"light"`` or ``"dark"``. Without ``filepath`` the returned view displays inline in
+        Jupyter; with ``filepath`` (``.html``) the page is written there and ``None`` returned.
+        """
+        from hypergraph.viz.html import visualize
+
+        return visualize(
+            self,
+            depth=depth,
+            theme=theme,
+            show_types=show_types,
+            separate_outputs=separate_outputs,
+            filepath=filepath,
         )
 
     def to_flat_graph(self) -> nx.DiGraph:

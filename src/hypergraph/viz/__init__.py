@@ -5,6 +5,7 @@ and ``Graph.to_flat_graph`` import it when called. Everything here only reads gr
 """
 
 from hypergraph.viz.flat import to_flat_graph
+from hypergraph.viz.html import GraphView, visualize
 from hypergraph.viz.mermaid import MermaidDiagram, to_mermaid
 
-__all__ = ["MermaidDiagram", "to_flat_graph", "to_mermaid"]
+__all__ = ["GraphView", "MermaidDiagram", "to_flat_graph", "to_mermaid", "visualize"]
