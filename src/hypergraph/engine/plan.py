@@ -341,10 +341,13 @@ def _link_gate_feeders(plans: list[NodePlan]) -> None:
 
 def get_plan(graph: Any) -> ExecutionPlan:
     """The cached plan of ``graph``, compiling it on first use."""
+    try:  # the per-run path: one attribute and one key lookup
+        plan: ExecutionPlan = graph._facts["plan"]
+        return plan
+    except (AttributeError, KeyError):
+        pass
     facts = graph_facts(graph)
-    if facts is None:
-        return compile_plan(graph)
-    plan: ExecutionPlan | None = facts.get("plan")
-    if plan is None:
-        plan = facts["plan"] = compile_plan(graph)
+    plan = compile_plan(graph)
+    if facts is not None:
+        facts["plan"] = plan
     return plan
