@@ -1,8 +1,8 @@
 """Headless Chromium for the viz tests: the Debian package, with the network blocked.
 
-Chromium is started once per call with a throwaway profile; host names resolve to nothing
-and every connection goes to a proxy that is not there, so a page can only use what it
-carries itself (or what the test put next to it on disk).
+Chromium is started once per call (through the package's own ``run_headless``) with a
+throwaway profile; host names resolve to nothing and every connection goes to a proxy that is
+not there, so a page can only use what it carries itself (or what the test put beside it).
 """
 
 from __future__ import annotations
@@ -16,27 +16,14 @@ from pathlib import Path
 
 import pytest
 
-MERMAID_VERSION = "12.3.0"
+from hypergraph.viz.export import find_chromium, run_headless
 
-_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--proxy-server=127.0.0.1:9",
-    "--allow-file-access-from-files",
-]
+MERMAID_VERSION = "12.3.0"
 
 
 def chromium() -> str:
     """Path of the Chromium binary; fails (never skips) when it is missing."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    found = find_chromium()
     if found is None:
         pytest.fail(
             "The viz browser tests need Debian's Chromium: apt-get install -y chromium "
@@ -46,28 +33,10 @@ def chromium() -> str:
 
 
 def run_chromium(page: Path, *extra: str, budget_ms: int = 5000) -> str:
-    """Open ``page`` (a local file), let its scripts run for ``budget_ms`` of virtual time,
-    and return Chromium's standard output."""
-    with tempfile.TemporaryDirectory(prefix="hg-chromium-") as profile:
-        completed = subprocess.run(
-            [
-                chromium(),
-                *_FLAGS,
-                f"--user-data-dir={profile}",
-                f"--virtual-time-budget={budget_ms}",
-                *extra,
-                page.resolve().as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-    if completed.returncode != 0:
-        raise AssertionError(
-            f"chromium failed ({completed.returncode}): {completed.stderr[-2000:]}"
-        )
-    return completed.stdout
+    """Open ``page`` (a local file) with the network blocked, let its scripts run for
+    ``budget_ms`` of virtual time, and return Chromium's standard output."""
+    chromium()
+    return run_headless(page, "--allow-file-access-from-files", *extra, budget_ms=budget_ms)
 
 
 def dump_dom(page: Path, budget_ms: int = 5000) -> str:

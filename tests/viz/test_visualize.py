@@ -54,8 +54,8 @@ def test_theme_is_set_on_the_page_and_unknown_themes_are_rejected() -> None:
         graphs.dag().visualize(theme="blue")
 
 
-def test_filepath_must_be_html(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="ending in '.html'"):
+def test_filepath_must_be_html_png_or_svg(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="ending in '.html'.*'.png' or '.svg'"):
         graphs.dag().visualize(filepath=tmp_path / "graph.pdf")
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import struct
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import viz_graphs as graphs
@@ -121,3 +122,36 @@ def test_screenshot_shows_the_drawn_page(page: Path, tmp_path: Path) -> None:
     assert (width, height) == (1400, 900)
     # A blank page compresses to a few kilobytes; a drawn graph with text does not.
     assert len(data) > 40_000
+
+
+def test_png_filepath_writes_a_screenshot(pipeline: Graph, tmp_path: Path) -> None:
+    target = tmp_path / "pipeline.png"
+    assert pipeline.visualize(filepath=target) is None
+    data = target.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (1400, 900)
+    assert len(data) > 40_000
+
+
+def test_svg_filepath_writes_the_drawing_with_every_label(pipeline: Graph, tmp_path: Path) -> None:
+    target = tmp_path / "pipeline.svg"
+    assert pipeline.visualize(filepath=target, depth=1, theme="dark") is None
+    root = ElementTree.parse(target).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("data-theme") == "dark"
+    assert float(root.get("width", "0")) > 300 and root.get("viewBox", "").startswith("0 0 ")
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    inner = {name.rsplit("/", 1)[-1] for name in pipeline.to_flat_graph().nodes}
+    assert inner - {"prepare", "shorten"} <= texts  # expanded graphs show as titled boxes
+    assert {"\u25be prepare", "\u25be shorten", "END"} <= texts
+    assert set(pipeline.inputs.all) <= texts
+
+
+def test_pictures_without_a_browser_say_what_to_install(
+    pipeline: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("HYPERGRAPH_CHROMIUM", raising=False)
+    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+        pipeline.visualize(filepath=tmp_path / "pipeline.png")
+    assert not (tmp_path / "pipeline.png").exists()

@@ -80,18 +80,34 @@ class GraphView:
     """An interactive picture of a graph. In Jupyter it displays inline; ``.html`` is the page,
     ``.save(path)`` writes it."""
 
-    def __init__(self, page: str) -> None:
+    def __init__(self, page: str, theme: str = "auto") -> None:
         self.html = page
+        self.theme = theme
 
     def save(self, filepath: str | Path) -> Path:
-        """Write the page to ``filepath`` (an ``.html`` file) and return the path."""
+        """Write the page to ``filepath`` and return the path.
+
+        ``.html`` writes the interactive page. ``.png`` (a screenshot) and ``.svg`` (the
+        drawing) need a headless Chromium to lay the page out (see ``hypergraph.viz.export``).
+        """
         path = Path(filepath)
-        if path.suffix.lower() not in (".html", ".htm"):
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm"):
+            path.write_text(self.html, encoding="utf-8")
+        elif suffix == ".png":
+            from hypergraph.viz.export import write_png
+
+            write_png(self.html, path)
+        elif suffix == ".svg":
+            from hypergraph.viz.export import write_svg
+
+            theme = "light" if self.theme == "auto" else self.theme
+            write_svg(self.html, path, theme, _asset("viewer.css"))
+        else:
             raise ValueError(
-                f"visualize(filepath={str(filepath)!r}): the page is HTML; use a path ending in "
-                "'.html'. For a static picture, use graph.to_mermaid() with any Mermaid tool."
+                f"visualize(filepath={str(filepath)!r}): use a path ending in '.html' (the "
+                "interactive page), '.png' or '.svg' (a picture, drawn by headless Chromium)."
             )
-        path.write_text(self.html, encoding="utf-8")
         return path
 
     def _repr_html_(self) -> str:
@@ -115,7 +131,8 @@ def visualize(
     filepath: str | Path | None = None,
 ) -> GraphView | None:
     """Show ``graph`` as an interactive page: returned for display in a notebook, or written
-    to ``filepath`` (then ``None`` is returned)."""
+    to ``filepath`` (``.html``; ``.png``/``.svg`` pictures need headless Chromium), and then
+    ``None`` is returned."""
     view = GraphView(
         render_html(
             graph,
@@ -123,7 +140,8 @@ def visualize(
             theme=theme,
             show_types=show_types,
             separate_outputs=separate_outputs,
-        )
+        ),
+        theme,
     )
     if filepath is None:
         return view
