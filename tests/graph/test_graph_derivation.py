@@ -243,3 +243,18 @@ def test_derived_graphs_share_the_structure_and_hash():
     assert derived.nx_graph is graph.nx_graph
     assert derived.definition_hash == graph.definition_hash
     assert derived.name == graph.name
+
+
+def test_trace_io_survives_derivation_add_nodes_and_pickling():
+    import pickle
+
+    @node(output_name="shouted")
+    def shout(summary: str) -> str:
+        return summary.upper()
+
+    traced = pipeline().with_trace_io()
+    assert not pipeline().trace_io and traced.trace_io
+    assert traced.bind(table=["x"]).select("summary").trace_io
+    assert traced.add_nodes(shout).trace_io
+    assert pickle.loads(pickle.dumps(traced)).trace_io
+    assert not traced.with_trace_io(False).trace_io

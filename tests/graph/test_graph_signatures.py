@@ -32,6 +32,7 @@ def test_graph_constructor_matches_the_spec():
         ("edges", KW, None),
         ("name", KW, None),
         ("strict_types", KW, False),
+        ("trace_io", KW, False),  # tracing of node inputs/outputs (issue 15)
     ]
 
 

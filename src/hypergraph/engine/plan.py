@@ -74,6 +74,7 @@ class NodePlan:
             settings translated to inner parameter names.
         retry, timeout: The node's ``RetryPolicy`` and attempt timeout in seconds (or ``None``).
         guarded: Either is set: drivers run the call through runners/loop/retry.py.
+        trace_io: The node's own ``trace_io`` (``None``: the run's, from its graph).
     """
 
     __slots__ = (
@@ -113,6 +114,7 @@ class NodePlan:
         "retry",
         "timeout",
         "guarded",
+        "trace_io",
     )
 
     kind: NodeKind
@@ -276,6 +278,7 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         p.retry = getattr(node, "retry", None)
         p.timeout = getattr(node, "timeout", None)
         p.guarded = p.retry is not None or p.timeout is not None
+        p.trace_io = getattr(node, "trace_io", None)
         p.map_params = p.map_mode = p.map_error_handling = None
         p.clone = False
         if strategy.mapped:

@@ -178,21 +178,31 @@ class RunEndEvent(BaseEvent):
 @_fast_init
 @dataclass(frozen=True)
 class NodeStartEvent(BaseEvent):
-    """A node execution started; its end, error and cache-hit events share this span id."""
+    """A node execution started; its end, error and cache-hit events share this span id.
+
+    ``inputs`` holds the node's inputs by parameter name when the node's inputs and outputs are
+    traced (``trace_io``, see ``Graph.with_trace_io``), else ``None``.
+    """
 
     node_name: str = ""
     graph_name: str | None = ""
+    inputs: dict[str, object] | None = None
 
 
 @_fast_init
 @dataclass(frozen=True)
 class NodeEndEvent(BaseEvent):
-    """A node execution finished successfully (``cached`` when served from the cache)."""
+    """A node execution finished successfully (``cached`` when served from the cache).
+
+    ``outputs`` holds the node's outputs by name when its inputs and outputs are traced
+    (``trace_io``), else ``None``.
+    """
 
     node_name: str = ""
     graph_name: str | None = ""
     duration_ms: float = 0.0
     cached: bool = False
+    outputs: dict[str, object] | None = None
 
 
 @_fast_init

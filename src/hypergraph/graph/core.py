@@ -33,7 +33,15 @@ if TYPE_CHECKING:
 __all__ = ["Graph", "graph_facts"]
 
 # Attributes that make up a graph's value; anything else (e.g. a runner's memo) is a cache.
-_STATE_FIELDS = ("name", "_strict_types", "_structure", "_bound", "_selected", "_entrypoints")
+_STATE_FIELDS = (
+    "name",
+    "_strict_types",
+    "_structure",
+    "_bound",
+    "_selected",
+    "_entrypoints",
+    "_trace_io",
+)
 
 
 def graph_facts(graph: Any) -> dict[str, Any] | None:
@@ -54,6 +62,9 @@ class Graph:
     ``Graph.as_node()``. Edges are inferred by name unless ``edges=[...]`` declares them.
     Construction validates the graph and raises ``GraphConfigError`` for mistakes that can be
     known before running (SPEC §3.6).
+
+    ``trace_io=True`` (or :meth:`with_trace_io`) lets tracing record the inputs and outputs of
+    the graph's nodes, nested graphs included (see :attr:`trace_io`).
     """
 
     name: str | None
@@ -65,6 +76,7 @@ class Graph:
         edges: list[tuple] | None = None,
         name: str | None = None,
         strict_types: bool = False,
+        trace_io: bool = False,
     ) -> None:
         from hypergraph.nodes.base import HyperNode
 
@@ -80,6 +92,9 @@ class Graph:
             by_name, list(edges) if edges is not None else None, name, bool(strict_types)
         )
         self._init_state(name, bool(strict_types), structure, {}, None, None)
+        if not isinstance(trace_io, bool):
+            raise TypeError(f"Graph: trace_io must be True or False, got {trace_io!r}.")
+        object.__setattr__(self, "_trace_io", trace_io)
 
     def _init_state(
         self,
@@ -97,6 +112,7 @@ class Graph:
         set_attr(self, "_bound", bound)
         set_attr(self, "_selected", selected)
         set_attr(self, "_entrypoints", entrypoints)
+        set_attr(self, "_trace_io", False)  # set by __init__, _derive and __setstate__
         set_attr(self, "_input_spec", None)
         # Facts derived from this graph's value (its structure *and* its bindings, selection
         # and entry points): the engine's compiled plan, the run-start checks' verdicts, resume
@@ -121,6 +137,7 @@ class Graph:
             state["selected"],
             state["entrypoints"],
         )
+        object.__setattr__(copy, "_trace_io", changes.get("trace_io", self._trace_io))
         return copy
 
     def __setattr__(self, attr: str, value: Any) -> None:
@@ -145,12 +162,29 @@ class Graph:
             state["_selected"],
             state["_entrypoints"],
         )
+        object.__setattr__(self, "_trace_io", state.get("_trace_io", False))
 
     def __repr__(self) -> str:
         label = f"name={self.name!r}, " if self.name is not None else ""
         return f"Graph({label}nodes={list(self._structure.nodes)})"
 
     # ------------------------------------------------------------------ properties
+    @property
+    def trace_io(self) -> bool:
+        """Whether tracing records the inputs and outputs of this graph's nodes.
+
+        Nested graphs inherit it; a node's own ``trace_io=True/False`` wins. Only tracing
+        processors (``hypergraph.events.otel.OpenTelemetryProcessor``) look at it.
+        """
+        return self._trace_io
+
+    def with_trace_io(self, enabled: bool = True) -> Graph:
+        """Return a copy whose nodes' inputs and outputs are recorded by tracing (see
+        :attr:`trace_io`); ``with_trace_io(False)`` turns it off again."""
+        if not isinstance(enabled, bool):
+            raise TypeError(f"with_trace_io: enabled must be True or False, got {enabled!r}.")
+        return self._derive(trace_io=enabled)
+
     @property
     def strict_types(self) -> bool:
         """Whether data edges were type-checked at construction (SPEC §3.7)."""
@@ -340,6 +374,7 @@ class Graph:
             [*self._structure.nodes.values(), *nodes],
             name=self.name,
             strict_types=self._strict_types,
+            trace_io=self._trace_io,
         )
         structure = rebuilt._structure
         for key in self._bound:

@@ -58,3 +58,35 @@ def test_retries_run_on_the_workers_and_hopeless_items_fail_under_continue(runne
 
 def test_run_retries_on_a_worker(runner):
     assert runner.run(GRAPH, x=7)["y"] == (70, 3)
+
+
+def test_worker_attempts_reach_client_tracing_in_item_order(runner):
+    sdk_trace = pytest.importorskip("opentelemetry.sdk.trace")
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from hypergraph.events.otel import OpenTelemetryProcessor
+
+    exporter = InMemorySpanExporter()
+    provider = sdk_trace.TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = OpenTelemetryProcessor(tracer_provider=provider)
+    runner.map(GRAPH, {"x": [4, 5, 6]}, map_over="x", event_processors=[tracer])
+    spans = exporter.get_finished_spans()
+    (root,) = [s for s in spans if s.attributes["hypergraph.span.role"] == "map"]
+    assert root.name == "shaky" and root.attributes["hypergraph.map_size"] == 3
+    items = sorted(
+        (s for s in spans if s.name == "shaky.item"),
+        key=lambda s: s.attributes["hypergraph.item_index"],
+    )
+    assert [s.attributes["hypergraph.item_index"] for s in items] == [0, 1, 2]
+    assert {s.parent.span_id for s in items} == {root.context.span_id}
+    node_spans = [s for s in spans if s.attributes.get("hypergraph.span.role") == "node"]
+    assert len(node_spans) == 3
+    for span in node_spans:
+        outcomes = [
+            e.attributes["hypergraph.attempt.outcome"]
+            for e in span.events
+            if e.name == "hypergraph.attempt.end"
+        ]
+        assert outcomes == ["retry", "retry", "success"]

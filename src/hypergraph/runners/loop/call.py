@@ -71,6 +71,8 @@ class RunContext:
         resume: Answers for interrupts inside this run's GraphNodes, by GraphNode name
             (``{"inner": {"y": answer}}``, from dotted resume keys, runners/resume.py). Each
             entry is taken by the GraphNode's first execution; never inherited by ``child()``.
+        trace_io: Events carry node inputs/outputs unless a node says otherwise (set at run
+            start with events from ``Graph.trace_io``; nested runs inherit it).
     """
 
     __slots__ = (
@@ -83,6 +85,7 @@ class RunContext:
         "depth",
         "resume",
         "graph_name",
+        "trace_io",
     )
 
     def __init__(
@@ -105,6 +108,7 @@ class RunContext:
         self.depth = depth
         self.resume: dict[str, dict[str, Any]] | None = None
         self.graph_name: str | None = None
+        self.trace_io = False
 
     def child(self, parent_span_id: str | None = None) -> RunContext:
         """The context of a nested run (GraphNode or map item) started from this run.
@@ -113,13 +117,15 @@ class RunContext:
         their own. ``parent_span_id`` is the span the nested run hangs under: the GraphNode
         call's ``span_id`` (events set it), else this run's span.
         """
-        return RunContext(
+        child = RunContext(
             self.runner,
             cache=self.cache,
             dispatcher=self.dispatcher,
             parent_span_id=parent_span_id if parent_span_id is not None else self.span_id,
             depth=self.depth + 1,
         )
+        child.trace_io = self.trace_io
+        return child
 
 
 class NodeCall:

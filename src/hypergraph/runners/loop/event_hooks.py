@@ -208,6 +208,7 @@ def emit_node_start(call: Any) -> None:
             parent_span_id=ctx.span_id,
             node_name=call.plan.name,
             graph_name=ctx.graph_name,
+            inputs=dict(call.params) if _traces_io(call) else None,
         )
     )
     call.started = perf_counter()
@@ -261,8 +262,23 @@ def emit_node_end(call: Any, routed: tuple | None, *, cached: bool = False) -> N
             graph_name=ctx.graph_name,
             duration_ms=0.0 if cached else _elapsed_ms(call.started),
             cached=cached,
+            outputs=_traced_outputs(call) if _traces_io(call) else None,
         )
     )
+
+
+def _traces_io(call: Any) -> bool:
+    """Whether ``call``'s events carry its inputs and outputs (node setting, else the run's)."""
+    own = call.plan.trace_io
+    return bool(call.ctx.trace_io) if own is None else bool(own)
+
+
+def _traced_outputs(call: Any) -> dict[str, Any]:
+    """The call's data outputs (emit signals left out); a gate's decision under ``decision``."""
+    outputs = {k: v for k, v in (call.outputs or {}).items() if k not in call.plan.emits}
+    if call.decision is not None:
+        outputs["decision"] = sorted(str(target) for target in call.decision)
+    return outputs
 
 
 def emit_node_error(call: Any, exc: BaseException) -> None:

@@ -95,6 +95,7 @@ def _observed_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: 
     emits none. Keeping this wrapper apart leaves a run without processors untouched.
     """
     name = ctx.graph_name = getattr(graph, "name", None)
+    ctx.trace_io = ctx.trace_io or getattr(graph, "trace_io", False)
     started = emit_run_start(ctx, name)
     try:
         result = yield from _steps(graph, prepared, ctx, max_iterations)
