@@ -45,6 +45,7 @@ from hypergraph.runners.concurrency import (
     run_all,
     run_pool,
 )
+from hypergraph.runners.failure_notes import note_failed_item
 from hypergraph.runners.loop.call import (
     NodeCall,
     RunContext,
@@ -260,13 +261,23 @@ class AsyncRunner(BaseRunner):
         parent_span_id = span.span_id if span is not None else None
         cache, cap, prepared_for = self.cache, self.default_max_iterations, plan.prepared_for
 
-        async def run_item(item: dict[str, Any]) -> RunResult:
+        async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
+            index, item = indexed
             ctx = RunContext(self, cache=cache, dispatcher=events, parent_span_id=parent_span_id)
-            return await self._drive(run_steps(graph, prepared_for(item), ctx, cap))
+            try:
+                result = await self._drive(run_steps(graph, prepared_for(item), ctx, cap))
+            except Exception as exc:
+                note_failed_item(exc, index, count, item, plan.mapped)
+                raise
+            if result.error is not None:  # "continue": a FAILED item
+                note_failed_item(result.error, index, count, item, plan.mapped)
+            return result
 
         workers = limit if limit is not None else count
         try:
-            results, failures = await run_pool(plan.items, count, run_item, workers, not keep_going)
+            results, failures = await run_pool(
+                enumerate(plan.items), count, run_item, workers, not keep_going
+            )
             if failures and not keep_going:
                 raise failures[min(failures)]  # the first failure in input order
         except BaseException as exc:
@@ -395,11 +406,20 @@ class AsyncRunner(BaseRunner):
         workers = limiter.limit if limiter is not None else _UNLIMITED_WORKERS
         keep_going = call.map_error_handling == "continue"
 
-        async def run_item(values: dict[str, Any]) -> RunResult:
-            return await self._drive(nested_run_steps(call, values))
+        async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
+            index, values = indexed
+            try:
+                return await self._drive(nested_run_steps(call, values))
+            except Exception as exc:
+                if not keep_going:
+                    params = call.plan.map_params
+                    note_failed_item(exc, index, count, values, params, node_name=call.plan.name)
+                raise
 
         try:
-            results, failures = await run_pool(items, count, run_item, workers, not keep_going)
+            results, failures = await run_pool(
+                enumerate(items), count, run_item, workers, not keep_going
+            )
             if failures and not keep_going:
                 raise failures[min(failures)]
         except Exception as exc:

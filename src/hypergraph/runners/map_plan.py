@@ -299,6 +299,7 @@ class MapPlan:
             empty or the checks failed.
         item_error: With ``plan_map(..., defer_item_errors=True)``: the exception every item's
             run would raise at start (e.g. ``MissingInputError``), else ``None``.
+        mapped: The ``map_over`` names, shown (shortened) in a failing item's exception note.
     """
 
     graph: Any
@@ -307,6 +308,7 @@ class MapPlan:
     options: ItemOptions
     prepared: PreparedRun | None = None
     item_error: Exception | None = None
+    mapped: tuple[str, ...] = ()
 
     def prepared_for(self, values: dict[str, Any]) -> PreparedRun:
         """The ``PreparedRun`` of one item: the map's checked options with this item's values.
@@ -362,7 +364,7 @@ def plan_map(
     check_input_names(merged)
     check_map_compatible(graph)
     count, items = plan_items(merged, map_over, map_mode, clone)
-    plan = MapPlan(graph, count, items, options)
+    plan = MapPlan(graph, count, items, options, mapped=tuple(_normalise_map_over(map_over)))
     if count == 0:
         return plan
     try:

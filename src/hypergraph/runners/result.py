@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
+from hypergraph.runners.failure_notes import failed_node_of
+
 __all__ = [
     "ErrorHandling",
     "RunStatus",
@@ -121,6 +123,17 @@ class RunResult:
     def completed(self) -> bool:
         return self.status is RunStatus.COMPLETED
 
+    @property
+    def failed_node(self) -> str | None:
+        """The node whose exception failed the run (``"outer/inner"`` through nested graphs).
+
+        ``None`` when the run did not fail, or failed without a node raising (for example
+        ``InfiniteLoopError``).
+        """
+        if self.status is not RunStatus.FAILED:
+            return None
+        return failed_node_of(self.error)
+
     def __getitem__(self, key: str) -> Any:
         try:
             return self.values[key]
@@ -128,7 +141,9 @@ class RunResult:
             available = list(self.values)
             why = ""
             if self.status is RunStatus.FAILED:
-                why = f". The run failed ({self.error!r}); see result.error"
+                node = self.failed_node
+                where = f" in node '{node}'" if node else ""
+                why = f". The run failed{where} ({self.error!r}); see result.error"
             elif self.status is RunStatus.PAUSED:
                 where = getattr(self.pause, "node_name", None)
                 why = f". The run paused at {where!r} for a human answer; see result.pause"
@@ -156,8 +171,10 @@ class RunResult:
         text = (
             f"RunResult(status={self.status.value}, values={_preview(dict(self.values), 0)}, "
             f"run_id={self.run_id!r}, workflow_id={self.workflow_id!r}, "
-            f"error={_preview(self.error, 0)}, pause={_preview(self.pause, 0)})"
+            f"error={_preview(self.error, 0)}, pause={_preview(self.pause, 0)}"
         )
+        node = self.failed_node
+        text += f", failed_node={node!r})" if node else ")"
         return text if len(text) <= 4000 else text[:3990] + "...<cut>)"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:

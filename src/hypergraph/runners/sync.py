@@ -17,6 +17,7 @@ from hypergraph.graph import Graph
 from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
+from hypergraph.runners.failure_notes import note_failed_item
 from hypergraph.runners.loop.call import (
     NodeCall,
     RunContext,
@@ -206,12 +207,20 @@ class SyncRunner(BaseRunner):
         prepared_for = plan.prepared_for
         results: list[RunResult] = []
         append = results.append
+        count, mapped = plan.count, plan.mapped
         try:
-            for item in plan.items:
+            for index, item in enumerate(plan.items):
                 ctx = RunContext(
                     self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
                 )
-                append(drive(run_steps(graph, prepared_for(item), ctx, cap)))
+                try:
+                    result = drive(run_steps(graph, prepared_for(item), ctx, cap))
+                except Exception as exc:
+                    note_failed_item(exc, index, count, item, mapped)
+                    raise
+                if result.error is not None:  # "continue": a FAILED item
+                    note_failed_item(result.error, index, count, item, mapped)
+                append(result)
         except Exception as exc:
             end_map(span, exc)
             raise
@@ -279,11 +288,19 @@ class SyncRunner(BaseRunner):
         start_mapped(call, count)  # events: the map span the item runs hang under
         results: list[RunResult | None] = []
         try:
-            for values in items:
+            for index, values in enumerate(items):
                 try:
                     results.append(self._run_nested(graph, values, call))
-                except Exception:
+                except Exception as exc:
                     if not keep_going:
+                        note_failed_item(
+                            exc,
+                            index,
+                            count,
+                            values,
+                            call.plan.map_params,
+                            node_name=call.plan.name,
+                        )
                         raise
                     results.append(None)
         except Exception as exc:

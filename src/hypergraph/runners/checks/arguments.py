@@ -17,7 +17,7 @@ from typing import Any
 from hypergraph._warnings import warn_user
 from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
 from hypergraph.graph.core import graph_facts
-from hypergraph.runners.checks.inputs import validate_inputs
+from hypergraph.runners.checks.inputs import option_clash_hint, validate_inputs
 
 __all__ = [
     "ALL_OUTPUTS_DEFAULT",
@@ -148,7 +148,7 @@ def prepare_run(
     if verdict is None:
         verdict = _check(
             graph, merged, runner, select, on_missing, on_internal_override, entrypoint,
-            error_handling,
+            error_handling, reserved is RUN_RESERVED,
         )  # fmt: skip
         if memo is not None and key is not None:
             if len(memo) >= _MEMO_LIMIT:
@@ -175,25 +175,64 @@ def _check(
     on_internal_override: str,
     entrypoint: str | None,
     error_handling: str,
+    for_run: bool,
 ) -> _Verdict:
     """Steps 2-6 of §4.4, in order; raises on the first problem."""
     check_input_names(merged)
     check_runner_compatible(graph, runner)
-    selected = resolve_select(graph, select)
-    warning = validate_inputs(
-        graph,
-        frozenset(merged),
-        selected=selected,
-        entrypoint=entrypoint,
-        on_internal_override=on_internal_override,
-    )
-    if on_missing not in ON_MISSING_CHOICES:
-        raise ValueError(
-            f"Invalid on_missing={on_missing!r}. It decides what happens when a selected output "
-            f"was not produced; choose one of {list(ON_MISSING_CHOICES)}."
+    if for_run:
+        _check_map_options_in_run(graph, merged)
+    inputs = list(graph.inputs.all)
+    try:
+        selected = resolve_select(graph, select)
+    except (TypeError, GraphConfigError) as exc:
+        raise _clarified(exc, inputs, "select") from None
+    try:
+        warning = validate_inputs(
+            graph,
+            frozenset(merged),
+            selected=selected,
+            entrypoint=entrypoint,
+            on_internal_override=on_internal_override,
         )
-    check_error_handling(error_handling)
+    except ValueError as exc:
+        if entrypoint is None or "entry point" not in str(exc):
+            raise
+        raise _clarified(exc, inputs, "entrypoint") from None
+    try:
+        if on_missing not in ON_MISSING_CHOICES:
+            raise ValueError(
+                f"Invalid on_missing={on_missing!r}. It decides what happens when a selected "
+                f"output was not produced; choose one of {list(ON_MISSING_CHOICES)}."
+            )
+        check_error_handling(error_handling)
+    except ValueError as exc:
+        name = "on_missing" if "on_missing" in str(exc) else "error_handling"
+        raise _clarified(exc, inputs, name) from None
     return _Verdict(selected, warning)
+
+
+def _clarified(exc: Exception, inputs: list[str], option: str) -> Exception:
+    """``exc`` (same type) with a note when the graph also has an input named ``option``."""
+    hint = option_clash_hint([option]) if option in inputs else ""
+    if not hint:
+        return exc
+    clarified = type(exc)(f"{exc}{hint}")
+    clarified.__cause__ = exc.__cause__
+    return clarified
+
+
+def _check_map_options_in_run(graph: Any, merged: Mapping[str, Any]) -> None:
+    """``run(..., map_over=...)`` meant ``map``: say so instead of running with a stray input."""
+    options = [name for name in ("map_over", "map_mode", "clone") if name in merged]
+    if not options or all(name in graph.inputs.all for name in options):
+        return
+    name = next(name for name in options if name not in graph.inputs.all)
+    raise ValueError(
+        f"{name}= is an option of map(), not of run(): run() runs the graph once, with the "
+        f"values as given. How to fix: call runner.map(graph, ..., {name}=...) to run the graph "
+        f"once per item (its results come back as a list of RunResult)."
+    )
 
 
 def check_error_handling(error_handling: Any) -> None:
@@ -222,7 +261,8 @@ def _normalise(
     else:
         raise TypeError(
             f"values must be a dict of input names to values, got {type(values).__name__}. "
-            "Example: runner.run(graph, {'x': 1}) or runner.run(graph, x=1)."
+            "Example: runner.run(graph, {'x': 1}) or runner.run(graph, x=1). An input named "
+            "'values' goes inside that dict: runner.run(graph, {'values': ...})."
         )
     if input_values:
         duplicated = sorted(merged.keys() & input_values.keys())

@@ -68,7 +68,7 @@ def validate_inputs(
     _check_conflicts(scope, supplied, provided)
     warning = None
     if (internal or unknown) and on_internal_override != "ignore":
-        message = _override_message(graph, spec, internal, unknown, supplied)
+        message = _override_message(graph, scope, internal, unknown, supplied)
         if on_internal_override == "error":
             raise ValueError(message)
         warning = message
@@ -115,33 +115,53 @@ def _check_conflicts(scope: _Scope, supplied: frozenset[str], provided: frozense
 
 def _override_message(
     graph: Any,
-    spec: Any,
+    scope: _Scope,
     internal: dict[str, tuple[str, ...]],
     unknown: list[str],
     supplied: frozenset[str],
 ) -> str:
-    lines = [
-        f"Some supplied values are not inputs{_of(graph)}: they are internal parameters "
-        "(values a node computes) or unknown names."
-    ]
+    """The on_internal_override text: unknown names (likely typos) first, then internal ones.
+
+    A close match among the interrupts' outputs is shown as the resume key the paused
+    interrupt expects (a misspelt resume key would otherwise just pause the run again).
+    """
+    spec = scope.spec
+    lines: list[str] = []
+    if unknown:
+        hints = []
+        # Only suggest names the caller has not supplied already: those are the likely typos.
+        answers = sorted(scope.interrupt_outputs)
+        candidates = [name for name in [*spec.all, *answers] if name not in supplied]
+        for name in unknown:
+            close = difflib.get_close_matches(name, candidates, n=1)
+            if not close:
+                hints.append(f"'{name}'")
+            elif close[0] in scope.interrupt_outputs:
+                asker = ", ".join(f"'{n}'" for n in scope.producers.get(close[0], ()))
+                hints.append(
+                    f"'{name}' (did you mean '{close[0]}', the resume key interrupt {asker} "
+                    "expects?)"
+                )
+            else:
+                hints.append(f"'{name}' (did you mean '{close[0]}'?)")
+        several = len(unknown) > 1
+        lines.append(
+            f"Unknown input{'s' if several else ''} {', '.join(hints)}{_of(graph)}: no node "
+            f"reads {'them' if several else 'it'}, so {'they are' if several else 'it is'} "
+            "ignored (an optional input you meant keeps its default)."
+        )
     if internal:
         mapping = ", ".join(f"{o} <- {', '.join(nodes)}" for o, nodes in internal.items())
         lines.append(
-            f"Internal parameters (output <- producing node): {mapping}; a supplied value is "
-            "used only while its producer does not run."
+            f"Supplied internal parameters (values a node computes; output <- producing node): "
+            f"{mapping}; a supplied value is used only while its producer does not run."
         )
-    if unknown:
-        hints = []
-        # Only suggest inputs the caller has not supplied already: those are the likely typos.
-        candidates = [name for name in spec.all if name not in supplied]
-        for name in unknown:
-            close = difflib.get_close_matches(name, candidates, n=1)
-            hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        lines.append(f"Unknown names that no node reads: {', '.join(hints)}.")
     lines.append(f"Expected inputs: {list(spec.all)}.")
+    if scope.interrupt_outputs:
+        lines.append(f"Resume keys of interrupts: {sorted(scope.interrupt_outputs)}.")
     lines.append(
-        "How to fix: remove these keys, or pass on_internal_override='ignore' to accept them "
-        "silently ('error' turns this warning into an error)."
+        "How to fix: remove or correct these keys. on_internal_override='error' makes unknown "
+        "names and internal parameters stop the run; 'ignore' accepts them silently."
     )
     return " ".join(lines)
 
@@ -258,6 +278,38 @@ def _self_starting(
     return False
 
 
+RUNNER_OPTIONS: frozenset[str] = frozenset(
+    {
+        "values",
+        "select",
+        "on_missing",
+        "on_internal_override",
+        "entrypoint",
+        "max_iterations",
+        "error_handling",
+        "event_processors",
+        "max_concurrency",
+        "map_over",
+        "map_mode",
+        "clone",
+    }
+)
+
+
+def option_clash_hint(names: list[str]) -> str:
+    """A hint for inputs named like a runner option (a keyword sets the option, not the input)."""
+    clashing = [name for name in names if name in RUNNER_OPTIONS]
+    if not clashing:
+        return ""
+    shown = ", ".join(f"'{name}'" for name in clashing)
+    example = ", ".join(f"'{name}': ..." for name in clashing)
+    return (
+        f" {shown} {'is' if len(clashing) == 1 else 'are'} also the name of a runner option: a "
+        f"keyword argument with that name sets the option, not the input. Pass such inputs "
+        f"through the values dict: runner.run(graph, values={{{example}}})."
+    )
+
+
 def _missing_error(
     graph: Any,
     spec: Any,
@@ -287,7 +339,7 @@ def _missing_error(
     parts.append(
         "How to fix: pass the missing values to run()/map() (as keywords or in values={...}). "
         "If you used bind(), remember it returns a new graph: run the returned graph "
-        "(g = g.bind(...))."
+        "(g = g.bind(...))." + option_clash_hint(missing)
     )
     return MissingInputError(missing, provided=given, message=" ".join(parts))
 

@@ -58,6 +58,7 @@ from hypergraph.engine.state import RunState
 from hypergraph.engine.static import scheduler_for
 from hypergraph.exceptions import InfiniteLoopError
 from hypergraph.runners.checks.arguments import prepare_run
+from hypergraph.runners.failure_notes import note_failed_node
 from hypergraph.runners.loop.call import NodeCall, RunContext, prepare_call, start_call
 from hypergraph.runners.loop.event_hooks import emit_node_error, emit_run_end, emit_run_start
 from hypergraph.runners.result import (
@@ -138,6 +139,7 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
                 call = prepare_call(nodes[i], state, ctx)
             except Exception as exc:  # e.g. an un-copyable default: a failure of this node
                 failure = exc
+                note_failed_node(exc, nodes[i].name, graph.name)
                 if ctx.dispatcher is not None:
                     emit_node_error(NodeCall(nodes[i], ctx, {}), exc)
                 break
@@ -155,7 +157,7 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
             for call in executed:
                 if call.outputs is None:  # something failed or paused: take the slow path
                     finished = [c for c in executed if c.outputs is not None]
-                    failure, pause = _first_problem(executed, failure, pause)
+                    failure, pause = _first_problem(executed, failure, pause, graph.name)
                     break
         if resolved is not None:
             finished = sorted([*resolved, *finished], key=_node_index)
@@ -203,11 +205,18 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
 
 
 def _first_problem(
-    executed: list[NodeCall], failure: BaseException | None, pause: PauseInfo | None
+    executed: list[NodeCall],
+    failure: BaseException | None,
+    pause: PauseInfo | None,
+    graph_name: str | None,
 ) -> tuple[BaseException | None, PauseInfo | None]:
-    """The superstep's failure (first in node order, before any setup failure) and pause."""
+    """The superstep's failure (first in node order, before any setup failure) and pause.
+
+    The failure is noted with the node that raised it (runners/failure_notes.py).
+    """
     for call in executed:
         if call.error is not None:
+            note_failed_node(call.error, call.plan.name, graph_name)
             return call.error, pause
         if call.pause is not None and pause is None:
             pause = call.pause
