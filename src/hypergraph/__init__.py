@@ -88,7 +88,55 @@ _EXPORTS: dict[str, str] = {
     "DaskRunner": "hypergraph.runners.dask",
 }
 
-__all__ = [name for name in _EXPORTS if name != "DaskRunner"]
+# Static so that type checkers know what `from hypergraph import ...` offers. DaskRunner is left
+# out: `from hypergraph import *` must not need the dask extra.
+__all__ = [
+    "node",
+    "ifelse",
+    "route",
+    "interrupt",
+    "FunctionNode",
+    "GraphNode",
+    "GateNode",
+    "IfElseNode",
+    "RouteNode",
+    "InterruptNode",
+    "HyperNode",
+    "END",
+    "Graph",
+    "InputSpec",
+    "SyncRunner",
+    "AsyncRunner",
+    "BaseRunner",
+    "ErrorHandling",
+    "PauseInfo",
+    "RunResult",
+    "RunStatus",
+    "RenameError",
+    "GraphConfigError",
+    "MissingInputError",
+    "InfiniteLoopError",
+    "IncompatibleRunnerError",
+    "BaseEvent",
+    "Event",
+    "EventDispatcher",
+    "EventProcessor",
+    "AsyncEventProcessor",
+    "TypedEventProcessor",
+    "InterruptEvent",
+    "NodeEndEvent",
+    "NodeErrorEvent",
+    "NodeStartEvent",
+    "RouteDecisionEvent",
+    "RunEndEvent",
+    "RunStartEvent",
+    "StopRequestedEvent",
+    "CacheHitEvent",
+    "RichProgressProcessor",
+    "CacheBackend",
+    "InMemoryCache",
+    "DiskCache",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -171,4 +219,4 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
         RunResult,
         RunStatus,
     )
-    from hypergraph.runners.dask import DaskRunner
+    from hypergraph.runners.dask import DaskRunner as DaskRunner  # not in __all__, see above

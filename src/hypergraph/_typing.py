@@ -63,7 +63,9 @@ def _raw_annotations(owner: Any) -> dict[str, Any]:
     return dict(raw) if isinstance(raw, dict) else {}
 
 
-def _eval_one(annotation: Any, globalns: dict, localns: dict, include_extras: bool) -> Any:
+def _eval_one(
+    annotation: Any, globalns: dict[str, Any], localns: dict[str, Any], include_extras: bool
+) -> Any:
     """Evaluate a single annotation, returning :class:`Unresolvable` when it cannot be."""
     holder = types.SimpleNamespace(__annotations__={"x": annotation})
     try:
@@ -166,7 +168,9 @@ def _literal_compatible(incoming: Any, required: Any, memo: dict[str, Any]) -> b
     return False  # a plain type never satisfies a Literal requirement
 
 
-def _args_compatible(in_args: tuple, req_args: tuple, memo: dict[str, Any]) -> bool:
+def _args_compatible(
+    in_args: tuple[Any, ...], req_args: tuple[Any, ...], memo: dict[str, Any]
+) -> bool:
     if len(in_args) != len(req_args):
         return False
     for a, b in zip(in_args, req_args):

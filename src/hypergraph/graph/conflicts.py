@@ -29,7 +29,7 @@ __all__ = ["check_output_conflicts", "exclusive_branches"]
 
 
 def check_output_conflicts(
-    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph, *, explicit_edges: bool
+    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str], *, explicit_edges: bool
 ) -> None:
     """Raise ``GraphConfigError`` if two producers of one name may run unordered.
 
@@ -60,9 +60,9 @@ def check_output_conflicts(
 
 
 def _without_contested_edges(
-    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph, contested: Mapping[str, list[str]]
-) -> nx.DiGraph:
-    pruned = nx.DiGraph(nx_graph)  # a mutable copy; the original may be frozen
+    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str], contested: Mapping[str, list[str]]
+) -> nx.DiGraph[str]:
+    pruned: nx.DiGraph[str] = nx.DiGraph(nx_graph)  # a mutable copy; the original may be frozen
     for source, target, attrs in nx_graph.edges(data=True):
         if attrs["edge_type"] != "data":
             continue
@@ -76,7 +76,7 @@ def _without_contested_edges(
     return pruned
 
 
-def _connected(graph: nx.DiGraph, reach: dict[str, set[str]], first: str, second: str) -> bool:
+def _connected(graph: nx.DiGraph[str], reach: dict[str, set[str]], first: str, second: str) -> bool:
     for start, end in ((first, second), (second, first)):
         if start not in reach:
             reach[start] = nx.descendants(graph, start)
@@ -85,7 +85,9 @@ def _connected(graph: nx.DiGraph, reach: dict[str, set[str]], first: str, second
     return False
 
 
-def exclusive_branches(nodes: Mapping[str, HyperNode], graph: nx.DiGraph) -> list[list[set[str]]]:
+def exclusive_branches(
+    nodes: Mapping[str, HyperNode], graph: nx.DiGraph[str]
+) -> list[list[set[str]]]:
     """For every exclusive gate, the node sets of its branches (one set per real target).
 
     A node belongs to the branch of target ``t`` when it is reachable from ``t`` without passing

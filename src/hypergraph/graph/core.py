@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from hypergraph.engine.plan import ExecutionPlan
     from hypergraph.nodes.base import HyperNode
     from hypergraph.nodes.graph_node import GraphNode
     from hypergraph.viz.html import GraphView
@@ -68,12 +69,19 @@ class Graph:
     """
 
     name: str | None
+    _strict_types: bool
+    _structure: GraphStructure
+    _bound: dict[str, Any]
+    _selected: tuple[str, ...] | None
+    _entrypoints: tuple[str, ...] | None
+    _input_spec: InputSpec | None
+    _engine_plan: ExecutionPlan | None
 
     def __init__(
         self,
         nodes: list[HyperNode],
         *,
-        edges: list[tuple] | None = None,
+        edges: list[tuple[Any, ...]] | None = None,
         name: str | None = None,
         strict_types: bool = False,
         trace_io: bool = False,
@@ -200,7 +208,7 @@ class Graph:
         return iter(self._structure.nodes.values())
 
     @property
-    def nx_graph(self) -> nx.DiGraph:
+    def nx_graph(self) -> nx.DiGraph[str]:
         """The frozen ``networkx.DiGraph``: node attributes are each node's ``nx_attrs``."""
         return self._structure.nx_graph
 
@@ -450,7 +458,7 @@ class Graph:
             filepath=filepath,
         )
 
-    def to_flat_graph(self) -> nx.DiGraph:
+    def to_flat_graph(self) -> nx.DiGraph[str]:
         """A ``networkx.DiGraph`` with nested graphs expanded: inner ids are ``"outer/inner"``,
         node attribute ``parent`` names the enclosing graph node, edges keep ``edge_type`` and
         ``value_names``."""

@@ -14,7 +14,7 @@ Nodes are treated through the SPEC §2.1 members only (``name``, ``inputs``, ``d
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import networkx as nx
 
@@ -22,6 +22,7 @@ from hypergraph.exceptions import GraphConfigError
 
 if TYPE_CHECKING:
     from hypergraph.nodes.base import HyperNode
+    from hypergraph.nodes.gates import GateNode
 
 __all__ = [
     "build_nx_graph",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-def is_gate(node: HyperNode) -> bool:
+def is_gate(node: HyperNode) -> TypeGuard[GateNode]:
     """True for routing nodes (``@ifelse`` / ``@route``), which decide but produce no data."""
     return node.node_type == "BRANCH"
 
@@ -56,13 +57,13 @@ def any_producers(nodes: Mapping[str, HyperNode]) -> dict[str, list[str]]:
 
 def build_nx_graph(
     nodes: Mapping[str, HyperNode], explicit_edges: Sequence[Any] | None
-) -> nx.DiGraph:
+) -> nx.DiGraph[str]:
     """Return the (unfrozen) DiGraph of ``nodes`` with data, control and ordering edges.
 
     ``explicit_edges=None`` infers data edges by name; a sequence replaces inference by the
     declared edges (control and ordering edges are added either way).
     """
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for name, node in nodes.items():
         # ``parent`` is None at this level; Graph.to_flat_graph() fills it for nested nodes.
         graph.add_node(name, **{**node.nx_attrs, "parent": None})
@@ -75,7 +76,7 @@ def build_nx_graph(
     return graph
 
 
-def _add_data_edge(graph: nx.DiGraph, source: str, target: str, names: Iterable[str]) -> None:
+def _add_data_edge(graph: nx.DiGraph[str], source: str, target: str, names: Iterable[str]) -> None:
     """Add a data edge or merge ``names`` into an existing edge of the pair."""
     names = list(names)
     if graph.has_edge(source, target):
@@ -88,7 +89,7 @@ def _add_data_edge(graph: nx.DiGraph, source: str, target: str, names: Iterable[
         graph.add_edge(source, target, edge_type="data", value_names=names)
 
 
-def _add_inferred_data_edges(graph: nx.DiGraph, nodes: Mapping[str, HyperNode]) -> None:
+def _add_inferred_data_edges(graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode]) -> None:
     # With several producers of a name the edge comes from the first one in node order; the
     # engine resolves values by name, so the edge records dependency, not the only source.
     first_producer = {name: sources[0] for name, sources in data_producers(nodes).items()}
@@ -123,7 +124,7 @@ def _declared_values(values: Any, item: Any) -> list[str]:
 
 
 def _add_explicit_edges(
-    graph: nx.DiGraph, nodes: Mapping[str, HyperNode], edges: Sequence[Any]
+    graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode], edges: Sequence[Any]
 ) -> None:
     if isinstance(edges, (str, bytes)) or not isinstance(edges, Iterable):
         raise GraphConfigError(
@@ -159,7 +160,7 @@ def _add_explicit_edges(
             graph.add_edge(source, target, edge_type="ordering", value_names=[])
 
 
-def _add_control_edges(graph: nx.DiGraph, nodes: Mapping[str, HyperNode]) -> None:
+def _add_control_edges(graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode]) -> None:
     for name, node in nodes.items():
         if not is_gate(node):
             continue
@@ -170,7 +171,7 @@ def _add_control_edges(graph: nx.DiGraph, nodes: Mapping[str, HyperNode]) -> Non
                 graph.add_edge(name, target, edge_type="control", value_names=[])
 
 
-def _add_ordering_edges(graph: nx.DiGraph, nodes: Mapping[str, HyperNode]) -> None:
+def _add_ordering_edges(graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode]) -> None:
     producers = any_producers(nodes)
     for waiter, node in nodes.items():
         for signal in node.wait_for:

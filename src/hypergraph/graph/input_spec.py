@@ -48,7 +48,7 @@ class InputSpec:
 
 def active_node_names(
     nodes: Mapping[str, HyperNode],
-    nx_graph: nx.DiGraph,
+    nx_graph: nx.DiGraph[str],
     *,
     entrypoints: Iterable[str] | None = None,
     selected: Iterable[str] | None = None,
@@ -77,15 +77,16 @@ def active_node_names(
             needed |= nx.ancestors(sub, name)
     pulled: set[str] = set()
     for name in needed:
-        if is_gate(nodes[name]):
-            for target in nodes[name].targets:
+        gate = nodes[name]
+        if is_gate(gate):
+            for target in gate.targets:
                 if isinstance(target, str) and target in scope:
                     pulled.add(target)
                     pulled |= nx.descendants(sub, target)
     return needed | pulled
 
 
-def _data_edges(nx_graph: nx.DiGraph, scope: set[str]) -> list[tuple[str, str, list[str]]]:
+def _data_edges(nx_graph: nx.DiGraph[str], scope: set[str]) -> list[tuple[str, str, list[str]]]:
     return [
         (source, target, attrs["value_names"])
         for source, target, attrs in nx_graph.edges(data=True)
@@ -95,7 +96,7 @@ def _data_edges(nx_graph: nx.DiGraph, scope: set[str]) -> list[tuple[str, str, l
 
 def _entrypoints(
     nodes: Mapping[str, HyperNode],
-    nx_graph: nx.DiGraph,
+    nx_graph: nx.DiGraph[str],
     scope: set[str],
     bound: Mapping[str, Any],
 ) -> dict[str, tuple[str, ...]]:
@@ -146,7 +147,7 @@ def _nested_bindings(
 
 def compute_input_spec(
     nodes: Mapping[str, HyperNode],
-    nx_graph: nx.DiGraph,
+    nx_graph: nx.DiGraph[str],
     bound: Mapping[str, Any],
     *,
     entrypoints: Iterable[str] | None = None,

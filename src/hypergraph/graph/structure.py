@@ -27,7 +27,7 @@ __all__ = ["GraphStructure", "cyclic_components"]
 
 
 def cyclic_components(
-    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph, scope: Collection[str]
+    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str], scope: Collection[str]
 ) -> tuple[frozenset[str], ...]:
     """The cycles of the data edges among the ``scope`` nodes: their strongly connected
     components with more than one member, or one member feeding itself.
@@ -35,7 +35,7 @@ def cyclic_components(
     Nodes are taken in ``nodes`` order, so the components come out in the same order on every
     run. Prefer :meth:`GraphStructure.data_cycles`, which memoises the answer per scope.
     """
-    data = nx.DiGraph()
+    data: nx.DiGraph[str] = nx.DiGraph()
     data.add_nodes_from(name for name in nodes if name in scope)
     data.add_edges_from(
         (u, v)
@@ -69,7 +69,7 @@ class GraphStructure:
         check_loop_writers(nodes)  # first: its hint replaces the conflict rule's emit/wait_for
         check_output_conflicts(nodes, nx_graph, explicit_edges=self.explicit_edges)
         validate_graph(nodes, nx_graph, graph_name, strict_types)
-        self.nx_graph = nx.freeze(nx_graph)
+        self.nx_graph: nx.DiGraph[str] = nx.freeze(nx_graph)
         self._data_cycles: dict[frozenset[str], tuple[frozenset[str], ...]] = {}
 
     # ------------------------------------------------------------------ names
@@ -117,7 +117,7 @@ class GraphStructure:
         shared = {name: srcs for name, srcs in self.producers.items() if len(srcs) > 1}
         if not shared:
             return False
-        dependencies = nx.DiGraph(self.nx_graph)
+        dependencies: nx.DiGraph[str] = nx.DiGraph(self.nx_graph)
         for consumer, node in self.nodes.items():
             for param in node.inputs:
                 for producer in shared.get(param, ()):

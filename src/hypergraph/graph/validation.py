@@ -57,7 +57,7 @@ def check_unique_node_names(nodes: Iterable[HyperNode]) -> dict[str, HyperNode]:
 
 def validate_graph(
     nodes: dict[str, HyperNode],
-    nx_graph: nx.DiGraph,
+    nx_graph: nx.DiGraph[str],
     graph_name: str | None,
     strict_types: bool,
 ) -> None:
@@ -171,7 +171,7 @@ def defaults_equal(first: Any, second: Any) -> bool:
         return False
 
 
-def _check_consistent_defaults(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph) -> None:
+def _check_consistent_defaults(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str]) -> None:
     # A name fed by a data edge never takes its default from outside ("an edge cancels a
     # default"); a default there only seeds a cycle, so it is not a shared graph input.
     edge_fed = {
@@ -237,7 +237,7 @@ def _check_graph_nodes(nodes: Mapping[str, HyperNode]) -> None:
             )
 
 
-def _check_types(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph) -> None:
+def _check_types(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str]) -> None:
     from hypergraph._typing import is_type_compatible
 
     memo: dict[str, Any] = {}

@@ -21,7 +21,7 @@ from hypergraph.nodes.base import HyperNode
 __all__ = ["CallableNode", "function_name", "call_style"]
 
 
-def call_style(func: Callable) -> tuple[bool, bool]:
+def call_style(func: Callable[..., Any]) -> tuple[bool, bool]:
     """``(is_async, is_generator)`` for a function, partial or object with ``__call__``.
 
     Only generator *functions* count as generators: a function that returns a generator object
@@ -36,7 +36,7 @@ def call_style(func: Callable) -> tuple[bool, bool]:
     return is_async, is_generator
 
 
-def function_name(func: Callable) -> str:
+def function_name(func: Callable[..., Any]) -> str:
     """``func.__name__``, looking through partials and callable objects."""
     name = getattr(func, "__name__", None)
     if isinstance(name, str):
@@ -47,7 +47,7 @@ def function_name(func: Callable) -> str:
     return type(func).__name__
 
 
-def _signature(func: Callable, owner: str) -> inspect.Signature:
+def _signature(func: Callable[..., Any], owner: str) -> inspect.Signature:
     try:
         return inspect.signature(func)
     except (TypeError, ValueError) as exc:
@@ -60,14 +60,15 @@ def _signature(func: Callable, owner: str) -> inspect.Signature:
 class CallableNode(HyperNode):
     """A node whose work is done by ``func``; inputs are the function's parameters."""
 
-    func: Callable
+    func: Callable[..., Any]
+    __wrapped__: Callable[..., Any]  # set by the decorators, like functools.wraps
     _to_param: dict[str, str]
     _identity_params: bool
     defaults: dict[str, Any]
     parameter_annotations: dict[str, Any]
 
     def _init_callable(
-        self, func: Callable, name: str | None, rename_inputs: dict[str, str] | None
+        self, func: Callable[..., Any], name: str | None, rename_inputs: dict[str, str] | None
     ) -> None:
         """Read ``func``'s signature and set name, inputs, defaults and annotations."""
         HyperNode.__init__(self)
@@ -190,8 +191,9 @@ class _FuncRef:
     def __setstate__(self, state: tuple[str, str]) -> None:
         self.module, self.qualname = state
 
-    def resolve(self) -> Callable:
+    def resolve(self) -> Callable[..., Any]:
         target: Any = importlib.import_module(self.module)
         for part in self.qualname.split("."):
             target = getattr(target, part)
-        return target.func
+        func: Callable[..., Any] = target.func
+        return func

@@ -159,7 +159,7 @@ class HyperNode:
     timeout: float | None = None
     trace_io: bool | None = None
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> HyperNode:
+    def __new__(cls: type[NodeT], *args: Any, **kwargs: Any) -> NodeT:
         if cls is HyperNode:
             raise TypeError(
                 "HyperNode is abstract and cannot be instantiated; use @node, @route, @ifelse, "
@@ -334,9 +334,13 @@ def _merge(mapping: dict[str, str] | None, kwargs: dict[str, str]) -> dict[str, 
 
 def _check_unique(node_name: str, kind: str, names: tuple[str, ...]) -> None:
     seen: set[str] = set()
-    dupes = sorted({n for n in names if n in seen or seen.add(n)})
+    dupes: set[str] = set()
+    for name in names:
+        if name in seen:
+            dupes.add(name)
+        seen.add(name)
     if dupes:
         raise RenameError(
-            f"Node '{node_name}': renaming would create duplicate {kind}: {dupes}. "
+            f"Node '{node_name}': renaming would create duplicate {kind}: {sorted(dupes)}. "
             "Choose names that are not already used by this node."
         )

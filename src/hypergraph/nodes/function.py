@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin, overload
 
 from hypergraph._warnings import user_stacklevel
 from hypergraph.nodes._callable import CallableNode, call_style, function_name
@@ -45,7 +45,7 @@ class FunctionNode(CallableNode):
 
     def __init__(
         self,
-        source: Callable | FunctionNode,
+        source: Callable[..., Any] | FunctionNode,
         name: str | None = None,
         output_name: str | tuple[str, ...] | None = None,
         *,
@@ -129,8 +129,9 @@ class FunctionNode(CallableNode):
         return f"{type(self).__name__}({self._describe()})"
 
 
+@overload
 def node(
-    source: Callable | None = None,
+    source: Callable[..., Any],
     output_name: str | tuple[str, ...] | None = None,
     *,
     rename_inputs: dict[str, str] | None = None,
@@ -141,7 +142,38 @@ def node(
     retry: RetryPolicy | None = None,
     timeout: float | None = None,
     trace_io: bool | None = None,
-) -> FunctionNode | Callable[[Callable], FunctionNode]:
+) -> FunctionNode: ...
+
+
+@overload
+def node(
+    source: None = None,
+    output_name: str | tuple[str, ...] | None = None,
+    *,
+    rename_inputs: dict[str, str] | None = None,
+    cache: bool = False,
+    hide: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    trace_io: bool | None = None,
+) -> Callable[[Callable[..., Any]], FunctionNode]: ...
+
+
+def node(
+    source: Callable[..., Any] | None = None,
+    output_name: str | tuple[str, ...] | None = None,
+    *,
+    rename_inputs: dict[str, str] | None = None,
+    cache: bool = False,
+    hide: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    trace_io: bool | None = None,
+) -> FunctionNode | Callable[[Callable[..., Any]], FunctionNode]:
     """Make a function a :class:`FunctionNode`; usable as ``@node``, ``@node()`` or ``@node(...)``.
 
     ``retry`` (a :class:`~hypergraph.RetryPolicy`) tries a failing call again; ``timeout``
@@ -156,7 +188,7 @@ def node(
     (('x',), ('doubled',), 6)
     """
 
-    def decorate(func: Callable) -> FunctionNode:
+    def decorate(func: Callable[..., Any]) -> FunctionNode:
         made = FunctionNode(
             func,
             None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hypergraph._warnings import user_stacklevel
 from hypergraph.nodes._callable import CallableNode, call_style, function_name
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from hypergraph.retry import RetryPolicy
 
 __all__ = ["END", "GateNode", "RouteNode", "IfElseNode", "route", "ifelse"]
+
+GateT = TypeVar("GateT", bound="GateNode")
 
 
 class _EndMeta(type):
@@ -51,14 +53,14 @@ class GateNode(CallableNode):
     descriptions: dict[Any, str]
     default_open: bool
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> GateNode:
+    def __new__(cls: type[GateT], *args: Any, **kwargs: Any) -> GateT:
         if cls is GateNode:
             raise TypeError("GateNode is abstract; use @route / RouteNode or @ifelse / IfElseNode.")
         return super().__new__(cls)
 
     def _init_gate(
         self,
-        func: Callable,
+        func: Callable[..., Any],
         targets: list[Any],
         *,
         name: str | None,
@@ -143,7 +145,7 @@ class RouteNode(GateNode):
 
     def __init__(
         self,
-        func: Callable,
+        func: Callable[..., Any],
         targets: list[str | type[END]] | dict[str | type[END], str],
         *,
         fallback: str | type[END] | None = None,
@@ -327,14 +329,14 @@ def route(
     wait_for: str | tuple[str, ...] | None = None,
     retry: RetryPolicy | None = None,
     trace_io: bool | None = None,
-) -> Callable[[Callable], RouteNode]:
+) -> Callable[[Callable[..., Any]], RouteNode]:
     """Decorate a decision function as a :class:`RouteNode` choosing among ``targets``.
 
     ``retry`` (a :class:`~hypergraph.RetryPolicy`) calls a failing decision function again;
     ``trace_io`` records its inputs and decision on its tracing span.
     """
 
-    def decorate(func: Callable) -> RouteNode:
+    def decorate(func: Callable[..., Any]) -> RouteNode:
         made = RouteNode(
             func,
             targets,
@@ -369,7 +371,7 @@ def ifelse(
     wait_for: str | tuple[str, ...] | None = None,
     retry: RetryPolicy | None = None,
     trace_io: bool | None = None,
-) -> Callable[[Callable], IfElseNode]:
+) -> Callable[[Callable[..., bool]], IfElseNode]:
     """Decorate a boolean function as an :class:`IfElseNode` (True → ``when_true``).
 
     ``retry`` and ``trace_io`` work as on :func:`route`.

@@ -8,6 +8,7 @@ names before the inner run (``map_inputs_to_params``) and inner outputs forward 
 
 from __future__ import annotations
 
+from types import GenericAlias
 from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph.nodes.base import HyperNode
@@ -173,7 +174,7 @@ class GraphNode(HyperNode):
 
     # ------------------------------------------------------------------ types
     def _mapped(self, tp: Any) -> Any:
-        return list if tp is None else list[tp]
+        return list if tp is None else GenericAlias(list, (tp,))
 
     def get_input_type(self, param: str) -> Any:
         """The first inner consumer's annotation (``list[T]`` for a mapped parameter), or ``None``."""
@@ -181,7 +182,7 @@ class GraphNode(HyperNode):
         consumers = self._consumers.get(inner, ())
         tp = consumers[0].get_input_type(inner) if consumers else None
         if tp is not None and self._map_params is not None and param in self._map_params:
-            return list[tp]  # a mapped parameter receives the whole list of items
+            return GenericAlias(list, (tp,))  # a mapped parameter receives the whole list
         return tp
 
     def get_output_type(self, output: str) -> Any:

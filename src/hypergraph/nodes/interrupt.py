@@ -21,7 +21,7 @@ class InterruptNode(FunctionNode):
 
     def __init__(
         self,
-        source: Callable | FunctionNode,
+        source: Callable[..., Any] | FunctionNode,
         name: str | None = None,
         output_name: str | tuple[str, ...] | None = None,
         *,
@@ -75,7 +75,7 @@ def interrupt(
     emit: str | tuple[str, ...] | None = None,
     wait_for: str | tuple[str, ...] | None = None,
     hide: bool = False,
-) -> Callable[[Callable], InterruptNode]:
+) -> Callable[[Callable[..., Any]], InterruptNode]:
     """Decorate a handler as an :class:`InterruptNode` publishing ``output_name``."""
     if output_name is None:
         raise TypeError(
@@ -88,7 +88,7 @@ def interrupt(
             "not used bare."
         )
 
-    def decorate(func: Callable) -> InterruptNode:
+    def decorate(func: Callable[..., Any]) -> InterruptNode:
         made = InterruptNode(
             func,
             None,
