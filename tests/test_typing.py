@@ -6,6 +6,7 @@ exactly as a user's project would, and it must also run.
 
 from __future__ import annotations
 
+import ast
 import runpy
 from pathlib import Path
 
@@ -31,3 +32,22 @@ def test_user_code_type_checks_under_strict(tmp_path):
 def test_user_code_sample_runs(capsys):
     runpy.run_path(str(USER_CODE), run_name="__main__")
     assert capsys.readouterr().out.split() == ["3", "2", "1", "2", "3"]
+
+
+def _type_checking_imports(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and ast.unparse(stmt.test) == "TYPE_CHECKING":
+            for sub in ast.walk(stmt):
+                if isinstance(sub, ast.ImportFrom):
+                    names.update(alias.asname or alias.name for alias in sub.names)
+    return names
+
+
+def test_every_lazy_export_is_in_all_and_visible_to_type_checkers():
+    import hypergraph
+
+    tree = ast.parse(Path(hypergraph.__file__).read_text())
+    lazy = set(hypergraph._EXPORTS) - {"DaskRunner"}  # DaskRunner needs the dask extra
+    assert set(hypergraph.__all__) == lazy
+    assert set(hypergraph._EXPORTS) - _type_checking_imports(tree) == set()

@@ -117,6 +117,10 @@ __all__ = [
     "MissingInputError",
     "InfiniteLoopError",
     "IncompatibleRunnerError",
+    "GraphChangedError",
+    "InputOverrideRequiresForkError",
+    "WorkflowAlreadyCompletedError",
+    "WorkflowBusyError",
     "BaseEvent",
     "Event",
     "EventDispatcher",
@@ -136,6 +140,10 @@ __all__ = [
     "CacheBackend",
     "InMemoryCache",
     "DiskCache",
+    "Checkpointer",
+    "CheckpointPolicy",
+    "MemoryCheckpointer",
+    "SqliteCheckpointer",
 ]
 
 
@@ -218,5 +226,6 @@ if TYPE_CHECKING:  # static type checkers see the eager imports
         PauseInfo,
         RunResult,
         RunStatus,
+        SyncRunner,
     )
     from hypergraph.runners.dask import DaskRunner as DaskRunner  # not in __all__, see above
