@@ -144,6 +144,7 @@ __all__ = [
     "CheckpointPolicy",
     "MemoryCheckpointer",
     "SqliteCheckpointer",
+    "PostgresCheckpointer",
 ]
 
 
