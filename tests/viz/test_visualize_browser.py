@@ -155,3 +155,11 @@ def test_pictures_without_a_browser_say_what_to_install(
     with pytest.raises(RuntimeError, match="apt-get install chromium"):
         pipeline.visualize(filepath=tmp_path / "pipeline.png")
     assert not (tmp_path / "pipeline.png").exists()
+
+
+def test_readme_shows_the_committed_screenshot() -> None:
+    root = graphs.EXAMPLES.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    (image,) = re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+\.png)\)", readme)
+    data = (root / image).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 40_000
