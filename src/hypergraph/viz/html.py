@@ -29,7 +29,7 @@ _FONT = 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif'
 
 
 def _asset(name: str) -> str:
-    return files("hypergraph.viz").joinpath("static", name).read_text(encoding="utf-8")
+    return (files("hypergraph.viz") / "static" / name).read_text(encoding="utf-8")
 
 
 def _script_safe(text: str) -> str:
