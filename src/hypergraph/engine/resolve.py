@@ -95,7 +95,7 @@ def _copy_default(node_name: str, param: str, default: Any) -> Any:
             f"The default value of parameter '{param}' of node '{node_name}' "
             f"({type(default).__name__}) cannot be safely copied: {exc}. Signature defaults are "
             f"deep-copied for every call so that runs never share mutable state. Bind the value "
-            f"on the graph instead (graph.bind({param}=...)): bound values are passed by "
+            f"on the graph instead with .bind() (graph.bind({param}=...)): bound values are passed by "
             f"reference and never copied."
         ) from exc
 

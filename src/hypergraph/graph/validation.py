@@ -36,9 +36,13 @@ def check_graph_name(graph_name: str | None) -> None:
     if graph_name is None:
         return
     if not isinstance(graph_name, str) or "." in graph_name or "/" in graph_name:
+        if not isinstance(graph_name, str):
+            problem = "a graph name must be a string"
+        else:
+            problem = f"a graph name cannot contain '{'.' if '.' in graph_name else '/'}'"
         raise GraphConfigError(
-            f"Invalid graph name {graph_name!r}: a graph name must be a string without '.' or "
-            f"'/' (they separate levels of nested graphs). Try {_suggest_name(graph_name)!r}."
+            f"Invalid graph name {graph_name!r}: {problem} ('.' and '/' separate levels of "
+            f"nested graphs). Try {_suggest_name(graph_name)!r}."
         )
 
 
@@ -95,14 +99,14 @@ def _check_names(nodes: Mapping[str, HyperNode]) -> None:
         # GraphNode names only have to avoid '.' and '/', which GraphNode itself enforces.
         if not _is_graph_node(node) and not _is_identifier(name):
             raise GraphConfigError(
-                f"Invalid node name {name!r}: node names must be Python identifiers and not "
-                f"keywords (they are used as keyword names). Rename it with .with_name(...)."
+                f"Invalid node name {name!r}: node names must be valid Python identifiers "
+                f"and not keywords (they are used as keyword names). Rename it with .with_name(...)."
             )
         for output in node.outputs:
             if not _is_identifier(output):
                 raise GraphConfigError(
                     f"Invalid output name {output!r} on node '{name}': output names must be "
-                    f"Python identifiers and not keywords. Rename it with .with_outputs(...)."
+                    f"valid Python identifiers and not keywords. Rename it with .with_outputs(...)."
                 )
 
 
@@ -192,10 +196,10 @@ def _check_consistent_defaults(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGr
         without_default = [n for n in names if n not in with_default]
         if with_default and without_default:
             raise GraphConfigError(
-                f"Inconsistent defaults for '{param}': {with_default} give it a default but "
-                f"{without_default} do not, so whether '{param}' is required would depend on "
-                f"the node. Give every consumer the same default, or none and use "
-                f"graph.bind({param}=...)."
+                f"Inconsistent defaults for '{param}': {with_default} give it a default, "
+                f"consumers without default: {without_default}; whether '{param}' is required "
+                f"would depend on the node. Give every consumer the same default, or none and "
+                f"use graph.bind({param}=...)."
             )
         values = [(n, nodes[n].get_signature_default_for(param)) for n in with_default]
         first_name, first_value = values[0] if values else (None, None)
@@ -255,15 +259,15 @@ def _check_types(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str]) -> N
                 )
                 raise GraphConfigError(
                     f"Missing type annotation: strict_types=True checks every data edge, but "
-                    f"{missing} has no annotation (edge '{source}' -> '{target}'). Annotate "
-                    f"it, or build the graph with strict_types=False."
+                    f"{missing} has no annotation (edge '{source}' -> '{target}').\n"
+                    f"How to fix: annotate it, or build the graph with strict_types=False."
                 )
             if not is_type_compatible(produced, expected, memo):
                 raise GraphConfigError(
                     f"Type mismatch on '{value}' ('{source}' -> '{target}'): '{source}' "
                     f"produces {_type_name(produced)} but '{target}' expects "
-                    f"{_type_name(expected)}. Change one annotation or convert the value in "
-                    f"between."
+                    f"{_type_name(expected)}.\nHow to fix: change one annotation, or convert "
+                    f"the value in a node in between."
                 )
 
 

@@ -67,6 +67,11 @@ class CallableNode(HyperNode):
     defaults: dict[str, Any]
     parameter_annotations: dict[str, Any]
 
+    def _repr_label(self) -> str:
+        """``fname``, or ``fname as 'name'`` once the node carries another name (reprs)."""
+        fname = function_name(self.func)
+        return fname if self.name == fname else f"{fname} as '{self.name}'"
+
     def _init_callable(
         self, func: Callable[..., Any], name: str | None, rename_inputs: dict[str, str] | None
     ) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, get_args, get_origin, overload
 
 from hypergraph._warnings import user_stacklevel
-from hypergraph.nodes._callable import CallableNode, call_style, function_name
+from hypergraph.nodes._callable import CallableNode, call_style
 from hypergraph.nodes.base import (
     check_attempt_options,
     check_signal_names,
@@ -74,8 +74,9 @@ class FunctionNode(CallableNode):
         self.output_annotation = self._compute_output_annotation()
         if not self.data_outputs and not _returns_nothing(self._return_hint):
             warnings.warn(
-                f"Node '{self.name}' has a return annotation but no output_name, so its return "
-                "value is discarded. Add output_name='...' to keep it, or annotate '-> None'.",
+                f"Node '{self.name}' has return type {_hint_text(self._return_hint)} but no "
+                "output_name, so its return value is discarded. Add output_name='...' to keep "
+                "it, or annotate '-> None'.",
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
@@ -121,12 +122,15 @@ class FunctionNode(CallableNode):
         return dict(zip(outputs, values))
 
     def _describe(self) -> str:
-        fname = function_name(self.func)
-        label = fname if self.name == fname else f"{fname} as '{self.name}'"
-        return f"{label}, outputs={self.outputs!r}"
+        return f"{self._repr_label()}, outputs={self.outputs!r}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._describe()})"
+
+
+def _hint_text(hint: Any) -> str:
+    """``int`` for classes, the annotation's own text otherwise (``list[str]``, ``'Foo'``)."""
+    return hint.__name__ if isinstance(hint, type) else str(hint)
 
 
 @overload

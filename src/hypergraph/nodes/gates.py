@@ -53,6 +53,12 @@ class GateNode(CallableNode):
     descriptions: dict[Any, str]
     default_open: bool
 
+    def _renamed_label(self) -> str:
+        """The gate's name; after ``with_name`` also its function (``decide as 'my_gate'``)."""
+        if any(entry.kind == "name" for entry in self._rename_history):
+            return f"{function_name(self.func)} as '{self.name}'"
+        return self.name
+
     def __new__(cls: type[GateT], *args: Any, **kwargs: Any) -> GateT:
         if cls is GateNode:
             raise TypeError("GateNode is abstract; use @route / RouteNode or @ifelse / IfElseNode.")
@@ -250,7 +256,7 @@ class RouteNode(GateNode):
         return (self._check_target(raw),)
 
     def __repr__(self) -> str:
-        return f"RouteNode({self.name}, targets={[_target_label(t) for t in self.targets]!r})"
+        return f"RouteNode({self._renamed_label()}, targets={[_target_label(t) for t in self.targets]!r})"
 
 
 class IfElseNode(GateNode):
@@ -312,7 +318,7 @@ class IfElseNode(GateNode):
 
     def __repr__(self) -> str:
         true, false = _target_label(self.when_true), _target_label(self.when_false)
-        return f"IfElseNode({self.name}, true={true}, false={false})"
+        return f"IfElseNode({self._renamed_label()}, true={true}, false={false})"
 
 
 def route(

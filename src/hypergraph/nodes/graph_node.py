@@ -199,9 +199,9 @@ class GraphNode(HyperNode):
 
     @property
     def output_annotation(self) -> dict[str, Any]:
-        """Known output types keyed by this node's output names."""
-        found = {o: self.get_output_type(o) for o in self.data_outputs}
-        return {o: tp for o, tp in found.items() if tp is not None}
+        """Every output's type keyed by this node's output names (``None`` when untyped;
+        ``list[T]``, or ``list`` when untyped, once mapped)."""
+        return {o: self.get_output_type(o) for o in self.data_outputs}
 
     # ------------------------------------------------------------------ map_over
     def map_over(
@@ -280,4 +280,6 @@ class GraphNode(HyperNode):
 
     def __repr__(self) -> str:
         mapped = f", map_over={list(self._map_params)}" if self._map_params else ""
-        return f"GraphNode({self.name}, outputs={self.outputs!r}{mapped})"
+        inner = self.graph.name
+        label = self.name if inner in (None, self.name) else f"{inner} as '{self.name}'"
+        return f"GraphNode({label}, outputs={self.outputs!r}{mapped})"
