@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from _progress import progress_processors  # sibling helper: bars in a terminal only
 
-from hypergraph import END, Graph, SyncRunner, ifelse, node, route
+from hypergraph import (
+    END,
+    Graph,
+    NodeEndEvent,
+    RouteDecisionEvent,
+    SyncRunner,
+    TypedEventProcessor,
+    ifelse,
+    node,
+    route,
+)
 
 SAMPLE = """\
 Hypergraph turns plain Python functions into workflow graphs. Each function names its outputs,
@@ -133,13 +143,36 @@ pipeline = Graph(
 )
 
 
+class Trace(TypedEventProcessor):
+    """Remembers what the run did: each gate's decisions and how often each node ran."""
+
+    def __init__(self) -> None:
+        self.decisions: dict[str, list[object]] = defaultdict(list)
+        self.runs: Counter[str] = Counter()
+
+    def on_route_decision(self, event: RouteDecisionEvent) -> None:
+        self.decisions[event.node_name].append(event.decision)
+
+    def on_node_end(self, event: NodeEndEvent) -> None:
+        self.runs[event.node_name] += 1
+
+
 def main() -> None:
     text = Path(sys.argv[1]).read_text() if len(sys.argv) > 1 else SAMPLE
     print("inputs needed:", pipeline.inputs.required, "optional:", pipeline.inputs.optional)
+    trace = Trace()
     result = SyncRunner().run(
-        pipeline, text=text, max_chars=220, event_processors=progress_processors()
+        pipeline, text=text, max_chars=220, event_processors=[trace, *progress_processors()]
     )
     print("status:", result.status.value)
+    print(f"nested graph 'prepare': {len(result['sentences'])} sentences")
+    (branch,) = trace.decisions["is_long"]
+    print(f"branch: is_long chose {branch} ({len(result['draft'])} sentences in the draft)")
+    turns = trace.runs["drop_last_sentence"]
+    print(
+        f"loop: drop_last_sentence ran {turns} time{'s' if turns != 1 else ''}, "
+        f"fits_budget decided {trace.decisions['fits_budget']}"
+    )
     print(result["report"])
 
 

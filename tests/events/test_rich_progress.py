@@ -14,7 +14,7 @@ import hypergraph
 from hypergraph.events import EventDispatcher, NodeStartEvent, RunStartEvent, TypedEventProcessor
 from hypergraph.events.rich_progress import RichProgressProcessor
 
-from ._streams import end_of, linear_run, map_with_nested_map, node_events
+from ._streams import end_of, inner_map, linear_run, map_with_nested_map, node_events
 
 
 def terminal_console() -> Console:
@@ -55,7 +55,7 @@ def test_live_map_shows_total_done_and_failed_counts(transient):
     frame = last_frame(console)
     assert re.search(r"🗺️  pipeline Progress \(2 failed\) .*10/10", frame)
     assert re.search(r"📦 load .*10/10", frame)
-    assert re.search(r"📦 score FAILED .* 8/10", frame)
+    assert re.search(r"📦 score \(2 failed\) .* 8/10", frame)  # 2 of 10 failed: a count
 
 
 def test_live_nested_map_gets_its_own_indented_bar_and_nested_nodes():
@@ -112,7 +112,7 @@ def test_plain_console_prints_lines_with_final_counts():
     assert "  🗺️  inner Progress 30/30" in lines
     assert "  🌳 embed 30/30" in lines
     assert "📦 load 10/10" in lines
-    assert "📦 score FAILED 8/10" in lines
+    assert "📦 score (2 failed) 8/10" in lines
     assert lines[-1] == "✓ pipeline completed (10 items, 2 failed)"
     assert "\x1b" not in console.file.getvalue()  # type: ignore[attr-defined]
 
@@ -323,3 +323,67 @@ def test_live_display_shows_the_retry_count_on_the_node_bar():
     console = terminal_console()
     _retried_run(RichProgressProcessor(console=console, transient=False))
     assert re.search(r"📦 flaky \(2 retries\) .*1/1", last_frame(console))
+
+
+# -- issue 12: what a first trial run showed -----------------------------------------------
+
+
+def test_node_bar_with_one_failure_in_many_runs_shows_a_count_not_failed():
+    console = plain_console()
+    failing = frozenset({700})
+    feed(RichProgressProcessor(console=console), map_with_nested_map(1_500, failing, 1))
+    lines = plain_lines(console)
+    assert "📦 score (1 failed) 1499/1500" in lines
+    assert not any("FAILED" in line for line in lines)
+
+
+def test_node_bar_whose_only_run_failed_reads_failed():
+    console = plain_console()
+    run = RunStartEvent("run-one", graph_name="one")
+    feed(
+        RichProgressProcessor(console=console),
+        [run, *node_events(run, "step", error="boom"), end_of(run, error="boom")],
+    )
+    assert "📦 step FAILED 0/1" in plain_lines(console)
+
+
+def test_plain_lines_never_wrap_on_a_narrow_console():
+    console = Console(file=io.StringIO(), width=40)
+    run = RunStartEvent("run-long", graph_name="a_graph_with_a_rather_long_descriptive_name")
+    error = "a failure message long enough to pass the forty columns of this console"
+    feed(
+        RichProgressProcessor(console=console),
+        [run, *node_events(run, "step", error=error), end_of(run, error=error)],
+    )
+    lines = console.file.getvalue().splitlines()
+    assert any(
+        line.startswith("✗ a_graph_with_a_rather") and line.endswith("console") for line in lines
+    )
+
+
+def test_live_map_rate_and_eta_stay_on_one_line_at_80_columns():
+    console = Console(record=True, force_terminal=True, width=80, file=io.StringIO())
+    feed(RichProgressProcessor(console=console, transient=False), map_with_nested_map(1_500))
+    frame = last_frame(console)
+    map_line = next(line for line in frame.splitlines() if "pipeline Progress" in line)
+    assert re.search(r"it/s • ETA \d+:\d\d:\d\d", map_line)
+    assert "1500/1500" in map_line
+
+
+def test_plain_single_run_with_a_mapped_subgraph_lists_its_top_level_nodes():
+    console = plain_console()
+    run = RunStartEvent("run-root", graph_name="root")
+    graph_node_start, graph_node_end = node_events(run, "inner")
+    events = [
+        run,
+        *node_events(run, "load"),
+        graph_node_start,
+        *inner_map(graph_node_start, 3),
+        graph_node_end,
+        *node_events(run, "report"),
+        end_of(run),
+    ]
+    feed(RichProgressProcessor(console=console), events)
+    lines = plain_lines(console)
+    assert lines[:3] == ["📦 load 1/1", "📦 inner 1/1", "  🗺️  inner Progress 3/3"]
+    assert "📦 report 1/1" in lines and lines[-1] == "✓ root completed"

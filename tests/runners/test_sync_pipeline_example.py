@@ -34,3 +34,7 @@ def test_main_prints_the_report(capsys, monkeypatch):
     example.main()
     out = capsys.readouterr().out
     assert "status: completed" in out and "sentences" in out
+    # what the example shows: the nested graph's result, the branch taken, the loop's turns
+    assert "nested graph 'prepare': 7 sentences" in out
+    assert "branch: is_long chose key_sentences (4 sentences in the draft)" in out
+    assert "loop: drop_last_sentence ran 2 times, fits_budget decided" in out

@@ -39,6 +39,7 @@ class Bar:
     name: str  # the escaped node or graph name alone, for summary lines
     total: int | None
     is_map: bool = False
+    depth: int = 0  # 0 for the top-level graph's nodes (and a top-level map's items)
     completed: int = 0
     failed_items: int = 0  # maps: item runs that ended FAILED
     failures: int = 0  # nodes: executions that raised
@@ -56,7 +57,13 @@ class Bar:
             label += (
                 f" [yellow]({self.retries} {'retry' if self.retries == 1 else 'retries'})[/yellow]"
             )
-        return label + _FAILED_MARK if self.failures else label
+        if not self.failures:
+            return label
+        if self.completed == 0:  # every execution so far failed
+            return label + _FAILED_MARK
+        # Some failures among successful executions (a map item or a loop turn): a count, not a
+        # verdict on the whole bar.
+        return f"{label} [red]({self.failures} failed)[/red]"
 
     @property
     def state(self) -> tuple[int, int | None, str]:
@@ -177,14 +184,20 @@ class PlainDisplay:
             self.print_line(self._summary_line(now))
 
     def print_line(self, text: str) -> None:
-        self._console.print(text, highlight=False)
+        # soft_wrap: a log line stays one line, however narrow the console says it is.
+        self._console.print(text, highlight=False, soft_wrap=True)
 
     def flush(self) -> None:
         """Print the final block: bars worth a look whose state has not been printed yet."""
         now = time.monotonic()
         node_lines = skipped_nodes = 0
+        # A run with a mapped subgraph lists its top-level nodes too, so the map bars have
+        # their context; a plain chain of single runs stays quiet.
+        with_maps = any(bar.is_map for bar in self._bars)
         for bar in self._bars:
-            if bar.unremarkable or bar.printed_state == bar.state:
+            if bar.printed_state == bar.state:
+                continue
+            if bar.unremarkable and not (with_maps and bar.depth == 0):
                 continue
             bar.printed_state = bar.state  # counted below if not listed: not repeated at stop()
             if not bar.is_map:
@@ -240,13 +253,15 @@ def _build_progress(console: Console, transient: bool, before_render: Any) -> An
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.table import Column
     from rich.text import Text
 
     class MapRateColumn(ProgressColumn):
         """Items per second and time remaining, for map bars only (nodes have no rate)."""
 
         def __init__(self) -> None:
-            super().__init__()
+            # Never wrapped: at 80 columns the bar gives way, the "ETA" stays on its line.
+            super().__init__(table_column=Column(no_wrap=True))
             self._eta = TimeRemainingColumn()
 
         def render(self, task: Task) -> Text:
@@ -280,10 +295,17 @@ def _build_progress(console: Console, transient: bool, before_render: Any) -> An
 
     return PullingProgress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
+        # Only the description gives way on a narrow terminal (cut with "…"); counts, times and
+        # the map's rate/ETA are never wrapped onto a second line.
+        TextColumn(
+            "{task.description}",
+            table_column=Column(
+                no_wrap=True, overflow="ellipsis", max_width=max(console.width - 56, 16)
+            ),
+        ),
+        BarColumn(bar_width=10),
+        MofNCompleteColumn(table_column=Column(no_wrap=True)),
+        TimeElapsedColumn(table_column=Column(no_wrap=True)),
         MapRateColumn(),
         console=console,
         transient=transient,

@@ -159,7 +159,8 @@ class RichProgressProcessor(TypedEventProcessor):
         if bar is None:
             icon = _ROOT_NODE_ICON if depth == 0 else _NESTED_NODE_ICON
             name = _escape(event.node_name)
-            bar = Bar(label=f"{'  ' * depth}{icon} {name}", name=name, total=map_size or 1)
+            label = f"{'  ' * depth}{icon} {name}"
+            bar = Bar(label=label, name=name, total=map_size or 1, depth=depth)
             self._node_bars[key] = bar
             display.add(bar)
         else:
