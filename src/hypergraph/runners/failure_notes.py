@@ -30,7 +30,7 @@ def add_note(exc: BaseException, text: str) -> None:
         if hasattr(exc, "add_note"):
             exc.add_note(text)
         else:  # pragma: no cover - Python 3.10
-            exc.__notes__ = [*getattr(exc, "__notes__", []), text]
+            setattr(exc, "__notes__", [*getattr(exc, "__notes__", []), text])  # noqa: B010
     except Exception:  # an exception type refusing attributes: keep the original untouched
         pass
 
