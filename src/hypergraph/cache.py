@@ -29,6 +29,8 @@ import threading
 from collections import OrderedDict
 from typing import Any, Protocol, runtime_checkable
 
+from hypergraph._short_repr import short_repr
+
 __all__ = ["CacheBackend", "InMemoryCache", "DiskCache", "compute_cache_key"]
 
 logger = logging.getLogger("hypergraph.cache")
@@ -106,7 +108,7 @@ class InMemoryCache:
             isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 0
         ):
             raise ValueError(
-                f"InMemoryCache(max_size={max_size!r}) is invalid: max_size must be None "
+                f"InMemoryCache(max_size={short_repr(max_size)}) is invalid: max_size must be None "
                 "(unbounded) or an int >= 0. Pass e.g. InMemoryCache(max_size=256)."
             )
         self.max_size = max_size

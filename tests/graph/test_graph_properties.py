@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import threading
 
 import networkx as nx
 import pytest
 
-from hypergraph import END, Graph, InterruptNode, interrupt, node, route
+from hypergraph import END, Graph, InMemoryCache, InterruptNode, SyncRunner, interrupt, node, route
 from hypergraph.engine.plan import get_plan
 
 
@@ -123,6 +124,47 @@ def test_definition_hash_changes_with_a_function_body():
 
     assert build(1).definition_hash != build(2).definition_hash
     assert build(1).definition_hash == build(1).definition_hash
+
+
+def _nest(graph: Graph, levels: int) -> Graph:
+    for level in range(levels):
+        graph = Graph([graph.as_node(name=f"level{level}")], name=f"g{level}")
+    return graph
+
+
+def test_definition_hash_of_a_200_level_nested_graph_needs_no_deep_recursion():
+    def build(offset: int) -> Graph:
+        namespace: dict = {}
+        exec(f"def make_y(x):\n    return x + {offset}\n", namespace)
+        return _nest(Graph([node(namespace["make_y"], output_name="y")], name="core"), 200)
+
+    deep = build(1)
+    assert SyncRunner().run(deep, x=1)["y"] == 2
+    assert len(deep.definition_hash) == 64
+    assert build(1).definition_hash == deep.definition_hash
+    assert build(2).definition_hash != deep.definition_hash  # the innermost body counts
+
+
+def test_nested_hash_is_the_inner_hash_under_the_graph_node_name():
+    inner = Graph([make_y, use_y], name="inner")
+    outer = _nest(inner, 1)
+    digest = hashlib.sha256(f"level0:{inner.definition_hash}\n".encode()).hexdigest()
+    assert outer.definition_hash == digest
+
+
+def test_a_cached_node_200_levels_deep_runs_once_across_two_runs():
+    calls = []
+
+    @node(output_name="y", cache=True)
+    def counted(x: int) -> int:
+        calls.append(x)
+        return x * 10
+
+    deep = _nest(Graph([counted], name="core"), 200)
+    runner = SyncRunner(cache=InMemoryCache())
+    assert runner.run(deep, x=4)["y"] == 40
+    assert runner.run(deep, x=4)["y"] == 40
+    assert calls == [4]
 
 
 def test_definition_hash_changes_with_the_edges():

@@ -281,3 +281,18 @@ def test_strict_types_sees_through_graph_nodes():
     inner = Graph([produce_int], name="inner")
     with pytest.raises(GraphConfigError, match="Type mismatch"):
         Graph([inner.as_node(), wants_str], strict_types=True)
+
+
+def test_inconsistent_defaults_error_shortens_the_default_values():
+    @node(output_name="a")
+    def first(k: str = "a" * 1_000_000) -> str:
+        return k
+
+    @node(output_name="b")
+    def second(k: str = "b" * 1_000_000) -> str:
+        return k
+
+    with pytest.raises(GraphConfigError, match="Inconsistent defaults for 'k'") as info:
+        Graph([first, second])
+    assert "(str of 1000000 chars)" in str(info.value)
+    assert len(str(info.value)) < 800

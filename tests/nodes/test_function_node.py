@@ -321,3 +321,22 @@ def test_callable_objects_and_partials_report_async_and_generator_style():
     assert FunctionNode(functools.partial(coro, y=1), output_name="o").is_async
     with pytest.raises(TypeError, match="cannot be async"):
         RouteNode(AsyncCallable(), ["a"])
+
+
+def test_output_name_listing_a_name_twice_is_an_error_at_build_time():
+    with pytest.raises(ValueError, match="Node 'stats': output_name=\\('mean', 'mean'\\)") as info:
+
+        @node(output_name=("mean", "mean"))
+        def stats(values: list[float]) -> tuple[float, float]:
+            return 0.0, 0.0
+
+    assert "'mean' more than once" in str(info.value)
+    assert "output_name=('mean', 'mean_2')" in str(info.value)
+
+
+def test_emit_listing_a_name_twice_is_an_error_at_build_time():
+    with pytest.raises(ValueError, match="Node 'step': emit=\\('done', 'done'\\) lists 'done'"):
+
+        @node(output_name="y", emit=("done", "done"))
+        def step(x: int) -> int:
+            return x

@@ -207,3 +207,54 @@ def test_gate_definition_hash_follows_source_not_renames():
     made = RouteNode(pick, ["a"])
     assert made.with_name("other").definition_hash == made.definition_hash
     assert RouteNode(pick, ["b"]).definition_hash == made.definition_hash
+
+
+# ------------------------------------------------------------------ values shown in gate errors
+HUGE = "x" * 10_000_000
+
+
+def _run_gate(gate, value):
+    from hypergraph import Graph, SyncRunner, node
+
+    @node(output_name="a_out")
+    def a(value: object) -> int:
+        return 1
+
+    @node(output_name="b_out")
+    def b(value: object) -> int:
+        return 2
+
+    return SyncRunner().run(Graph([gate, a, b]), value=value)
+
+
+@route(targets=["a", "b"])
+def single(value: object) -> object:
+    return value
+
+
+@route(targets=["a", "b"], multi_target=True)
+def several(value: object) -> object:
+    return value
+
+
+@ifelse(when_true="a", when_false="b")
+def check(value: object) -> object:
+    return value
+
+
+@pytest.mark.parametrize(
+    ("gate", "value", "error", "phrase"),
+    [
+        (single, HUGE, ValueError, "returned an invalid target 'xxx"),
+        (single, [HUGE] * 1000, TypeError, "multi_target=False but returned a list"),
+        (several, HUGE, TypeError, "multi_target=True but returned str"),
+        (check, HUGE, TypeError, "must return bool (True or False), got str"),
+        (check, list(range(1_000_000)), TypeError, "got list ([0, 1, 2,"),
+    ],
+)
+def test_gate_errors_show_a_shortened_value(gate, value, error, phrase):
+    with pytest.raises(error) as info:
+        _run_gate(gate, value)
+    message = str(info.value)
+    assert phrase in message
+    assert len(message) < 600

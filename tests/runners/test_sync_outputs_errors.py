@@ -215,3 +215,17 @@ def test_invalid_error_handling_raises_before_running():
 def test_setup_errors_raise_even_in_continue_mode():
     with pytest.raises(MissingInputError):
         SyncRunner().run(Graph([make_a]), error_handling="continue")
+
+
+def test_invalid_option_values_are_shortened_in_the_error():
+    @node(output_name="y")
+    def inc(x: int) -> int:
+        return x + 1
+
+    graph = Graph([inc])
+    with pytest.raises(ValueError, match="Invalid error_handling=") as info:
+        SyncRunner().run(graph, x=1, error_handling="r" * 1_000_000)
+    assert len(str(info.value)) < 600
+    with pytest.raises(TypeError, match="max_iterations must be an int or None") as info:
+        SyncRunner().run(graph, x=1, max_iterations=[0] * 1_000_000)
+    assert len(str(info.value)) < 600

@@ -22,6 +22,7 @@ import copy
 import inspect
 from typing import Any
 
+from hypergraph._short_repr import short_text
 from hypergraph.exceptions import GraphConfigError
 
 __all__ = [
@@ -93,7 +94,7 @@ def _copy_default(node_name: str, param: str, default: Any) -> Any:
     except Exception as exc:
         raise GraphConfigError(
             f"The default value of parameter '{param}' of node '{node_name}' "
-            f"({type(default).__name__}) cannot be safely copied: {exc}. Signature defaults are "
+            f"({type(default).__name__}) cannot be safely copied: {short_text(str(exc))}. Signature defaults are "
             f"deep-copied for every call so that runs never share mutable state. Bind the value "
             f"on the graph instead with .bind() (graph.bind({param}=...)): bound values are passed by "
             f"reference and never copied."

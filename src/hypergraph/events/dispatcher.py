@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from hypergraph._short_repr import short_repr
 from hypergraph.events.processor import AsyncEventProcessor, EventProcessor
 from hypergraph.events.types import Event
 
@@ -24,8 +25,8 @@ def _check_processors(processors: Iterable[EventProcessor] | None) -> tuple[Even
         return ()
     if isinstance(processors, EventProcessor) or not isinstance(processors, Iterable):
         raise TypeError(
-            f"event_processors must be a list of processors, got {processors!r}. "
-            "Wrap a single processor in a list: event_processors=[processor]."
+            f"event_processors must be a list of processors, got {short_repr(processors)}. Wrap a "
+            "single processor in a list: event_processors=[processor]."
         )
     checked = tuple(processors)
     for processor in checked:
@@ -36,8 +37,8 @@ def _check_processors(processors: Iterable[EventProcessor] | None) -> tuple[Even
             )
         if not callable(getattr(processor, "on_event", None)):
             raise TypeError(
-                f"event processor {processor!r} has no on_event(event) method; "
-                "subclass hypergraph.EventProcessor (or TypedEventProcessor) and override it."
+                f"event processor {short_repr(processor)} has no on_event(event) method; subclass "
+                "hypergraph.EventProcessor (or TypedEventProcessor) and override it."
             )
     return checked
 

@@ -23,6 +23,8 @@ from dataclasses import MISSING, dataclass, field, fields
 from enum import Enum
 from typing import TypeVar
 
+from hypergraph._short_repr import short_repr
+
 __all__ = [
     "RunStatus",
     "BaseEvent",
@@ -82,8 +84,8 @@ def _coerce_status(status: object) -> RunStatus:
             pass
     allowed = ", ".join(repr(s.value) for s in RunStatus)
     raise ValueError(
-        f"RunEndEvent.status must be one of {allowed} (or a RunStatus member), got {status!r}. "
-        "Paused runs emit no RunEndEvent."
+        f"RunEndEvent.status must be one of {allowed} (or a RunStatus member), got "
+        f"{short_repr(status)}. Paused runs emit no RunEndEvent."
     )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from hypergraph._short_repr import short_repr
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import is_gate
 from hypergraph.graph.input_spec import InputSpec, compute_input_spec
@@ -486,6 +487,6 @@ def _check_node_types(nodes: list[Any]) -> None:
             label = getattr(item, "__name__", repr(item))
             raise TypeError(
                 f"Graph nodes must be HyperNode instances, got {type(item).__name__} "
-                f"{label!r}. Decorate functions with @node(output_name=...) or wrap a graph "
-                f"with graph.as_node()."
+                f"{short_repr(label)}. Decorate functions with @node(output_name=...) or wrap a "
+                "graph with graph.as_node()."
             )

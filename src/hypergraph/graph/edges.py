@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import networkx as nx
 
+from hypergraph._short_repr import short_repr
 from hypergraph.exceptions import GraphConfigError
 
 if TYPE_CHECKING:
@@ -106,8 +107,8 @@ def _endpoint_name(end: Any, nodes: Mapping[str, HyperNode], role: str, item: An
     if not isinstance(name, str) or name not in nodes:
         shown = name if isinstance(name, str) else repr(end)
         raise GraphConfigError(
-            f"Edge {item!r} has an unknown {role} '{shown}'. "
-            f"Known nodes: {list(nodes)}. Use a node object or the name of a node in this graph."
+            f"Edge {short_repr(item)} has an unknown {role} '{shown}'. Known nodes: {list(nodes)}. "
+            "Use a node object or the name of a node in this graph."
         )
     return name
 
@@ -118,8 +119,8 @@ def _declared_values(values: Any, item: Any) -> list[str]:
     if isinstance(values, (list, tuple)) and all(isinstance(v, str) for v in values):
         return list(values)
     raise GraphConfigError(
-        f"Edge {item!r}: the third element must be a value name or a list of value names, "
-        f"got {values!r}."
+        f"Edge {short_repr(item)}: the third element must be a value name or a list of value "
+        f"names, got {short_repr(values)}."
     )
 
 
@@ -133,7 +134,8 @@ def _add_explicit_edges(
     for item in edges:
         if not isinstance(item, tuple) or len(item) not in (2, 3):
             raise GraphConfigError(
-                f"Each edge must be a 2-tuple or 3-tuple (source, target[, values]), got {item!r}."
+                "Each edge must be a 2-tuple or 3-tuple (source, target[, values]), got "
+                f"{short_repr(item)}."
             )
         source = _endpoint_name(item[0], nodes, "source", item)
         target = _endpoint_name(item[1], nodes, "target", item)
@@ -143,13 +145,13 @@ def _add_explicit_edges(
             for value in values:
                 if value not in source_node.outputs:
                     raise GraphConfigError(
-                        f"Edge {item!r}: '{value}' is not an output of '{source}'. "
-                        f"Its outputs are {tuple(source_node.outputs)}."
+                        f"Edge {short_repr(item)}: '{value}' is not an output of '{source}'. Its "
+                        f"outputs are {tuple(source_node.outputs)}."
                     )
                 if value not in target_node.inputs:
                     raise GraphConfigError(
-                        f"Edge {item!r}: '{value}' is not an input of '{target}'. "
-                        f"Its inputs are {tuple(target_node.inputs)}."
+                        f"Edge {short_repr(item)}: '{value}' is not an input of '{target}'. Its "
+                        f"inputs are {tuple(target_node.inputs)}."
                     )
         else:
             values = [o for o in source_node.outputs if o in target_node.inputs]

@@ -192,7 +192,18 @@ class GraphStructure:
 
     @cached_property
     def definition_hash(self) -> str:
-        """SHA-256 over sorted ``name:node_hash`` pairs and sorted edges (order-independent)."""
+        """SHA-256 over sorted ``name:node_hash`` pairs and sorted edges (order-independent).
+
+        A GraphNode's hash is its inner graph's, so hashing nests as deep as the graph does.
+        The inner structures are hashed first, innermost first, with an explicit stack
+        (:func:`_hash_nested_first`): asking for the hash never recurses more than one level,
+        whatever the nesting depth.
+        """
+        _hash_nested_first(self)
+        return self._own_hash()
+
+    def _own_hash(self) -> str:
+        """The hash itself; every nested structure's hash must already be cached."""
         digest = hashlib.sha256()
         for entry in sorted(f"{name}:{node.definition_hash}" for name, node in self.nodes.items()):
             digest.update(entry.encode())
@@ -205,3 +216,32 @@ class GraphStructure:
             digest.update("|".join(edge).encode())
             digest.update(b"\n")
         return digest.hexdigest()
+
+
+def _nested_structures(structure: GraphStructure) -> list[GraphStructure]:
+    """The structures of the graphs wrapped by ``structure``'s GraphNodes."""
+    found = []
+    for node in structure.nodes.values():
+        inner = node.nested_graph
+        if inner is not None:
+            found.append(inner._structure)
+    return found
+
+
+def _hash_nested_first(root: GraphStructure) -> None:
+    """Cache the definition hash of every structure nested in ``root``, innermost first.
+
+    Iterative post-order walk: a structure is hashed only once all structures below it are,
+    so each hash reads its children's cached values instead of recursing into them.
+    """
+    stack: list[tuple[GraphStructure, bool]] = [(root, False)]
+    while stack:
+        structure, children_done = stack.pop()
+        if "definition_hash" in structure.__dict__:
+            continue
+        if children_done:
+            if structure is not root:
+                structure.__dict__["definition_hash"] = structure._own_hash()
+            continue
+        stack.append((structure, True))
+        stack.extend((inner, False) for inner in _nested_structures(structure))

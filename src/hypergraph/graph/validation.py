@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from hypergraph._short_repr import short_repr
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.conflicts import check_output_conflicts
 from hypergraph.graph.edges import any_producers, is_gate
@@ -41,8 +42,8 @@ def check_graph_name(graph_name: str | None) -> None:
         else:
             problem = f"a graph name cannot contain '{'.' if '.' in graph_name else '/'}'"
         raise GraphConfigError(
-            f"Invalid graph name {graph_name!r}: {problem} ('.' and '/' separate levels of "
-            f"nested graphs). Try {_suggest_name(graph_name)!r}."
+            f"Invalid graph name {short_repr(graph_name)}: {problem} ('.' and '/' separate levels of "
+            f"nested graphs). Try {short_repr(_suggest_name(graph_name))}."
         )
 
 
@@ -99,13 +100,13 @@ def _check_names(nodes: Mapping[str, HyperNode]) -> None:
         # GraphNode names only have to avoid '.' and '/', which GraphNode itself enforces.
         if not _is_graph_node(node) and not _is_identifier(name):
             raise GraphConfigError(
-                f"Invalid node name {name!r}: node names must be valid Python identifiers "
+                f"Invalid node name {short_repr(name)}: node names must be valid Python identifiers "
                 f"and not keywords (they are used as keyword names). Rename it with .with_name(...)."
             )
         for output in node.outputs:
             if not _is_identifier(output):
                 raise GraphConfigError(
-                    f"Invalid output name {output!r} on node '{name}': output names must be "
+                    f"Invalid output name {short_repr(output)} on node '{name}': output names must be "
                     f"valid Python identifiers and not keywords. Rename it with .with_outputs(...)."
                 )
 
@@ -207,8 +208,8 @@ def _check_consistent_defaults(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGr
             if not defaults_equal(first_value, other_value):
                 raise GraphConfigError(
                     f"Inconsistent defaults for '{param}': '{first_name}' uses "
-                    f"{first_value!r} but '{other_name}' uses {other_value!r}. Use one default "
-                    f"everywhere, or remove them and use graph.bind({param}=...)."
+                    f"{short_repr(first_value)} but '{other_name}' uses {short_repr(other_value)}. "
+                    f"Use one default everywhere, or remove them and use graph.bind({param}=...)."
                 )
 
 

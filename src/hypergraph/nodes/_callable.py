@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from hypergraph._hashing import hash_definition
+from hypergraph._short_repr import short_repr, short_text
 from hypergraph._typing import safe_get_type_hints
 from hypergraph.exceptions import RenameError
 from hypergraph.nodes.base import HyperNode
@@ -52,8 +53,8 @@ def _signature(func: Callable[..., Any], owner: str) -> inspect.Signature:
         return inspect.signature(func)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"Cannot read the signature of {func!r} for node '{owner}': {exc}. "
-            "Wrap it in a plain Python function with named parameters."
+            f"Cannot read the signature of {short_repr(func)} for node '{owner}': "
+            f"{short_text(str(exc))}. Wrap it in a plain Python function with named parameters."
         ) from exc
 
 
@@ -78,7 +79,7 @@ class CallableNode(HyperNode):
         """Read ``func``'s signature and set name, inputs, defaults and annotations."""
         HyperNode.__init__(self)
         if not callable(func):
-            raise TypeError(f"A node needs a callable, got {func!r}")
+            raise TypeError(f"A node needs a callable, got {short_repr(func)}")
         self.func = func
         self.name = function_name(func) if name is None else name
         signature = _signature(func, self.name)

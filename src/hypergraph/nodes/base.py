@@ -13,6 +13,7 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from hypergraph._short_repr import short_repr
 from hypergraph.exceptions import RenameError
 
 if TYPE_CHECKING:
@@ -44,15 +45,41 @@ class RenameEntry:
     batch_id: int | None = None
 
 
-def normalize_names(value: str | tuple[str, ...] | list[str] | None, what: str) -> tuple[str, ...]:
-    """Turn ``None`` / a str / a sequence of str into a tuple of names (``what`` names the option)."""
+def normalize_names(
+    value: str | tuple[str, ...] | list[str] | None, what: str, node_name: str | None = None
+) -> tuple[str, ...]:
+    """Turn ``None`` / a str / a sequence of str into a tuple of names (``what`` names the option).
+
+    A name listed twice is a ``ValueError`` naming ``node_name``: two outputs called ``mean``
+    cannot both be kept.
+    """
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
     if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise TypeError(f"{what} must be a str or a tuple of str, got {value!r}")
+        names = tuple(value)
+        repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+        if repeated:
+            listed = ", ".join(f"'{name}'" for name in repeated)
+            where = f"Node '{node_name}': " if node_name else ""
+            raise ValueError(
+                f"{where}{what}={short_repr(value)} lists {listed} more than once; every name must "
+                "be unique. How to fix: give each value its own name, e.g. "
+                f"{what}={_deduplicated(names)!r}."
+            )
+        return names
+    raise TypeError(f"{what} must be a str or a tuple of str, got {short_repr(value)}")
+
+
+def _deduplicated(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` with the second and later copies of a name numbered (``mean``, ``mean_2``)."""
+    seen: dict[str, int] = {}
+    result = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        result.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return tuple(result)
 
 
 def check_signal_names(
@@ -241,7 +268,7 @@ class HyperNode:
     def with_name(self: NodeT, name: str) -> NodeT:
         """Return a copy of this node called ``name``."""
         if not isinstance(name, str):
-            raise TypeError(f"Node name must be a str, got {name!r}")
+            raise TypeError(f"Node name must be a str, got {short_repr(name)}")
         clone = self._copy()
         if name != self.name:
             clone._rename_history.append(RenameEntry("name", self.name, name, next(_batch_ids)))
@@ -324,11 +351,13 @@ class HyperNode:
 
 def _merge(mapping: dict[str, str] | None, kwargs: dict[str, str]) -> dict[str, str]:
     if mapping is not None and not isinstance(mapping, dict):
-        raise TypeError(f"Renames must be given as a dict or keyword arguments, got {mapping!r}")
+        raise TypeError(
+            f"Renames must be given as a dict or keyword arguments, got {short_repr(mapping)}"
+        )
     merged = {**(mapping or {}), **kwargs}
     for old, new in merged.items():
         if not isinstance(new, str):
-            raise TypeError(f"New name for '{old}' must be a str, got {new!r}")
+            raise TypeError(f"New name for '{old}' must be a str, got {short_repr(new)}")
     return merged
 
 

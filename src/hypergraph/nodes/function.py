@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, get_args, get_origin, overload
 
+from hypergraph._short_repr import short_repr
 from hypergraph._warnings import user_stacklevel
 from hypergraph.nodes._callable import CallableNode, call_style
 from hypergraph.nodes.base import (
@@ -60,9 +61,9 @@ class FunctionNode(CallableNode):
     ) -> None:
         func = source.func if isinstance(source, CallableNode) else source
         self._init_callable(func, name, rename_inputs)
-        self.data_outputs = normalize_names(output_name, "output_name")
-        self._emit = normalize_names(emit, "emit")
-        self.wait_for = normalize_names(wait_for, "wait_for")
+        self.data_outputs = normalize_names(output_name, "output_name", self.name)
+        self._emit = normalize_names(emit, "emit", self.name)
+        self.wait_for = normalize_names(wait_for, "wait_for", self.name)
         check_signal_names(self.name, self.inputs, self.data_outputs, self._emit, self.wait_for)
         self._set_outputs()
         self.cache = bool(cache)
@@ -212,8 +213,8 @@ def node(
 
     if isinstance(source, str):
         raise TypeError(
-            f"node() got the string {source!r} as the function; pass output names by keyword: "
-            f"@node(output_name={source!r})."
+            f"node() got the string {short_repr(source)} as the function; pass output names by "
+            f"keyword: @node(output_name={short_repr(source)})."
         )
     if source is not None:
         return decorate(source)

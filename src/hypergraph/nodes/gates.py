@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from hypergraph._short_repr import short_repr
 from hypergraph._warnings import user_stacklevel
 from hypergraph.nodes._callable import CallableNode, call_style, function_name
 from hypergraph.nodes.base import (
@@ -99,13 +100,14 @@ class GateNode(CallableNode):
                 )
             if target is not END and not isinstance(target, str):
                 raise TypeError(
-                    f"Gate '{label}': targets must be node names (str) or END, got {target!r}"
+                    f"Gate '{label}': targets must be node names (str) or END, got "
+                    f"{short_repr(target)}"
                 )
         self._init_callable(func, name, rename_inputs)
         self.targets = list(targets)
         self.data_outputs = ()
-        self._emit = normalize_names(emit, "emit")
-        self.wait_for = normalize_names(wait_for, "wait_for")
+        self._emit = normalize_names(emit, "emit", self.name)
+        self.wait_for = normalize_names(wait_for, "wait_for", self.name)
         check_signal_names(self.name, self.inputs, (), self._emit, self.wait_for)
         self._set_outputs()
         self.cache = bool(cache)
@@ -135,14 +137,14 @@ class GateNode(CallableNode):
         fix = (
             "Return one of the declared targets (END for the sentinel), or add the name to targets."
         )
-        if value == "END":
+        if isinstance(value, str) and value == "END":
             fix = (
                 "The string 'END' is not the END sentinel: return END itself "
                 "(from hypergraph import END)."
             )
         return ValueError(
-            f"Gate '{self.name}' returned an invalid target {value!r}. Valid targets: {shown}. "
-            + fix
+            f"Gate '{self.name}' returned an invalid target {short_repr(value)}. Valid targets: "
+            f"{shown}. " + fix
         )
 
 
@@ -237,8 +239,8 @@ class RouteNode(GateNode):
                 return ()
             if not isinstance(raw, list):
                 raise TypeError(
-                    f"Route '{self.name}' has multi_target=True but returned "
-                    f"{type(raw).__name__} ({raw!r}). Return a list of targets, e.g. [{raw!r}]."
+                    f"Route '{self.name}' has multi_target=True but returned {type(raw).__name__} "
+                    f"({short_repr(raw)}). Return a list of targets, e.g. [{short_repr(raw)}]."
                 )
             chosen: list[Any] = []
             for item in raw:
@@ -250,8 +252,9 @@ class RouteNode(GateNode):
             return () if self.fallback is None else (self.fallback,)
         if isinstance(raw, list):
             raise TypeError(
-                f"Route '{self.name}' has multi_target=False but returned a list ({raw!r}). "
-                "Return a single target, or declare the route with multi_target=True."
+                f"Route '{self.name}' has multi_target=False but returned a list "
+                f"({short_repr(raw)}). Return a single target, or declare the route with "
+                "multi_target=True."
             )
         return (self._check_target(raw),)
 
@@ -312,8 +315,8 @@ class IfElseNode(GateNode):
         if raw is False:
             return (self.when_false,)
         raise TypeError(
-            f"IfElse '{self.name}' must return bool (True or False), got "
-            f"{type(raw).__name__} ({raw!r}). Convert the result with bool(...)."
+            f"IfElse '{self.name}' must return bool (True or False), got {type(raw).__name__} "
+            f"({short_repr(raw)}). Convert the result with bool(...)."
         )
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, Literal
 
+from hypergraph._short_repr import short_repr
 from hypergraph.nodes.base import HyperNode
 
 if TYPE_CHECKING:
@@ -226,12 +227,12 @@ class GraphNode(HyperNode):
             raise ValueError(f"GraphNode '{self.name}': map_over lists a parameter twice: {params}")
         if mode not in _MAP_MODES:
             raise ValueError(
-                f"GraphNode '{self.name}': mode must be 'zip' or 'product', got {mode!r}"
+                f"GraphNode '{self.name}': mode must be 'zip' or 'product', got {short_repr(mode)}"
             )
         if error_handling not in _ERROR_MODES:
             raise ValueError(
-                f"GraphNode '{self.name}': error_handling must be 'raise' or 'continue', "
-                f"got {error_handling!r}"
+                f"GraphNode '{self.name}': error_handling must be 'raise' or 'continue', got "
+                f"{short_repr(error_handling)}"
             )
         clone_setting = self._check_clone(clone, params)
         mapped = self._copy()
@@ -246,13 +247,14 @@ class GraphNode(HyperNode):
             return clone
         if not isinstance(clone, list):
             raise TypeError(
-                f"GraphNode '{self.name}': clone must be bool or list of input names, "
-                f"got {type(clone).__name__} ({clone!r})."
+                f"GraphNode '{self.name}': clone must be bool or list of input names, got "
+                f"{type(clone).__name__} ({short_repr(clone)})."
             )
         for entry in clone:
             if not isinstance(entry, str):
                 raise TypeError(
-                    f"GraphNode '{self.name}': clone list entries must be strings, got {entry!r}"
+                    f"GraphNode '{self.name}': clone list entries must be strings, got "
+                    f"{short_repr(entry)}"
                 )
             if entry in params:
                 raise ValueError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hypergraph._short_repr import short_repr
 from hypergraph.nodes.function import FunctionNode
 
 __all__ = ["InterruptNode", "interrupt"]
@@ -61,7 +62,7 @@ class InterruptNode(FunctionNode):
             if set(result) != set(outputs):
                 raise ValueError(
                     f"Interrupt '{self.name}' returned a dict with incorrect keys "
-                    f"{sorted(result)}; expected exactly {list(outputs)}."
+                    f"{short_repr(list(result))}; expected exactly {list(outputs)}."
                 )
             return {name: result[name] for name in outputs}
         return {outputs[0]: result}

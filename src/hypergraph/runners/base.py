@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Literal
 
+from hypergraph._short_repr import short_repr
 from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT
@@ -76,7 +77,7 @@ class BaseRunner(ABC):
         if isinstance(max_iterations, bool) or not isinstance(max_iterations, int):
             raise TypeError(
                 f"max_iterations must be an int or None, got {type(max_iterations).__name__} "
-                f"({max_iterations!r})."
+                f"({short_repr(max_iterations)})."
             )
         if max_iterations < 1:
             raise ValueError(

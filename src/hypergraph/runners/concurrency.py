@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from hypergraph._short_repr import short_repr
+
 __all__ = [
     "CURRENT_LIMITER",
     "Limiter",
@@ -89,8 +91,8 @@ def check_max_concurrency(max_concurrency: int | None) -> int | None:
         return None
     if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
         raise TypeError(
-            f"max_concurrency must be a positive int or None, got "
-            f"{type(max_concurrency).__name__} ({max_concurrency!r})."
+            f"max_concurrency must be a positive int or None, got {type(max_concurrency).__name__} "
+            f"({short_repr(max_concurrency)})."
         )
     if max_concurrency < 1:
         raise ValueError(

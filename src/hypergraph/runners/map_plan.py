@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from typing import Any
 
+from hypergraph._short_repr import short_repr, short_text
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.runners.checks.arguments import (
     ALL_OUTPUTS_DEFAULT,
@@ -88,8 +89,8 @@ def plan_items(
     """
     if mode not in MAP_MODES:
         raise ValueError(
-            f"Invalid map mode {mode!r}. Valid modes: 'zip' (pair the i-th elements of every "
-            "mapped list) or 'product' (every combination)."
+            f"Invalid map mode {short_repr(mode)}. Valid modes: 'zip' (pair the i-th elements of "
+            "every mapped list) or 'product' (every combination)."
         )
     names = _normalise_map_over(map_over)
     sequences = [_mapped_sequence(values, name) for name in names]
@@ -137,7 +138,7 @@ def _normalise_map_over(map_over: str | list[str]) -> list[str]:
         raise ValueError("map_over needs at least one parameter name to iterate over.")
     for name in names:
         if not isinstance(name, str):
-            raise TypeError(f"map_over entries must be strings, got {name!r}.")
+            raise TypeError(f"map_over entries must be strings, got {short_repr(name)}.")
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ValueError(
@@ -162,9 +163,9 @@ def _mapped_sequence(values: dict[str, Any], name: str) -> Any:
     ):
         raise TypeError(
             f"map_over parameter '{name}' must be a sized iterable such as a list, but got "
-            f"{type(value).__name__} ({_short(value)}). How to fix: wrap a single value in a "
-            f"list ({name}=[value]), turn a generator into a list first ({name}=list(gen)), "
-            "or drop it from map_over to broadcast it to every item."
+            f"{type(value).__name__} ({short_repr(value)}). How to fix: wrap a single value in a "
+            f"list ({name}=[value]), turn a generator into a list first ({name}=list(gen)), or "
+            "drop it from map_over to broadcast it to every item."
         )
     return value
 
@@ -183,11 +184,11 @@ def _clone_names(
     if not isinstance(clone, list):
         raise TypeError(
             f"clone must be bool or list of parameter names, got {type(clone).__name__} "
-            f"({clone!r}). Example: clone=True or clone=['config']."
+            f"({short_repr(clone)}). Example: clone=True or clone=['config']."
         )
     for name in clone:
         if not isinstance(name, str):
-            raise TypeError(f"clone list entries must be strings, got {name!r}.")
+            raise TypeError(f"clone list entries must be strings, got {short_repr(name)}.")
         if name in mapped:
             raise ValueError(
                 f"Cannot clone mapped parameter '{name}': each item already gets its own "
@@ -212,8 +213,8 @@ def _check_copyable(broadcast: dict[str, Any], clone_names: tuple[str, ...]) -> 
         except Exception as exc:
             raise GraphConfigError(
                 f"Value for '{name}' ({type(value).__name__}) cannot be deep-copied for clone: "
-                f"{type(exc).__name__}: {exc}. How to fix: leave '{name}' out of clone so "
-                "every item shares the one object, or pass a copyable value."
+                f"{type(exc).__name__}: {short_text(str(exc))}. How to fix: leave '{name}' out of "
+                "clone so every item shares the one object, or pass a copyable value."
             ) from exc
     return copies
 
@@ -245,11 +246,6 @@ def _iterate(
                 for name in clone_names:
                     item[name] = copy.deepcopy(broadcast[name])
         yield item
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _new_object = object.__new__

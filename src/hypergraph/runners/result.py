@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
+from hypergraph._short_repr import short_repr
 from hypergraph.runners.failure_notes import failed_node_of
 
 __all__ = [
@@ -143,7 +144,7 @@ class RunResult:
             if self.status is RunStatus.FAILED:
                 node = self.failed_node
                 where = f" in node '{node}'" if node else ""
-                why = f". The run failed{where} ({self.error!r}); see result.error"
+                why = f". The run failed{where} ({short_repr(self.error)}); see result.error"
             elif self.status is RunStatus.PAUSED:
                 where = getattr(self.pause, "node_name", None)
                 why = f". The run paused at {where!r} for a human answer; see result.pause"

@@ -200,6 +200,17 @@ def test_unpicklable_node_raises_graph_config_error_naming_it_before_anything_ru
     assert not ran.exists()
 
 
+def test_a_200_level_nested_graph_hashes_and_gets_a_clean_error_instead_of_being_shipped(
+    dask_client,
+):
+    deep = DOUBLE
+    for level in range(200):
+        deep = Graph([deep.as_node(name=f"level{level}")], name=f"g{level}")
+    assert len(deep.definition_hash) == 64
+    with pytest.raises(GraphConfigError, match="DaskRunner cannot send"):
+        DaskRunner(client=dask_client).run(deep, x=1)
+
+
 def test_unpicklable_broadcast_value_raises_graph_config_error_naming_the_input(dask_client):
     runner = DaskRunner(client=dask_client)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hypergraph._short_repr import short_repr
 from hypergraph._warnings import warn_user
 from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
 from hypergraph.graph.core import graph_facts
@@ -202,8 +203,8 @@ def _check(
     try:
         if on_missing not in ON_MISSING_CHOICES:
             raise ValueError(
-                f"Invalid on_missing={on_missing!r}. It decides what happens when a selected "
-                f"output was not produced; choose one of {list(ON_MISSING_CHOICES)}."
+                f"Invalid on_missing={short_repr(on_missing)}. It decides what happens when a "
+                f"selected output was not produced; choose one of {list(ON_MISSING_CHOICES)}."
             )
         check_error_handling(error_handling)
     except ValueError as exc:
@@ -239,10 +240,10 @@ def check_error_handling(error_handling: Any) -> None:
     """``ValueError`` unless ``error_handling`` is ``"raise"`` or ``"continue"`` (run and map)."""
     if error_handling not in ERROR_HANDLING_CHOICES:
         raise ValueError(
-            f"Invalid error_handling={error_handling!r}. How to fix: use 'raise' to raise the "
-            "first failure (a node's own exception), or 'continue' to get FAILED results "
-            "holding the error and the outputs produced before it (map: for the failing items, "
-            "the others still run)."
+            f"Invalid error_handling={short_repr(error_handling)}. How to fix: use 'raise' to "
+            "raise the first failure (a node's own exception), or 'continue' to get FAILED results "
+            "holding the error and the outputs produced before it (map: for the failing items, the "
+            "others still run)."
         )
 
 
@@ -347,7 +348,9 @@ def resolve_select(graph: Any, select: Any) -> tuple[str, ...] | None:
         names = tuple(select)
         for name in names:
             if not isinstance(name, str):
-                raise TypeError(f"select entries must be output names (str), got {name!r}.")
+                raise TypeError(
+                    f"select entries must be output names (str), got {short_repr(name)}."
+                )
     else:
         raise TypeError(
             f"select must be an output name, a list of output names or '**', "

@@ -14,6 +14,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from hypergraph._short_repr import short_repr
 from hypergraph._warnings import warn_user
 from hypergraph.exceptions import MissingInputError
 from hypergraph.graph.core import graph_facts
@@ -53,9 +54,9 @@ def validate_inputs(
     """
     if on_internal_override not in ON_INTERNAL_OVERRIDE_CHOICES:
         raise ValueError(
-            f"Invalid on_internal_override={on_internal_override!r}. It decides what happens "
-            "when you supply a value a node would compute, or a name no node uses; choose one "
-            f"of {list(ON_INTERNAL_OVERRIDE_CHOICES)}."
+            f"Invalid on_internal_override={short_repr(on_internal_override)}. It decides what "
+            "happens when you supply a value a node would compute, or a name no node uses; choose "
+            f"one of {list(ON_INTERNAL_OVERRIDE_CHOICES)}."
         )
     scope = _scope_of(graph, selected)
     spec = scope.spec

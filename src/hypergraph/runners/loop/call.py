@@ -29,6 +29,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+from hypergraph._short_repr import short_text
 from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import EMITTED, NodePlan
 from hypergraph.engine.resolve import resolve_inputs
@@ -347,9 +348,9 @@ def fail_call(call: NodeCall, exc: Exception) -> Exception:
     """
     if call.plan.strategy.pauses and not getattr(exc, "_hypergraph_bad_answer", False):
         wrapped = RuntimeError(
-            f"Interrupt handler of node '{call.plan.name}' raised "
-            f"{type(exc).__name__}: {exc}. Return None to pause for a human answer, or a "
-            "value to resolve the interrupt automatically."
+            f"Interrupt handler of node '{call.plan.name}' raised {type(exc).__name__}: "
+            f"{short_text(str(exc))}. Return None to pause for a human answer, or a value to "
+            "resolve the interrupt automatically."
         )
         wrapped.__cause__ = exc
         exc = wrapped
