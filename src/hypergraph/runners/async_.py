@@ -66,6 +66,7 @@ from hypergraph.runners.loop.event_hooks import (
     start_mapped,
 )
 from hypergraph.runners.loop.retry import Attempts, call_with_retries_async
+from hypergraph.runners.loop.single_flight import single_flight
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, failed_item_result, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
@@ -329,10 +330,18 @@ class AsyncRunner(BaseRunner):
             await run_all([self._execute(call) for call in waiting])
 
     async def _execute(self, call: NodeCall) -> None:
-        """Execute one call and record its outcome on it; only BaseExceptions escape."""
+        """Execute one call and record its outcome on it; only BaseExceptions escape.
+
+        A cached call that missed runs under :func:`single_flight`: an identical call already
+        running makes it wait and take that call's cached result instead of running again.
+        """
         try:
-            raw = await self._invoke(call)
-            finish_call(call, raw)
+            if call.cache_key:
+                async with single_flight(call) as answered:
+                    if not answered:
+                        finish_call(call, await self._invoke(call))
+            else:
+                finish_call(call, await self._invoke(call))
         except Exception as exc:
             fail_call(call, exc)
         events = call.ctx.dispatcher

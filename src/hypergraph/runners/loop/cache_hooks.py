@@ -16,7 +16,9 @@ leaves the call without a key: it runs uncached and a warning naming the node an
 logged once per (node, input), instead of once per call.
 
 A backend that raises is treated as a miss (logged), so a broken cache can slow a run down but
-never change or fail it. Concurrent identical calls may both compute; the last write wins.
+never change or fail it. In an ``AsyncRunner``, concurrent identical calls run the body once
+(runners/loop/single_flight.py); identical calls in different threads or processes may each
+compute, and the last write wins.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ __all__ = [
     "RunContext",
     "NodeCall",
     "prepare_call",
+    "replay_from_cache",
     "start_call",
     "call_leaf",
     "call_leaf_async",
@@ -233,14 +234,34 @@ def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
     if ctx.cache is not None and is_cached(p, ctx.cache):
         key = cache_key_for(p, params)
         if key:  # "" = an unpicklable input: run uncached (node_cache warns once)
-            hit, raw = cache_lookup(ctx.cache, key, p.name)
-            if hit:  # a cached None is a hit too: the flag decides
-                routed = _convert(call, raw)
-                if ctx.dispatcher is not None:
-                    emit_cache_hit(call, key, routed)
+            if _answer_from_cache(call, key):
                 return call  # outputs are set: it never reaches a driver
             call.cache_key = key
     return call
+
+
+def replay_from_cache(call: NodeCall) -> bool:
+    """Look a cached call up again (an identical call may have stored it meanwhile).
+
+    On a hit the call gets its outputs and hit events exactly as in :func:`prepare_call` and
+    ``True`` is returned; the driver then must not execute it.
+    """
+    key = call.cache_key
+    if not key or not _answer_from_cache(call, key):
+        return False
+    call.cache_key = None  # answered: nothing to store
+    return True
+
+
+def _answer_from_cache(call: NodeCall, key: str) -> bool:
+    ctx = call.ctx
+    hit, raw = cache_lookup(ctx.cache, key, call.plan.name)
+    if not hit:  # a cached None is a hit too: the flag decides
+        return False
+    routed = _convert(call, raw)
+    if ctx.dispatcher is not None:
+        emit_cache_hit(call, key, routed)
+    return True
 
 
 def _set_outputs(call: NodeCall, outputs: dict[str, Any]) -> None:
