@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import warnings
 
 import pytest
 
-from hypergraph import END, Graph, InMemoryCache, SyncRunner, ifelse, node, route
+from hypergraph import END, AsyncRunner, Graph, InMemoryCache, SyncRunner, ifelse, node, route
 
 
 def counting_node(calls: list, **node_options):
@@ -43,8 +45,9 @@ def test_changed_input_default_override_or_binding_misses():
 def test_no_backend_or_no_opt_in_means_no_caching():
     calls: list[int] = []
     cached_graph = Graph([counting_node(calls)])
-    SyncRunner().run(cached_graph, x=1)
-    SyncRunner().run(cached_graph, x=1)
+    with pytest.warns(UserWarning, match="has no cache backend"):
+        SyncRunner().run(cached_graph, x=1)
+        SyncRunner().run(cached_graph, x=1)
 
     @node(output_name="y")
     def plain(x: int) -> int:
@@ -337,3 +340,34 @@ def test_renamed_cached_gates_keep_caching_and_restore_their_decisions():
         first, second = runner.run(graph, value=1), runner.run(graph, value=1)
         assert first.values == second.values == {"done": 1}
     assert calls == ["route", "ifelse"]
+
+
+def test_cache_true_without_a_backend_warns_once_per_runner_and_graph_naming_the_node():
+    @node(output_name="vector", cache=True)
+    def embed(text: str) -> int:
+        return len(text)
+
+    graph = Graph([embed], name="embedder")
+    outer = Graph([graph.as_node(name="inner")], name="outer")
+    runner = SyncRunner()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            runner.run(graph, text="a b")
+        runner.map(graph, text=["a", "b", "c"], map_over="text")
+        runner.run(outer, text="a")
+        SyncRunner().run(graph, text="a")  # another runner: warned again
+        SyncRunner(cache=InMemoryCache()).run(graph, text="a")  # has a cache: no warning
+    messages = [str(w.message) for w in caught if "cache=True" in str(w.message)]
+    assert len(messages) == 3
+    assert "Node 'embed' of graph 'embedder'" in messages[0]
+    assert "SyncRunner(cache=InMemoryCache())" in messages[0]
+    assert "Node 'inner/embed'" in messages[1]
+    assert all(w.filename == __file__ for w in caught if "cache=True" in str(w.message))
+
+    async def run_async() -> None:
+        await AsyncRunner().run(graph, text="a")
+        await AsyncRunner().run(graph, text="a")
+
+    with pytest.warns(UserWarning, match="this AsyncRunner has no cache backend"):
+        asyncio.run(run_async())

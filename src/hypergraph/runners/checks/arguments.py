@@ -19,6 +19,7 @@ from hypergraph._warnings import warn_user
 from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
 from hypergraph.graph.core import graph_facts
 from hypergraph.runners.checks.inputs import option_clash_hint, validate_inputs
+from hypergraph.runners.loop.cache_hooks import warn_cache_without_backend
 
 __all__ = [
     "ALL_OUTPUTS_DEFAULT",
@@ -157,6 +158,8 @@ def prepare_run(
             memo[key] = verdict
     if verdict.warning is not None:
         warn_user(verdict.warning)
+    if getattr(runner, "cache", None) is None:
+        warn_cache_without_backend(graph, runner)
     # Built without the frozen dataclass __init__, which costs twice as much.
     prepared = _new_object(PreparedRun)
     fields = prepared.__dict__

@@ -26,10 +26,14 @@ from __future__ import annotations
 import logging
 import pickle
 import threading
+import weakref
 from typing import Any
 
+from hypergraph._short_repr import short_repr
+from hypergraph._warnings import warn_user
 from hypergraph.cache import compute_cache_key
 from hypergraph.engine.plan import NodePlan
+from hypergraph.graph.core import graph_facts
 
 __all__ = ["is_cached", "cache_key_for", "cache_lookup", "cache_store"]
 
@@ -146,3 +150,56 @@ def _picklable(value: Any) -> bool:
     except Exception:
         return False
     return True
+
+
+# --------------------------------------------------------------------------- cache=True, no backend
+
+_CACHED_NODES_FACT = "cache_true_nodes"  # in graph_facts(graph): paths of cache=True nodes
+_warned_runners: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def warn_cache_without_backend(graph: Any, runner: Any) -> None:
+    """Warn once per (runner, graph) that ``cache=True`` nodes run uncached: no backend.
+
+    Runners call it at every run start when they have no cache; after the first call for a
+    graph it costs a dict lookup (the node list is a graph fact) and a set lookup.
+    """
+    facts = graph_facts(graph)
+    paths: tuple[str, ...] | None = facts.get(_CACHED_NODES_FACT) if facts is not None else None
+    if paths is None:
+        paths = _cache_true_paths(graph)
+        if facts is not None:
+            facts[_CACHED_NODES_FACT] = paths
+    if not paths:
+        return
+    identity = graph.definition_hash
+    with _warned_lock:
+        seen = _warned_runners.setdefault(runner, set())
+        if identity in seen:
+            return
+        seen.add(identity)
+    shown = ", ".join(f"'{path}'" for path in paths[:5])
+    more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+    kind = type(runner).__name__
+    warn_user(
+        f"Node{'s' if len(paths) > 1 else ''} {shown}{more} of graph "
+        f"{short_repr(graph.name or '(unnamed)')} {'have' if len(paths) > 1 else 'has'} "
+        f"cache=True, but this {kind} has no cache backend, so nothing is cached. How to fix: "
+        f"{kind}(cache=InMemoryCache()) or {kind}(cache=DiskCache(...)); or remove cache=True. "
+        "(Warned once per runner and graph.)"
+    )
+
+
+def _cache_true_paths(graph: Any) -> tuple[str, ...]:
+    """``/``-joined paths of every cacheable node with ``cache=True``, nested graphs included."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", graph)]
+    while stack:  # iterative: nesting can be deeper than the recursion limit
+        prefix, current = stack.pop()
+        for name, node in current.nodes.items():
+            inner = node.nested_graph
+            if inner is not None:
+                stack.append((f"{prefix}{name}/", inner))
+            elif node.cache:
+                found.append(f"{prefix}{name}")
+    return tuple(sorted(found))
