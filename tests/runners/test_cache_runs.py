@@ -292,6 +292,7 @@ def test_a_raising_backend_degrades_to_uncached_runs(caplog):
 
 
 def test_key_covers_resolved_inputs_with_defaults_and_bindings_under_current_names():
+    from hypergraph._code_fingerprint import code_fingerprint
     from hypergraph.cache import compute_cache_key
     from hypergraph.events import CacheHitEvent, EventProcessor
 
@@ -309,7 +310,8 @@ def test_key_covers_resolved_inputs_with_defaults_and_bindings_under_current_nam
     for _ in range(2):
         runner.run(Graph([expensive]), amount=3, event_processors=[hits])
         runner.run(Graph([expensive]).bind(scale=7), amount=3, event_processors=[hits])
-    digest = expensive.definition_hash
+    # The key's code part is the function's code fingerprint (its code and the helpers it calls).
+    digest = code_fingerprint(expensive.func)
     assert hits.keys == [
         compute_cache_key(digest, {"amount": 3, "scale": 2}),
         compute_cache_key(digest, {"amount": 3, "scale": 7}),

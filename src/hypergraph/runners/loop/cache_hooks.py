@@ -10,8 +10,9 @@ a node's outputs (which keeps its definition hash) cannot serve values under sta
 decision therefore lives inside the cache entry, never in the run's values, and it is restored
 on every hit.
 
-**The key** is :func:`hypergraph.cache.compute_cache_key` over the node's definition hash and its
-resolved inputs under their current names. An input that cannot be pickled (a lambda, a lock)
+**The key** is :func:`hypergraph.cache.compute_cache_key` over the node's code fingerprint
+(``hypergraph/_code_fingerprint.py``: its function's syntax tree and, transitively, the helper
+functions of the user's own modules it calls) and its resolved inputs under their current names. An input that cannot be pickled (a lambda, a lock)
 leaves the call without a key: it runs uncached and a warning naming the node and the input is
 logged once per (node, input), instead of once per call.
 
@@ -29,6 +30,7 @@ import threading
 import weakref
 from typing import Any
 
+from hypergraph._code_fingerprint import code_fingerprint
 from hypergraph._short_repr import short_repr
 from hypergraph._warnings import warn_user
 from hypergraph.cache import compute_cache_key
@@ -65,12 +67,18 @@ def cache_key_for(p: NodePlan, params: dict[str, Any]) -> str:
     # thread only) and warn once per (node, input) below, with the node's name in the message.
     _quiet.active = True
     try:
-        key = compute_cache_key(p.node.definition_hash, inputs)
+        key = compute_cache_key(_code_identity(p.node), inputs)
     finally:
         _quiet.active = False
     if not key:
         _warn_unkeyable(p, inputs)
     return key
+
+
+def _code_identity(node: Any) -> str:
+    """What the key says about the code: the function and the user helpers it calls."""
+    func = getattr(node, "func", None)
+    return code_fingerprint(func) if func is not None else str(node.definition_hash)
 
 
 def cache_lookup(cache: Any, key: str, node_name: str) -> tuple[bool, Any]:
