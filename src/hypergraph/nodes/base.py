@@ -119,31 +119,33 @@ def check_attempt_options(
 
     if retry is not None and not isinstance(retry, RetryPolicy):
         raise TypeError(
-            f"Node '{node_name}': retry must be a RetryPolicy or None, got {retry!r}. "
+            f"Node '{node_name}': retry must be a RetryPolicy or None, got {short_repr(retry)}. "
             "Example: retry=RetryPolicy(max_attempts=3, retry_on=[ConnectionError])."
         )
     seconds: float | None = None
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
             raise TypeError(
-                f"Node '{node_name}': timeout must be a number of seconds or None, got {timeout!r}."
+                f"Node '{node_name}': timeout must be a number of seconds or None, got "
+                f"{short_repr(timeout)}."
             )
         if not timeout > 0:
             raise ValueError(
-                f"Node '{node_name}': timeout must be more than 0 seconds, got {timeout!r}."
+                f"Node '{node_name}': timeout must be more than 0 seconds, got "
+                f"{short_repr(timeout)}."
             )
         if not is_async:
             raise ValueError(
-                f"Node '{node_name}' is a synchronous function, so timeout={timeout!r} cannot be "
-                "enforced: a running sync call cannot be interrupted safely. Make it an "
-                "'async def' node run by AsyncRunner (the attempt is then cancelled after "
-                "the timeout), or drop timeout and bound the call inside the function (e.g. "
-                "the HTTP client's own timeout)."
+                f"Node '{node_name}' is a synchronous function, so timeout={short_repr(timeout)} "
+                "cannot be enforced: a running sync call cannot be interrupted safely. Make it an "
+                "'async def' node run by AsyncRunner (the attempt is then cancelled after the "
+                "timeout), or drop timeout and bound the call inside the function (e.g. the HTTP "
+                "client's own timeout)."
             )
         seconds = float(timeout)
     if trace_io is not None and not isinstance(trace_io, bool):
         raise TypeError(
-            f"Node '{node_name}': trace_io must be True, False or None, got {trace_io!r}."
+            f"Node '{node_name}': trace_io must be True, False or None, got {short_repr(trace_io)}."
         )
     return retry, seconds, trace_io
 
