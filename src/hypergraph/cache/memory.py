@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy as copy_module
+import pickle
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -13,6 +14,20 @@ from hypergraph.cache.backend import MISS, CacheStats, StatsCounter
 __all__ = ["InMemoryCache"]
 
 
+class _Pickled:
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+
+class _Copied:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class InMemoryCache:
     """Process-local cache, unbounded or limited to ``max_size`` entries with LRU eviction.
 
@@ -21,8 +36,8 @@ class InMemoryCache:
     never evicts, ``0`` keeps nothing and ``1`` keeps only the newest key. All operations hold a
     lock, so threads and an ``AsyncRunner`` can share one instance.
 
-    **Values are copied** (``copy=True``, the default): ``set`` stores a deep copy and every hit
-    returns a fresh deep copy, so a node that mutates a cached list cannot change what later
+    **Values are copied** (``copy=True``, the default): ``set`` stores a copy (a pickle, or a
+    deep copy for values that cannot be pickled) and every hit returns a fresh copy, so a node that mutates a cached list cannot change what later
     hits return, exactly as with :class:`~hypergraph.cache.DiskCache`. A value that cannot be
     deep-copied (a lock, an open file) is stored and returned as it is. ``copy=False`` skips the
     copies for speed: every hit then returns the same object, which must not be mutated.
@@ -54,13 +69,13 @@ class InMemoryCache:
                 return MISS
             self._entries.move_to_end(key)
         self._stats.count(True)
-        return True, self._copied(value)
+        return True, self._thawed(value)
 
     def set(self, key: str, value: Any) -> None:
         """Store ``value`` as the most recently used entry, evicting beyond ``max_size``."""
         if self.max_size == 0:
             return
-        stored = self._copied(value)
+        stored = self._frozen(value)
         with self._lock:
             self._entries[key] = stored
             self._entries.move_to_end(key)
@@ -79,13 +94,26 @@ class InMemoryCache:
         """Hits and misses of :meth:`get` since creation or the last :meth:`clear`."""
         return self._stats.snapshot()
 
-    def _copied(self, value: Any) -> Any:
+    # A stored copy is a pickle when possible (C speed both ways), else a deep copy, else (not
+    # copyable at all) the value itself; the tag says which, so a hit copies it the same way.
+    def _frozen(self, value: Any) -> Any:
         if not self.copy:
             return value
         try:
-            return copy_module.deepcopy(value)
+            return _Pickled(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:
+            pass
+        try:
+            return _Copied(copy_module.deepcopy(value))
         except Exception:  # not copyable (locks, files, ...): share it, as documented
             return value
+
+    def _thawed(self, stored: Any) -> Any:
+        if type(stored) is _Pickled:
+            return pickle.loads(stored.blob)
+        if type(stored) is _Copied:
+            return copy_module.deepcopy(stored.value)
+        return stored
 
     def __len__(self) -> int:
         """Number of entries currently held."""
