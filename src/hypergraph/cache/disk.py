@@ -68,7 +68,7 @@ class DiskCache:
     ) -> None:
         try:
             # The optional extra: imported only when a DiskCache is made.
-            import diskcache  # type: ignore[import-untyped]
+            import diskcache  # type: ignore[import-untyped,unused-ignore]
         except ImportError as exc:
             raise ImportError(
                 "DiskCache needs the optional 'diskcache' package, which is not installed. "
