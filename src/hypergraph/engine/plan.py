@@ -9,16 +9,22 @@ at once; a race only means two threads compile equal plans and one of them wins.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from hypergraph.engine.kinds import CallStrategy, NodeKind, strategy_for
 from hypergraph.engine.resolve import (
     FROM_STATE_ONLY,
     SIMPLE_CALL,
+    CallShape,
+    InputSource,
     build_call_shape,
     build_sources,
 )
 from hypergraph.graph.core import graph_facts
+
+if TYPE_CHECKING:
+    from hypergraph.retry import RetryPolicy
 
 __all__ = [
     "EMITTED",
@@ -117,8 +123,45 @@ class NodePlan:
         "trace_io",
     )
 
+    index: int
+    active: bool
+    # The concrete node class follows from ``strategy`` (engine/kinds.py), which the call path
+    # dispatches on; a single static type cannot say which methods each kind has.
+    node: Any
+    name: str
     kind: NodeKind
     strategy: CallStrategy
+    is_gate: bool
+    inputs: tuple[str, ...]
+    wait_for: tuple[str, ...]
+    data_outputs: tuple[str, ...]
+    emits: tuple[str, ...]
+    outputs: tuple[str, ...]
+    state_inputs: tuple[str, ...]
+    self_produced: frozenset[str]
+    own_inputs: frozenset[str]
+    feeders: frozenset[int]
+    feeds: tuple[int, ...]
+    watched: tuple[str, ...]
+    zeros: tuple[int, ...]
+    wait_offset: int
+    gates: tuple[int, ...]
+    targets: tuple[int, ...]
+    default_open: bool
+    sources: tuple[InputSource, ...]
+    call_shape: CallShape
+    param_names: tuple[str, ...]
+    plain_call: bool
+    single_output: str | None
+    map_params: list[str] | None
+    map_mode: str | None
+    map_error_handling: str | None
+    clone: bool | list[str]
+    func: Callable[..., Any] | None
+    retry: RetryPolicy | None
+    timeout: float | None
+    guarded: bool
+    trace_io: bool | None
 
     def __repr__(self) -> str:
         return f"NodePlan({self.index}, {self.name!r}, kind={self.kind.value})"

@@ -26,7 +26,7 @@ nothing is stored on the graph or the runner; without cache and processors they 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from hypergraph._short_repr import short_text
@@ -167,14 +167,18 @@ class NodeCall:
         "map_span",
     )
 
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
     def __init__(self, plan: NodePlan, ctx: RunContext, params: dict[str, Any]) -> None:
         self.plan = plan
         self.ctx = ctx
         self.kind: NodeKind = plan.kind
-        self.func = plan.func
+        # ``plan.func`` is None only for GraphNodes, whose calls never use ``func``.
+        self.func: Callable[..., Any] = plan.func  # type: ignore[assignment]
         self.params = params
         self.outputs: dict[str, Any] | None = None
-        self.decision: frozenset | None = None
+        self.decision: frozenset[Any] | None = None
         self.error: BaseException | None = None
         self.pause: PauseInfo | None = None
         self.span_id: str | None = None
@@ -318,7 +322,7 @@ def finish_call(call: NodeCall, raw: Any) -> None:
         emit_node_end(call, routed)
 
 
-def _convert(call: NodeCall, raw: Any) -> tuple | None:
+def _convert(call: NodeCall, raw: Any) -> tuple[Any, ...] | None:
     """Turn a raw result (fresh or cached) into the call's outputs, decision or pause.
 
     Returns a gate's activated targets in decision order (for its event), else ``None``.
