@@ -326,7 +326,8 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         p.clone = False
         if strategy.mapped:
             to_param = dict(zip(p.inputs, p.param_names))
-            params, mode, error_handling = node.map_config
+            map_config: tuple[list[str], str, str] = node.map_config
+            params, mode, error_handling = map_config
             p.map_params = [to_param.get(name, name) for name in params]
             p.map_mode, p.map_error_handling = mode, error_handling
             clone = node.clone_config

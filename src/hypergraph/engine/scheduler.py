@@ -48,7 +48,7 @@ def is_stale(p: NodePlan, state: RunState) -> bool:
     return any(versions.get(name, 0) != seen for name, seen in zip(p.watched, consumed))
 
 
-def _is_activated(p: NodePlan, nodes: tuple[NodePlan, ...], decisions: dict) -> bool:
+def _is_activated(p: NodePlan, nodes: tuple[NodePlan, ...], decisions: dict[int, frozenset[Any]]) -> bool:
     for gate in p.gates:
         decision = decisions.get(gate)
         if decision is None:
@@ -221,7 +221,7 @@ class Finished(Protocol):
 
     plan: NodePlan
     outputs: dict[str, Any]  # data outputs plus emit signals (value EMITTED)
-    decision: frozenset | None  # for gates: the activated targets
+    decision: frozenset[Any] | None  # for gates: the activated targets
 
 
 class Scheduler:

@@ -67,7 +67,7 @@ class RunState:
         self.values: dict[str, Any] = dict(supplied)
         self.versions: dict[str, int] = dict.fromkeys(supplied, 1)
         self.consumed: list[tuple[int, ...] | None] = [None] * node_count
-        self.decisions: dict[int, frozenset] = {}
+        self.decisions: dict[int, frozenset[Any]] = {}
         self.held: dict[int, dict[str, Any]] = {}
         self.superstep = 0
         self.decided_at: dict[int, int] = {}

@@ -57,6 +57,10 @@ class StaticScheduler:
         self._position = position + 1
         return self._levels[position]
 
+    def release_held(self) -> bool:
+        """Nothing is ever held: graphs with interrupts never get a static schedule."""
+        return False
+
     def apply(self, finished: list[Finished]) -> None:
         """Publish a superstep's outputs; no name is ever written twice, so no versioning."""
         values = self.state.values

@@ -219,7 +219,7 @@ class PlainDisplay:
         """
         from rich.markup import escape
 
-        parts = []
+        parts: list[str] = []
         done = failed = retries = 0
         for bar in self._bars:
             if not bar.is_map:

@@ -128,6 +128,7 @@ class RichProgressProcessor(TypedEventProcessor):
         parent_run = self._runs.get(parent) if parent is not None else None
         parent_node = self._nodes.get(parent) if parent is not None else None
         item_of: _RunSpan | None = None
+        enclosing_map: Bar | None
         if parent_run is not None and parent_run.map_bar is not None:
             item_of = parent_run  # one item of a map: same depth as the map
             depth = parent_run.depth

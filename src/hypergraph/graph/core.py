@@ -77,6 +77,7 @@ class Graph:
     _entrypoints: tuple[str, ...] | None
     _input_spec: InputSpec | None
     _engine_plan: ExecutionPlan | None
+    _trace_io: bool
 
     def __init__(
         self,

@@ -285,8 +285,8 @@ class AsyncRunner(BaseRunner):
             end_map(span, exc)
             raise
         end_map(span)
-        for index, exc in failures.items():  # "continue": a run that raised anyway
-            results[index] = failed_item_result(exc)
+        for index, error in failures.items():  # "continue": a run that raised anyway
+            results[index] = failed_item_result(error)
         return results  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ driver
@@ -314,7 +314,8 @@ class AsyncRunner(BaseRunner):
         except StopIteration as stop:
             if events is not None:
                 await events.flush()  # the run's end event
-            return stop.value
+            result: RunResult = stop.value
+            return result
 
     async def _execute_superstep(self, calls: list[NodeCall], inline: bool) -> None:
         """Run all calls of one superstep; every call finishes (or fails) before returning."""
@@ -421,7 +422,7 @@ class AsyncRunner(BaseRunner):
                 return await self._drive(nested_run_steps(call, values))
             except Exception as exc:
                 if not keep_going:
-                    params = call.plan.map_params
+                    params = call.plan.map_params or ()
                     note_failed_item(exc, index, count, values, params, node_name=call.plan.name)
                 raise
 

@@ -7,6 +7,7 @@ import os
 import random
 from dataclasses import dataclass, field
 from enum import Enum
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from typing import Any, Literal
 
 from hypergraph._short_repr import short_repr
@@ -37,14 +38,14 @@ class RunStatus(str, Enum):
         return self.value
 
 
-class OutputValues(dict):
+class OutputValues(dict[str, Any]):
     """The output dict of a :class:`RunResult`.
 
     ``result.values`` is this dict; calling it (``result.values()``) returns its values view so
     that RunResult also reads like a mapping.
     """
 
-    def __call__(self):  # type: ignore[override]
+    def __call__(self) -> ValuesView[Any]:
         return dict.values(self)
 
 
@@ -146,8 +147,8 @@ class RunResult:
                 where = f" in node '{node}'" if node else ""
                 why = f". The run failed{where} ({short_repr(self.error)}); see result.error"
             elif self.status is RunStatus.PAUSED:
-                where = getattr(self.pause, "node_name", None)
-                why = f". The run paused at {where!r} for a human answer; see result.pause"
+                paused_at = getattr(self.pause, "node_name", None)
+                why = f". The run paused at {paused_at!r} for a human answer; see result.pause"
             raise KeyError(
                 f"'{key}' is not in this result (status={self.status.value}). "
                 f"Available outputs: {available}{why}"
@@ -156,16 +157,16 @@ class RunResult:
     def __contains__(self, key: object) -> bool:
         return key in self.values
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.values)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         return self.values.keys()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Any]:
         return self.values.items()
 
     def __repr__(self) -> str:

@@ -254,7 +254,8 @@ class SyncRunner(BaseRunner):
                         break
                 calls = steps.send(calls)
         except StopIteration as stop:
-            return stop.value
+            result: RunResult = stop.value
+            return result
 
     def _attempt(self, attempts: Attempts) -> Any:
         """One attempt of a guarded call (the node's start event is already out)."""
@@ -298,7 +299,7 @@ class SyncRunner(BaseRunner):
                             index,
                             count,
                             values,
-                            call.plan.map_params,
+                            call.plan.map_params or (),
                             node_name=call.plan.name,
                         )
                         raise

@@ -135,7 +135,7 @@ def prepare_run(
     if memo is None:
         memo = _new_memo(graph, facts)
     try:
-        key: tuple | None = (
+        key: tuple[Any, ...] | None = (
             type(runner),
             frozenset(merged),
             tuple(select) if type(select) is list else select,

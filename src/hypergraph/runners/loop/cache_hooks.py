@@ -84,7 +84,8 @@ def _code_identity(node: Any) -> str:
 def cache_lookup(cache: Any, key: str, node_name: str) -> tuple[bool, Any]:
     """``(hit, raw result)`` from ``cache``; a raising backend counts as a miss."""
     try:
-        return cache.get(key)
+        hit_and_value: tuple[bool, Any] = cache.get(key)
+        return hit_and_value
     except Exception as exc:
         logger.warning(
             "Cache lookup for node '%s' failed (%s: %s); running the node instead. Check the "

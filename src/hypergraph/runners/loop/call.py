@@ -390,6 +390,7 @@ def map_items(call: NodeCall) -> tuple[int, Iterator[dict[str, Any]]]:
     from hypergraph.runners.map_plan import plan_items
 
     p = call.plan
+    assert p.map_params is not None and p.map_mode is not None, "only mapped GraphNodes map"
     return plan_items(call.kwargs, p.map_params, p.map_mode, p.clone)
 
 

@@ -235,7 +235,7 @@ def body_starts(call: Any) -> None:
         call.started = perf_counter()
 
 
-def emit_node_end(call: Any, routed: tuple | None, *, cached: bool = False) -> None:
+def emit_node_end(call: Any, routed: tuple[Any, ...] | None, *, cached: bool = False) -> None:
     """A node execution succeeded: (gates) :class:`RouteDecisionEvent`, then the end event.
 
     ``routed`` is a gate's activated targets in decision order (``None`` for other nodes).
@@ -299,7 +299,7 @@ def emit_node_error(call: Any, exc: BaseException) -> None:
     )
 
 
-def emit_cache_hit(call: Any, cache_key: str, routed: tuple | None) -> None:
+def emit_cache_hit(call: Any, cache_key: str, routed: tuple[Any, ...] | None) -> None:
     """A node served from the cache: start, :class:`CacheHitEvent`, (route decision,) end."""
     emit_node_start(call)
     ctx = call.ctx
@@ -374,7 +374,7 @@ def emit_attempt_end(
     )
 
 
-def _decision_value(gate: Any, routed: tuple) -> Any:
+def _decision_value(gate: Any, routed: tuple[Any, ...]) -> Any:
     """What a RouteDecisionEvent reports: a list for multi-target routes, else one target.
 
     ``None`` means the gate activated nothing (a route returning ``None`` without fallback).

@@ -49,7 +49,7 @@ runners/loop/call.py; nothing else is needed.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from hypergraph._warnings import warn_user
@@ -227,7 +227,7 @@ def _node_index(call: NodeCall) -> int:
     return call.plan.index
 
 
-def _loop_message(plan: ExecutionPlan, ready: list[int], max_iterations: int) -> str:
+def _loop_message(plan: ExecutionPlan, ready: Sequence[int], max_iterations: int) -> str:
     still_ready = [plan.nodes[i].name for i in ready]
     return (
         f"Graph {plan.graph.name or '(unnamed)'!s} did not finish within "
