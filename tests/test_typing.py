@@ -13,6 +13,7 @@ from pathlib import Path
 from mypy import api as mypy_api
 
 TESTS = Path(__file__).parent
+ROOT = TESTS.parent
 USER_CODE = TESTS / "typing_samples" / "user_code.py"
 
 
@@ -21,6 +22,15 @@ def _mypy(*args: str, cache_dir: Path) -> tuple[str, int]:
         [*args, "--strict", "--cache-dir", str(cache_dir), "--no-error-summary"]
     )
     return stdout + stderr, status
+
+
+def test_package_type_checks_under_strict(tmp_path):
+    config = str(ROOT / "pyproject.toml")  # overrides for the untyped optional extras
+    report, status = _mypy(
+        "--config-file", config, str(ROOT / "src" / "hypergraph"), cache_dir=tmp_path / "cache"
+    )
+    assert report == ""
+    assert status == 0
 
 
 def test_user_code_type_checks_under_strict(tmp_path):

@@ -330,7 +330,7 @@ def compile_plan(graph: Any) -> ExecutionPlan:
             params, mode, error_handling = map_config
             p.map_params = [to_param.get(name, name) for name in params]
             p.map_mode, p.map_error_handling = mode, error_handling
-            clone = node.clone_config
+            clone: bool | list[str] = node.clone_config
             p.clone = [to_param.get(n, n) for n in clone] if isinstance(clone, list) else clone
         plans.append(p)
         for name in dict.fromkeys(p.inputs + p.wait_for):

@@ -30,6 +30,7 @@ predicate to every node; tests use it as the oracle for the incremental version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from hypergraph.engine.plan import EMITTED, ExecutionPlan, NodePlan
@@ -48,7 +49,9 @@ def is_stale(p: NodePlan, state: RunState) -> bool:
     return any(versions.get(name, 0) != seen for name, seen in zip(p.watched, consumed))
 
 
-def _is_activated(p: NodePlan, nodes: tuple[NodePlan, ...], decisions: dict[int, frozenset[Any]]) -> bool:
+def _is_activated(
+    p: NodePlan, nodes: tuple[NodePlan, ...], decisions: dict[int, frozenset[Any]]
+) -> bool:
     for gate in p.gates:
         decision = decisions.get(gate)
         if decision is None:
@@ -273,7 +276,7 @@ class Scheduler:
         state.held.clear()
         return True
 
-    def apply(self, finished: list[Finished]) -> None:
+    def apply(self, finished: Sequence[Finished]) -> None:
         """Publish one superstep's results at once (``finished`` in node order).
 
         Every node read the state as it was when the superstep started, so consumed versions are

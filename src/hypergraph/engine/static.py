@@ -26,6 +26,7 @@ property test checks this on random graphs). Failures, cache hits and result sel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hypergraph.engine.plan import ExecutionPlan
@@ -61,7 +62,7 @@ class StaticScheduler:
         """Nothing is ever held: graphs with interrupts never get a static schedule."""
         return False
 
-    def apply(self, finished: list[Finished]) -> None:
+    def apply(self, finished: Sequence[Finished]) -> None:
         """Publish a superstep's outputs; no name is ever written twice, so no versioning."""
         values = self.state.values
         for item in finished:

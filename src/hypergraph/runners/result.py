@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from dataclasses import dataclass, field
 from enum import Enum
-from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from typing import Any, Literal
 
 from hypergraph._short_repr import short_repr

@@ -72,7 +72,7 @@ def _root_run_id(event: Any, starts: dict[str, Any]) -> str | None:
     A chunk's own map span (a top-level map start) is not a run of its own: climbing stops
     below it, at the item run.
     """
-    run_id = event.run_id
+    run_id: str | None = event.run_id
     parent = starts.get(event.parent_span_id) if event.parent_span_id else None
     while parent is not None and not _is_chunk_map(parent):
         run_id = parent.run_id

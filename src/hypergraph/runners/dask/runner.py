@@ -161,7 +161,7 @@ class DaskRunner(BaseRunner):
             **(cluster_options or {}),
         }
         self._lock = threading.Lock()
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[..., Any] | None = None
         self._closed = False
 
     # ------------------------------------------------------------------ cluster lifecycle
@@ -276,7 +276,7 @@ class DaskRunner(BaseRunner):
                 future.cancel()  # releases a finished task; stops a running one on Ctrl-C
             outcomes, recorded = load_outcomes(data)
             replay_events(events, recorded)
-            outcome = outcomes[0]
+            outcome: RunResult | BaseException = outcomes[0]
             if isinstance(outcome, BaseException):
                 raise outcome
             return outcome

@@ -79,7 +79,8 @@ def pickle_job(job: Any, graph: Any, values: dict[str, Any], cache: Any) -> byte
         cache: The runner's cache backend, shipped to the workers.
     """
     try:
-        return load_cloudpickle().dumps(job)
+        shipped: bytes = load_cloudpickle().dumps(job)
+        return shipped
     except Exception as exc:
         culprit = _describe_culprit(graph, values, cache)
         if culprit is None:  # the parts pickle one by one; report the whole
@@ -142,21 +143,21 @@ def _describe_culprit(graph: Any, values: dict[str, Any], cache: Any) -> str | N
         )
     bound = _bound_values(graph)
     for name, value in {**bound, **values}.items():
-        exc = _pickle_problem(value)
-        if exc is not None:
+        problem = _pickle_problem(value)
+        if problem is not None:
             origin = "bound value" if name in bound and name not in values else "input"
             return (
                 f"{origin} '{name}' ({type(value).__name__}) to the Dask workers: it cannot be "
-                f"pickled ({_problem(exc)}). How to fix: pass something the workers can rebuild "
+                f"pickled ({_problem(problem)}). How to fix: pass something the workers can rebuild "
                 f"it from (a path, a URL, settings) and create the object inside the node that "
                 "uses it."
             )
     if cache is not None:
-        exc = _pickle_problem(cache)
-        if exc is not None:
+        problem = _pickle_problem(cache)
+        if problem is not None:
             return (
                 f"the runner's cache ({type(cache).__name__}) to the Dask workers: it cannot be "
-                f"pickled ({_problem(exc)}). How to fix: use DiskCache on a directory every "
+                f"pickled ({_problem(problem)}). How to fix: use DiskCache on a directory every "
                 "worker can reach."
             )
     return None

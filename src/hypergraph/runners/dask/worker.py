@@ -147,12 +147,13 @@ def run_one(job_blob: bytes) -> bytes:
     refused: dict[str, BaseException] = {}  # run id -> error, for runs that paused
     try:
         runner = _local_runner(job.graph, job.cache)
-        outcome = runner.run(job.graph, job.values, **options)
-        if asyncio.iscoroutine(outcome):  # AsyncRunner: an event loop owned by this task
-            outcome = asyncio.run(outcome)
-        if outcome.status is RunStatus.PAUSED:
-            refusal = refused[outcome.run_id] = _pause_refused(outcome)
-            outcome = _failed(refusal, outcome) if job.error_handling == "continue" else refusal
+        result = runner.run(job.graph, job.values, **options)
+        if asyncio.iscoroutine(result):  # AsyncRunner: an event loop owned by this task
+            result = asyncio.run(result)
+        outcome = result
+        if result.status is RunStatus.PAUSED:
+            refusal = refused[result.run_id] = _pause_refused(result)
+            outcome = _failed(refusal, result) if job.error_handling == "continue" else refusal
     except Exception as exc:
         outcome = exc
     events = close_open_spans(recorder.events, refused) if recorder is not None else []
@@ -194,7 +195,9 @@ def run_chunk(
     results = runner.map(graph, values, **arguments)
     if asyncio.iscoroutine(results):  # AsyncRunner: an event loop owned by this task
         results = asyncio.run(results)
-    refused = {r.run_id: _pause_refused(r) for r in results if r.status is RunStatus.PAUSED}
+    refused: dict[str, BaseException] = {
+        r.run_id: _pause_refused(r) for r in results if r.status is RunStatus.PAUSED
+    }
     if refused:
         results = [_failed(refused[r.run_id], r) if r.run_id in refused else r for r in results]
     events = (
@@ -290,12 +293,15 @@ def dumps(value: Any) -> bytes:
     Plain pickle first (fast for data); cloudpickle when it fails or when the data refers to
     ``__main__``, whose classes and functions only exist in the sending process.
     """
+    cloudpickled: bytes
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
-        return load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        cloudpickled = load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return cloudpickled
     if b"__main__" in data:
-        return load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        cloudpickled = load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return cloudpickled
     return data
 
 
