@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from hypergraph import AsyncRunner, BaseRunner, Graph, SyncRunner
 from hypergraph.cache import CacheBackend
+from hypergraph.checkpointers import Checkpoint, Checkpointer
 from hypergraph.events import EventProcessor
 from hypergraph.runners import ErrorHandling, RunResult
 
@@ -33,6 +34,11 @@ SYNC_RUN = [
     ("max_iterations", KW, None),
     ("error_handling", KW, "raise"),
     ("event_processors", KW, None),
+    ("workflow_id", KW, None),
+    ("checkpoint", KW, None),
+    ("fork_from", KW, None),
+    ("retry_from", KW, None),
+    ("override_workflow", KW, False),
     ("input_values", VAR_KW, EMPTY),
 ]
 SYNC_MAP = [
@@ -48,6 +54,7 @@ SYNC_MAP = [
     ("entrypoint", KW, None),
     ("error_handling", KW, "raise"),
     ("event_processors", KW, None),
+    ("workflow_id", KW, None),
     ("input_values", VAR_KW, EMPTY),
 ]
 
@@ -82,11 +89,15 @@ def test_base_runner_declares_the_abstract_run_and_map_signatures():
     assert _shape(BaseRunner.map) == SYNC_MAP
 
 
-def test_runner_constructors_take_an_optional_cache_backend_first():
+def test_runner_constructors_take_an_optional_cache_backend_then_checkpointer():
     for runner_class in (SyncRunner, AsyncRunner):
         params = list(inspect.signature(runner_class.__init__).parameters.values())
         assert params[1].name == "cache" and params[1].kind is POS and params[1].default is None
-        assert typing.get_type_hints(runner_class.__init__)["cache"] == CacheBackend | None
+        assert params[2].name == "checkpointer" and params[2].kind is POS
+        assert params[2].default is None
+        hints = typing.get_type_hints(runner_class.__init__)
+        assert hints["cache"] == CacheBackend | None
+        assert hints["checkpointer"] == Checkpointer | None
 
 
 def test_runner_annotations_resolve_to_the_public_types():
@@ -98,6 +109,9 @@ def test_runner_annotations_resolve_to_the_public_types():
         assert hints["on_missing"] == Literal["ignore", "warn", "error"]
         assert hints["error_handling"] == ErrorHandling
         assert hints["event_processors"] == list[EventProcessor] | None
+        assert hints["workflow_id"] == str | None
+    for method in (SyncRunner.run, AsyncRunner.run):
+        assert typing.get_type_hints(method)["checkpoint"] == Checkpoint | None
     assert typing.get_type_hints(SyncRunner.run)["return"] is RunResult
     assert typing.get_type_hints(SyncRunner.map)["return"] == list[RunResult]
     assert typing.get_type_hints(AsyncRunner.map)["map_mode"] == Literal["zip", "product"]

@@ -37,7 +37,6 @@ processes never interleave steps of one workflow.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -481,10 +480,14 @@ class Checkpointer(ABC):
 
     async def get_steps(self, run_id: str, *, superstep: int | None = None) -> list[StepRecord]:
         """Coroutine twin of :meth:`steps`."""
+        import asyncio
+
         return await asyncio.to_thread(self.steps, run_id, superstep=superstep)
 
     async def get_state(self, run_id: str, *, superstep: int | None = None) -> dict[str, Any]:
         """Coroutine twin of :meth:`state`."""
+        import asyncio
+
         return await asyncio.to_thread(self.state, run_id, superstep=superstep)
 
     async def list_runs(
@@ -496,12 +499,16 @@ class Checkpointer(ABC):
         limit: int = 100,
     ) -> list[Run]:
         """Coroutine twin of :meth:`runs`."""
+        import asyncio
+
         return await asyncio.to_thread(
             self.runs, status=status, graph_name=graph_name, since=since, limit=limit
         )
 
     async def get_checkpoint(self, run_id: str, *, superstep: int | None = None) -> Checkpoint:
         """Coroutine twin of :meth:`checkpoint`."""
+        import asyncio
+
         return await asyncio.to_thread(self.checkpoint, run_id, superstep=superstep)
 
     def __repr__(self) -> str:

@@ -24,13 +24,15 @@ the caller's limit (whose slot the caller holds) and is unlimited unless it pass
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph.cache import CacheBackend
+from hypergraph.checkpointers.base import Checkpointer
+from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.nodes import HyperNode
-from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.checks.resume_keys import (
     add_resume_hint,
@@ -71,6 +73,9 @@ from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, failed_item_result, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
+if TYPE_CHECKING:  # loaded only when a checkpointer is used
+    from hypergraph.runners.durable import DurableMap, DurableOptions
+
 __all__ = ["AsyncRunner"]
 
 _CAPABILITIES = RunnerCapabilities(
@@ -92,6 +97,9 @@ class AsyncRunner(BaseRunner):
 
     Args:
         cache: Optional cache backend for node result caching; nodes opt in with ``cache=True``.
+        checkpointer: Optional :class:`~hypergraph.checkpointers.Checkpointer`: runs are
+            stored step by step under a ``workflow_id`` and resume where they stopped, paused
+            ones from a new process with only the answer (README section "Durable runs").
         sync_nodes_in_threads: Run the bodies of synchronous nodes (functions, generators and
             sync interrupt handlers) in worker threads via ``asyncio.to_thread`` instead of on
             the event loop thread. Off by default: a sync body then blocks the loop while it
@@ -110,9 +118,14 @@ class AsyncRunner(BaseRunner):
     """
 
     def __init__(
-        self, cache: CacheBackend | None = None, *, sync_nodes_in_threads: bool = False
+        self,
+        cache: CacheBackend | None = None,
+        checkpointer: Checkpointer | None = None,
+        *,
+        sync_nodes_in_threads: bool = False,
     ) -> None:
         self.cache = cache
+        self.checkpointer = check_checkpointer(checkpointer)
         self.sync_nodes_in_threads = bool(sync_nodes_in_threads)
 
     @property
@@ -142,6 +155,11 @@ class AsyncRunner(BaseRunner):
         max_concurrency: int | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[EventProcessor] | None = None,
+        workflow_id: str | None = None,
+        checkpoint: Checkpoint | None = None,
+        fork_from: str | None = None,
+        retry_from: str | None = None,
+        override_workflow: bool = False,
         **input_values: Any,
     ) -> RunResult:
         """Execute ``graph`` once and return its :class:`RunResult` (await it).
@@ -164,12 +182,42 @@ class AsyncRunner(BaseRunner):
                 FAILED result holding the error and the outputs produced before it. A pause is
                 always returned (``status == "paused"``), never raised.
             event_processors: Processors receiving execution events.
+            workflow_id: With a checkpointer: the workflow to record this run as, or to resume
+                when it exists (``None`` → a new ``"run-..."`` id, on ``result.workflow_id``).
+                A paused workflow resumes from a new process with only the answer:
+                ``run(graph, {pause.response_key: answer}, workflow_id=...)``.
+            checkpoint: A :class:`~hypergraph.checkpointers.Checkpoint` to start a new
+                workflow from (a fork).
+            fork_from: A stored workflow id to start a new workflow from (its latest state);
+                the values passed override its inputs.
+            retry_from: A failed workflow id to re-run from its last good step, as a new
+                workflow.
+            override_workflow: Discard the stored workflow ``workflow_id`` and start over.
             **input_values: Input values as keyword arguments.
         """
         limit = check_max_concurrency(max_concurrency)
         events = open_events(event_processors, deferred=True)  # None: no events built
         try:
             own_values, routing, problems = take_resume_values(graph, values, input_values)
+            if (
+                self.checkpointer is not None
+                or workflow_id
+                or checkpoint
+                or fork_from
+                or (retry_from or override_workflow)
+            ):
+                from hypergraph.runners.durable import DurableOptions
+
+                durable = DurableOptions(
+                    workflow_id, checkpoint, fork_from, retry_from, override_workflow
+                )
+                options = ItemOptions(
+                    select, on_missing, on_internal_override, entrypoint, error_handling
+                )
+                return await self._run_durable(
+                    graph, own_values, input_values, options, durable, (routing, problems),
+                    max_iterations, limit, events,
+                )  # fmt: skip
             try:
                 prepared = prepare_run(
                     graph,
@@ -198,6 +246,42 @@ class AsyncRunner(BaseRunner):
 
     arun = run
 
+    async def _run_durable(
+        self,
+        graph: Graph,
+        values: dict[str, Any],
+        input_values: dict[str, Any],
+        options: ItemOptions,
+        durable_options: DurableOptions,
+        resume: tuple[Any, list[str]],
+        max_iterations: int | None,
+        limit: int | None,
+        events: Any,
+    ) -> RunResult:
+        """``run`` with a checkpointer: start or resume the workflow, record every superstep."""
+        from hypergraph.runners.durable import start_durable_run
+
+        routing, problems = resume
+        try:
+            durable, prepared = start_durable_run(
+                self, graph, values, input_values, options, durable_options
+            )
+        except ValueError as exc:
+            add_resume_hint(exc, graph, values, input_values)
+            raise
+        result = None
+        try:
+            report_resume_problems(problems, options.on_internal_override)
+            cap = self._iteration_cap(max_iterations)
+            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            ctx.resume = routing
+            ctx.recorder = durable.recorder
+            with concurrency_limit(limit):
+                result = await self._drive(run_steps(graph, prepared, ctx, cap))
+            return result
+        finally:
+            await asyncio.to_thread(durable.close, result)
+
     async def map(  # type: ignore[override]
         self,
         graph: Graph,
@@ -213,6 +297,7 @@ class AsyncRunner(BaseRunner):
         max_concurrency: int | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[EventProcessor] | None = None,
+        workflow_id: str | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
         """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10); await it.
@@ -226,6 +311,10 @@ class AsyncRunner(BaseRunner):
         ``error_handling="raise"`` raises the first failure in input order once the started
         items finish (workers take no new item after a failure); ``"continue"`` returns every
         result, failures (including per-item validation errors) as FAILED results.
+
+        With a checkpointer, ``workflow_id`` names the map's workflow and item ``i`` is recorded
+        as the child run ``"<workflow_id>/<i>"``: running the map again with the same id
+        restores finished items (``result.restored``) and runs only the rest.
         """
         limit = check_max_concurrency(max_concurrency)
         events = open_events(event_processors, deferred=True)  # None: no events built
@@ -246,15 +335,28 @@ class AsyncRunner(BaseRunner):
                     "fix: pass max_concurrency=<n> (e.g. 100) to run them through a bounded "
                     "pool of workers."
                 )
-            with concurrency_limit(limit):
-                return await self._run_items(plan, events, limit)
+            if self.checkpointer is None and workflow_id is None:
+                with concurrency_limit(limit):
+                    return await self._run_items(plan, events, limit)
+            from hypergraph.runners.durable import open_durable_map
+
+            durable = open_durable_map(self, plan, values, input_values, workflow_id)
+            results = None
+            try:
+                with concurrency_limit(limit):
+                    results = await self._run_items(plan, events, limit, durable)
+                return results
+            finally:
+                await asyncio.to_thread(durable.close, results)
         finally:
             if events is not None:  # once per top-level map, on success or failure
                 await events.shutdown_async()
 
     amap = map
 
-    async def _run_items(self, plan: MapPlan, events: Any, limit: int | None) -> list[RunResult]:
+    async def _run_items(
+        self, plan: MapPlan, events: Any, limit: int | None, durable: DurableMap | None = None
+    ) -> list[RunResult]:
         """Run the items of a checked map through a worker pool; results in input order."""
         graph, count = plan.graph, plan.count
         keep_going = plan.options.error_handling == "continue"
@@ -267,6 +369,11 @@ class AsyncRunner(BaseRunner):
         async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
             index, item = indexed
             ctx = RunContext(self, cache=cache, dispatcher=events, parent_span_id=parent_span_id)
+            if durable is not None:  # each item is a child run: restored if it finished before
+                recorder = durable.item(index, item)
+                if isinstance(recorder, RunResult):
+                    return recorder
+                ctx.recorder = recorder
             try:
                 result = await self._drive(run_steps(graph, prepared_for(item), ctx, cap))
             except Exception as exc:

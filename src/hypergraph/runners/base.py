@@ -6,12 +6,13 @@ from abc import ABC, abstractmethod
 from typing import Any, Literal
 
 from hypergraph._short_repr import short_repr
+from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
-__all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS"]
+__all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS", "check_checkpointer"]
 
 DEFAULT_MAX_ITERATIONS = 1000
 
@@ -47,6 +48,11 @@ class BaseRunner(ABC):
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[EventProcessor] | None = None,
+        workflow_id: str | None = None,
+        checkpoint: Checkpoint | None = None,
+        fork_from: str | None = None,
+        retry_from: str | None = None,
+        override_workflow: bool = False,
         **input_values: Any,
     ) -> RunResult:
         """Execute ``graph`` once and return a ``RunResult`` (or a coroutine of one)."""
@@ -66,6 +72,7 @@ class BaseRunner(ABC):
         entrypoint: str | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[EventProcessor] | None = None,
+        workflow_id: str | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
         """Execute ``graph`` once per item of the mapped inputs; return one result per item."""
@@ -86,3 +93,17 @@ class BaseRunner(ABC):
                 f"({self.default_max_iterations})."
             )
         return max_iterations
+
+
+def check_checkpointer(checkpointer: Any) -> Any:
+    """``checkpointer`` if it is ``None`` or a ``Checkpointer``, else a ``TypeError``."""
+    if checkpointer is None:
+        return None
+    from hypergraph.checkpointers.base import Checkpointer
+
+    if not isinstance(checkpointer, Checkpointer):
+        raise TypeError(
+            f"checkpointer must be a Checkpointer such as SqliteCheckpointer('runs.db') or "
+            f"MemoryCheckpointer(), got {type(checkpointer).__name__}."
+        )
+    return checkpointer

@@ -102,7 +102,12 @@ class RunnerCapabilities:
 
 @dataclass
 class RunResult:
-    """Outputs and metadata of one run; reads like a dict of the selected outputs."""
+    """Outputs and metadata of one run; reads like a dict of the selected outputs.
+
+    With a checkpointer: ``workflow_id`` names the stored workflow, ``restored`` is true for a
+    map item whose result was read back from the store instead of running, and
+    ``checkpoint_errors`` holds the writes that failed (``checkpoint_ok`` is then false).
+    """
 
     values: dict[str, Any]
     status: RunStatus
@@ -110,6 +115,8 @@ class RunResult:
     workflow_id: str | None = None
     error: BaseException | None = None
     pause: PauseInfo | None = None
+    restored: bool = False
+    checkpoint_errors: tuple[BaseException, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.values, OutputValues):
@@ -126,6 +133,7 @@ class RunResult:
         return self.status is RunStatus.COMPLETED
 
     @property
+<<<<<<< HEAD
     def failed_node(self) -> str | None:
         """The node whose exception failed the run (``"outer/inner"`` through nested graphs).
 
@@ -135,6 +143,12 @@ class RunResult:
         if self.status is not RunStatus.FAILED:
             return None
         return failed_node_of(self.error)
+=======
+    def checkpoint_ok(self) -> bool:
+        """False when a checkpoint write failed (see ``checkpoint_errors``); the run itself
+        is unaffected, but a resume may re-run the nodes whose steps were not stored."""
+        return not self.checkpoint_errors
+>>>>>>> 2b6e076 (Durable runs, WIP: recorder and rebuilder around the run loop, workflow sessions (lease, start checks, fork, retry), map items as child runs, nested GraphNode runs as child runs; SyncRunner/AsyncRunner checkpointer options)
 
     def __getitem__(self, key: str) -> Any:
         try:

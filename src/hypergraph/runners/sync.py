@@ -7,15 +7,17 @@ through the same machinery, recursively.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph.cache import CacheBackend
+from hypergraph.checkpointers.base import Checkpointer
+from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.engine.kinds import NodeKind
 from hypergraph.events.processor import EventProcessor
 from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.graph import Graph
 from hypergraph.nodes import HyperNode
-from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.failure_notes import note_failed_item
 from hypergraph.runners.loop.call import (
@@ -39,6 +41,9 @@ from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
+if TYPE_CHECKING:  # loaded only when a checkpointer is used
+    from hypergraph.runners.durable import DurableMap, DurableOptions
+
 __all__ = ["SyncRunner"]
 
 _CAPABILITIES = RunnerCapabilities(
@@ -57,6 +62,9 @@ class SyncRunner(BaseRunner):
 
     Args:
         cache: Optional cache backend for node result caching; nodes opt in with ``cache=True``.
+        checkpointer: Optional :class:`~hypergraph.checkpointers.Checkpointer`: runs are
+            stored step by step under a ``workflow_id`` and resume where they stopped (see the
+            README section "Durable runs").
 
     Examples:
         >>> from hypergraph import Graph, node, SyncRunner
@@ -67,8 +75,11 @@ class SyncRunner(BaseRunner):
         10
     """
 
-    def __init__(self, cache: CacheBackend | None = None) -> None:
+    def __init__(
+        self, cache: CacheBackend | None = None, checkpointer: Checkpointer | None = None
+    ) -> None:
         self.cache = cache
+        self.checkpointer = check_checkpointer(checkpointer)
 
     @property
     def capabilities(self) -> RunnerCapabilities:
@@ -94,6 +105,11 @@ class SyncRunner(BaseRunner):
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[EventProcessor] | None = None,
+        workflow_id: str | None = None,
+        checkpoint: Checkpoint | None = None,
+        fork_from: str | None = None,
+        retry_from: str | None = None,
+        override_workflow: bool = False,
         **input_values: Any,
     ) -> RunResult:
         """Execute ``graph`` once and return its :class:`RunResult`.
@@ -109,10 +125,37 @@ class SyncRunner(BaseRunner):
             error_handling: ``"raise"`` re-raises a node's exception; ``"continue"`` returns a
                 FAILED result holding the error and the outputs produced before it.
             event_processors: Processors receiving execution events.
+            workflow_id: With a checkpointer: the workflow to record this run as, or to resume
+                when it exists (``None`` → a new ``"run-..."`` id, on ``result.workflow_id``).
+            checkpoint: A :class:`~hypergraph.checkpointers.Checkpoint` to start a new
+                workflow from (a fork).
+            fork_from: A stored workflow id to start a new workflow from (its latest state);
+                the values passed override its inputs.
+            retry_from: A failed workflow id to re-run from its last good step, as a new
+                workflow.
+            override_workflow: Discard the stored workflow ``workflow_id`` and start over.
             **input_values: Input values as keyword arguments.
         """
         events = open_events(event_processors)  # None without processors: no events built
         try:
+            if (
+                self.checkpointer is not None
+                or workflow_id
+                or checkpoint
+                or fork_from
+                or (retry_from or override_workflow)
+            ):
+                from hypergraph.runners.durable import DurableOptions
+
+                durable = DurableOptions(
+                    workflow_id, checkpoint, fork_from, retry_from, override_workflow
+                )
+                run_options = ItemOptions(
+                    select, on_missing, on_internal_override, entrypoint, error_handling
+                )
+                return self._run_durable(
+                    graph, values, input_values, run_options, durable, max_iterations, events
+                )
             prepared = prepare_run(
                 graph,
                 values,
@@ -146,6 +189,7 @@ class SyncRunner(BaseRunner):
         entrypoint: str | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[EventProcessor] | None = None,
+        workflow_id: str | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
         """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10).
@@ -166,6 +210,9 @@ class SyncRunner(BaseRunner):
             error_handling: ``"raise"`` stops at the first failing item and raises its
                 exception; ``"continue"`` runs every item, failures giving FAILED results.
             event_processors: Processors receiving the map's and its items' events.
+            workflow_id: With a checkpointer: the map's workflow id; item ``i`` is recorded as
+                the child run ``"<workflow_id>/<i>"``. Running the map again with the same id
+                restores finished items (``result.restored``) and runs only the rest.
             **input_values: Input values as keyword arguments.
 
         Returns:
@@ -191,12 +238,24 @@ class SyncRunner(BaseRunner):
             )  # fmt: skip
             if plan.count == 0:
                 return []
-            return self._run_items(plan, events)
+            if self.checkpointer is None and workflow_id is None:
+                return self._run_items(plan, events)
+            from hypergraph.runners.durable import open_durable_map
+
+            durable = open_durable_map(self, plan, values, input_values, workflow_id)
+            results = None
+            try:
+                results = self._run_items(plan, events, durable)
+                return results
+            finally:
+                durable.close(results)
         finally:
             if events is not None:  # once per top-level map, on success or failure
                 events.shutdown()
 
-    def _run_items(self, plan: MapPlan, events: Any) -> list[RunResult]:
+    def _run_items(
+        self, plan: MapPlan, events: Any, durable: DurableMap | None = None
+    ) -> list[RunResult]:
         """Run every item of a checked map in input order (``"raise"`` stops at a failure)."""
         graph = plan.graph
         span = start_map(events, graph, plan.count)
@@ -209,6 +268,7 @@ class SyncRunner(BaseRunner):
         append = results.append
         count, mapped = plan.count, plan.mapped
         try:
+<<<<<<< HEAD
             for index, item in enumerate(plan.items):
                 ctx = RunContext(
                     self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
@@ -221,11 +281,56 @@ class SyncRunner(BaseRunner):
                 if result.error is not None:  # "continue": a FAILED item
                     note_failed_item(result.error, index, count, item, mapped)
                 append(result)
+=======
+            if durable is None:
+                for item in plan.items:
+                    ctx = RunContext(
+                        self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
+                    )
+                    append(drive(run_steps(graph, prepared_for(item), ctx, cap)))
+            else:  # each item is a child run: restored when it finished before, else recorded
+                for index, item in enumerate(plan.items):
+                    recorder = durable.item(index, item)
+                    if isinstance(recorder, RunResult):
+                        append(recorder)
+                        continue
+                    ctx = RunContext(
+                        self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
+                    )
+                    ctx.recorder = recorder
+                    append(drive(run_steps(graph, prepared_for(item), ctx, cap)))
+>>>>>>> 2b6e076 (Durable runs, WIP: recorder and rebuilder around the run loop, workflow sessions (lease, start checks, fork, retry), map items as child runs, nested GraphNode runs as child runs; SyncRunner/AsyncRunner checkpointer options)
         except Exception as exc:
             end_map(span, exc)
             raise
         end_map(span)
         return results
+
+    def _run_durable(
+        self,
+        graph: Graph,
+        values: dict[str, Any] | None,
+        input_values: dict[str, Any],
+        options: ItemOptions,
+        durable_options: DurableOptions,
+        max_iterations: int | None,
+        events: Any,
+    ) -> RunResult:
+        """``run`` with a checkpointer: start or resume the workflow, record every superstep."""
+        from hypergraph.runners.durable import start_durable_run
+
+        durable, prepared = start_durable_run(
+            self, graph, values, input_values, options, durable_options
+        )
+        result = None
+        try:
+            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            ctx.recorder = durable.recorder
+            cap = self._iteration_cap(max_iterations)
+            result = self._drive(run_steps(graph, prepared, ctx, cap))
+            return result
+        finally:
+            durable.close(result)
 
     # ------------------------------------------------------------------ driver
     def _drive(self, steps: RunSteps) -> RunResult:

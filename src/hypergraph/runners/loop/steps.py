@@ -53,7 +53,7 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 from hypergraph._warnings import warn_user
-from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
+from hypergraph.engine.plan import EMITTED, KIND_GRAPH, ExecutionPlan, get_plan
 from hypergraph.engine.state import RunState
 from hypergraph.engine.static import scheduler_for
 from hypergraph.exceptions import InfiniteLoopError
@@ -86,6 +86,8 @@ def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -
     """
     if ctx.dispatcher is not None:
         return _observed_steps(graph, prepared, ctx, max_iterations)
+    if ctx.recorder is not None:
+        return _recorded_steps(graph, prepared, ctx, max_iterations)
     return _steps(graph, prepared, ctx, max_iterations)
 
 
@@ -98,8 +100,9 @@ def _observed_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: 
     name = ctx.graph_name = getattr(graph, "name", None)
     ctx.trace_io = ctx.trace_io or getattr(graph, "trace_io", False)
     started = emit_run_start(ctx, name)
+    body = _recorded_steps if ctx.recorder is not None else _steps
     try:
-        result = yield from _steps(graph, prepared, ctx, max_iterations)
+        result = yield from body(graph, prepared, ctx, max_iterations)
     except Exception as exc:
         emit_run_end(ctx, name, started, exc)
         raise
@@ -108,12 +111,28 @@ def _observed_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: 
     return result
 
 
+def _recorded_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:
+    """:func:`_steps` of a durable run: the recorder hears how it ended (runners/durable/)."""
+    recorder = ctx.recorder
+    try:
+        result = yield from _steps(graph, prepared, ctx, max_iterations)
+    except Exception:
+        recorder.finish(None)
+        raise
+    recorder.finish(result)
+    return result
+
+
 def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:
     plan = get_plan(graph)
     state = RunState(len(plan.nodes), prepared.values)
     if plan.has_interrupts:
         state.hold_interrupt_answers(plan.interrupt_outputs)
-    scheduler = scheduler_for(plan, state)  # precomputed supersteps for plain DAGs
+    # Durable runs restore the stored steps here and record each superstep below; other runs
+    # replay precomputed supersteps when the graph is a plain DAG.
+    recorder = ctx.recorder
+    restore = scheduler_for if recorder is None else recorder.restore
+    scheduler = restore(plan, state)
     nodes = plan.nodes
     cyclic = plan.has_cycles
     supersteps = 0
@@ -162,11 +181,15 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
         if resolved is not None:
             finished = sorted([*resolved, *finished], key=_node_index)
 
-        if failure is not None and prepared.error_handling != "continue":
-            raise failure
-        # Every call in ``finished`` succeeded (see above), so its ``outputs`` is a dict as
-        # ``Finished`` requires; the type of NodeCall.outputs cannot say so.
-        apply(finished)  # type: ignore[arg-type]
+        if recorder is not None:
+            apply(finished)  # type: ignore[arg-type]
+            recorder.record(plan, resolved, executed if pending else None, state)
+            if failure is not None and prepared.error_handling != "continue":
+                raise failure
+        else:
+            if failure is not None and prepared.error_handling != "continue":
+                raise failure
+            apply(finished)  # type: ignore[arg-type]
         if failure is not None or pause is not None:
             break
 
@@ -203,7 +226,18 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
     parent = call.map_span.span_id if call.map_span is not None else call.span_id
     child = ctx.child(parent_span_id=parent)
     child.resume = routing
+    if ctx.recorder is not None and call.kind == KIND_GRAPH:  # mapped items are not recorded
+        recorder = ctx.recorder.nested(call, values)
+        if isinstance(recorder, RunResult):  # it completed before the process stopped
+            return _finished(recorder)
+        child.recorder = recorder
     return run_steps(graph, prepared, child, runner.default_max_iterations)
+
+
+def _finished(result: RunResult) -> RunSteps:
+    """A run that needs no superstep: the driver's first ``next`` returns ``result``."""
+    return result
+    yield  # a generator, like every run
 
 
 def _first_problem(

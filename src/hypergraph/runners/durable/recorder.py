@@ -1,0 +1,268 @@
+"""The recorder the run loop calls: restore a run's state at its start, record each superstep.
+
+``run_steps`` (runners/loop/steps.py) knows nothing about storage. When the run's context has a
+``recorder`` it calls three things:
+
+- :meth:`RunRecorder.restore` once, with the fresh state: the stored steps are folded into it
+  (``checkpointers/rebuild.py``) and the run continues from there;
+- :meth:`RunRecorder.record` after each superstep's outcomes were applied: one
+  :class:`StepRecord` per finished, failed or paused node goes to the workflow's sink;
+- :meth:`RunRecorder.finish` with the result (or the exception) at the end.
+
+Nested runs of GraphNodes get their own child recorder (:meth:`RunRecorder.nested`), so the
+nodes inside a graph node are not re-run either, and a nested interrupt resumes in place.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from hypergraph.checkpointers.base import END_NAME, RunUpdate, WriteBatch, step_row
+from hypergraph.checkpointers.rebuild import rebuild_state
+from hypergraph.checkpointers.records import Run, StepRecord, StepStatus, WorkflowStatus
+from hypergraph.checkpointers.serializers import Serializer, ValueNotSerializableError
+from hypergraph.checkpointers.writer import Sink
+from hypergraph.engine.plan import EMITTED, KIND_INTERRUPT, ExecutionPlan
+from hypergraph.engine.scheduler import Scheduler
+from hypergraph.engine.state import RunState
+from hypergraph.nodes.gates import END
+from hypergraph.runners.result import RunResult, RunStatus
+
+__all__ = ["RunRecorder", "UnserializableOutputError", "decode_steps", "output_types"]
+
+_STATUS = {
+    RunStatus.COMPLETED: WorkflowStatus.COMPLETED,
+    RunStatus.FAILED: WorkflowStatus.FAILED,
+    RunStatus.PAUSED: WorkflowStatus.PAUSED,
+}
+
+
+class UnserializableOutputError(TypeError):
+    """A node output the checkpointer's serializer cannot store."""
+
+
+class RunRecorder:
+    """Records one run (a workflow, a map item, or a GraphNode's inner run) into a sink.
+
+    Args:
+        sink: Where writes go (shared by the whole top-level run or map).
+        serializer: The checkpointer's serializer.
+        run: The stored run record (already created or queued for creation).
+        steps: The run's stored steps, decoded (empty for a new run).
+        retention_window: ``None`` for full retention, else ``(window,)`` per prune op.
+        overrides: Input names whose values changed against the stored steps (a fork with new
+            inputs): their versions are bumped so their consumers run again.
+    """
+
+    __slots__ = (
+        "sink",
+        "serializer",
+        "run",
+        "steps",
+        "prune",
+        "overrides",
+        "superstep",
+        "index",
+        "node_count",
+        "error_count",
+        "restored",
+        "paused_children",
+        "children",
+        "started",
+        "last",
+    )
+
+    def __init__(
+        self,
+        sink: Sink,
+        serializer: Serializer,
+        run: Run,
+        steps: list[StepRecord],
+        prune: tuple[str, int | None] | None,
+        overrides: frozenset[str] = frozenset(),
+    ) -> None:
+        self.sink = sink
+        self.serializer = serializer
+        self.run = run
+        self.steps = steps
+        self.prune = prune
+        self.overrides = overrides
+        self.superstep = 0
+        self.index = 0
+        self.node_count = run.node_count
+        self.error_count = run.error_count
+        self.restored = 0
+        self.paused_children: dict[str, str] = {}
+        self.children: dict[int, str] = {}  # node index -> child run of this superstep's call
+        self.started = self.last = time.perf_counter()
+
+    @property
+    def run_id(self) -> str:
+        """The workflow id (or child run id) being recorded."""
+        return self.run.id
+
+    # ------------------------------------------------------------------ start
+    def restore(self, plan: ExecutionPlan, state: RunState) -> Scheduler:
+        """Fold the stored steps into ``state``; return the scheduler to continue with.
+
+        Always the incremental scheduler: it keeps the versions the steps record (the static
+        schedule of plain DAGs does not track them).
+        """
+        if not self.steps and not self.overrides:
+            return Scheduler(plan, state)
+        info = rebuild_state(plan, state, self.steps)
+        self.superstep, self.index = info.next_superstep, info.next_index
+        self.node_count, self.error_count = info.node_count, info.error_count
+        self.restored = info.restored
+        self.paused_children = info.paused_children
+        for name in self.overrides:  # a fork's new input: its readers must run again
+            state.versions[name] = state.versions.get(name, 0) + 1
+        self.steps = []  # not needed any more
+        return Scheduler(plan, state)
+
+    # ------------------------------------------------------------------ supersteps
+    def record(
+        self,
+        plan: ExecutionPlan,
+        resolved: list[Any] | None,
+        executed: list[Any] | None,
+        state: RunState,
+    ) -> None:
+        """Send the steps of one superstep (after its outcomes were applied) to the sink."""
+        now = time.perf_counter()
+        wall = time.time()
+        duration = (now - self.last) * 1000.0
+        self.last = now
+        calls = [*(resolved or ()), *(executed or ())]
+        calls.sort(key=_node_index)
+        superstep = self.superstep
+        self.superstep += 1
+        rows = []
+        cached_calls = resolved or ()
+        for call in calls:
+            rows.append(self._row(call, superstep, call in cached_calls, duration, wall, state))
+        batch = WriteBatch(steps=rows)
+        if self.prune is not None:
+            batch.prune.append(self.prune)
+        self.children.clear()
+        if self.sink.lost is not None:
+            raise self.sink.lost
+        self.sink.put(batch)
+
+    def _row(
+        self, call: Any, superstep: int, cached: bool, duration: float, wall: float, state: RunState
+    ) -> Any:
+        p = call.plan
+        versions = state.versions
+        step = StepRecord(
+            run_id=self.run.id,
+            superstep=superstep,
+            node_name=p.name,
+            index=self.index,
+            node_type=p.kind,
+            duration_ms=duration,
+            created_at=wall - duration / 1000.0,
+            completed_at=wall,
+            child_run_id=self.children.get(p.index),
+        )
+        self.index += 1
+        values: dict[str, Any] = {}
+        if call.outputs is not None:
+            self.node_count += 1
+            step.cached = cached and p.kind != KIND_INTERRUPT
+            consumed = state.consumed[p.index] or ()
+            step.input_versions = dict(zip(p.watched, consumed))
+            values = {k: v for k, v in call.outputs.items() if v is not EMITTED}
+            step.values = values
+            step.output_versions = {name: versions.get(name, 0) for name in call.outputs}
+            if call.decision is not None:
+                step.decision = sorted(END_NAME if t is END else str(t) for t in call.decision)
+        else:
+            step.input_versions = dict(zip(p.watched, state.snapshot_versions(p.watched)))
+            if call.error is not None:
+                self.error_count += 1
+                step.status = StepStatus.FAILED
+                step.error = f"{type(call.error).__name__}: {call.error}"
+            else:
+                step.status = StepStatus.PAUSED
+        try:
+            payload = self.serializer.dumps(values)
+        except ValueNotSerializableError as exc:
+            raise UnserializableOutputError(_output_message(p.name, exc, self.serializer)) from exc
+        return step_row(step, payload)
+
+    # ------------------------------------------------------------------ nested runs
+    def nested(self, call: Any, values: dict[str, Any]) -> RunRecorder | RunResult:
+        """The recorder of GraphNode ``call``'s inner run (resuming a paused or unfinished one),
+        or that run's result when it had completed already."""
+        from hypergraph.runners.durable.children import open_child
+
+        name = call.plan.name
+        child_id = self.paused_children.pop(name, None) or f"{self.run.id}/{name}@{self.superstep}"
+        self.children[call.plan.index] = child_id
+        return open_child(self, child_id, call.node.graph, values)
+
+    # ------------------------------------------------------------------ end
+    def finish(self, result: RunResult | None, error: BaseException | None = None) -> None:
+        """Record how the run ended (``result``, or ``error`` when it raised)."""
+        if result is not None:
+            status = _STATUS[result.status]
+            result.workflow_id = self.run.id
+        else:
+            status = WorkflowStatus.FAILED
+        self.update(status)
+
+    def update(self, status: WorkflowStatus) -> None:
+        """Queue the run's new status with its counters."""
+        elapsed = (time.perf_counter() - self.started) * 1000.0
+        done = status in (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED)
+        update = RunUpdate(
+            self.run.id,
+            status.value,
+            self.run.duration_ms + elapsed,
+            self.node_count,
+            self.error_count,
+            time.time() if done else None,
+        )
+        self.sink.put(WriteBatch(updates=[update]))
+
+
+def _node_index(call: Any) -> int:
+    return int(call.plan.index)
+
+
+def _output_message(node: str, exc: ValueNotSerializableError, serializer: Serializer) -> str:
+    kind = type(exc.value).__name__
+    fix = (
+        "JsonSerializer(lossy=True) to store str(value), a dataclass or pydantic model for "
+        "structured data, or PickleSerializer(allow_pickle=True) if only you can write to the "
+        "checkpoint store"
+        if serializer.name == "json"
+        else "return a picklable value"
+    )
+    return (
+        f"Node '{node}' returned output '{exc.name}' ({kind}), which the checkpointer's "
+        f"{type(serializer).__name__} cannot store ({exc.reason}). How to fix: {fix}."
+    )
+
+
+def output_types(plan: ExecutionPlan) -> dict[str, dict[str, Any]]:
+    """Node name → output name → annotation, for decoding stored steps."""
+    return {
+        p.name: {name: p.node.get_output_type(name) for name in p.data_outputs} for p in plan.nodes
+    }
+
+
+def decode_steps(
+    checkpointer: Any, run_id: str, plan: ExecutionPlan, up_to: int | None = None
+) -> list[StepRecord]:
+    """The stored steps of ``run_id``, their values rebuilt with the nodes' annotations."""
+    from hypergraph.checkpointers.base import step_record
+
+    types = output_types(plan)
+    loads = checkpointer.serializer.loads
+    return [
+        step_record(row, loads(row.values, types.get(row.node_name)))
+        for row in checkpointer._read_steps(run_id, up_to)
+    ]
