@@ -13,7 +13,9 @@ from hypergraph.checkpointers.base import (
     StepRow,
     WriteBatch,
 )
+from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
 from hypergraph.checkpointers.records import Run, WorkflowStatus
+from hypergraph.checkpointers.serializers import Serializer
 
 __all__ = ["MemoryCheckpointer"]
 
@@ -37,8 +39,17 @@ class MemoryCheckpointer(Checkpointer):
         {'x': 2, 'y': 4}
     """
 
-    def __init__(self, **options: object) -> None:
-        super().__init__(**options)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        *,
+        durability: Durability | None = None,
+        retention: Retention | None = None,
+        policy: CheckpointPolicy | None = None,
+        serializer: Serializer | None = None,
+    ) -> None:
+        super().__init__(
+            durability=durability, retention=retention, policy=policy, serializer=serializer
+        )
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._inputs: dict[str, bytes] = {}

@@ -10,7 +10,8 @@ name's **latest writer**: no replay, and it works with any retention that keeps 
 What the rebuild leaves to the scheduler: a gate decision that went stale is dropped by the next
 ``next_ready`` (it checks every node of a resumed run); interrupt answers supplied with the
 resume are held by ``RunState.hold_interrupt_answers`` before the fold. An interrupt whose
-latest step is a pause counts as not yet run, so it takes the held answer.
+latest step is a pause counts as not yet run, so it takes the held answer. A GraphNode whose
+last step paused or failed continues its child run (the inner steps are kept).
 """
 
 from __future__ import annotations
@@ -34,15 +35,15 @@ class Rebuilt:
     Attributes:
         next_superstep: The superstep number the run continues with.
         next_index: The step index the run continues with.
-        paused_children: GraphNode name → the child run its paused step points at (resumed by
-            the GraphNode's next execution instead of starting a new inner run).
+        unfinished_children: GraphNode name → the child run its paused or failed last step
+            points at (continued by the GraphNode's next execution instead of a new inner run).
         node_count, error_count: Completed and failed steps so far.
         restored: How many steps the state was rebuilt from.
     """
 
     next_superstep: int = 0
     next_index: int = 0
-    paused_children: dict[str, str] = field(default_factory=dict)
+    unfinished_children: dict[str, str] = field(default_factory=dict)
     node_count: int = 0
     error_count: int = 0
     restored: int = 0
@@ -84,12 +85,12 @@ def rebuild_state(plan: ExecutionPlan, state: RunState, steps: list[StepRecord])
 
     for name, step in last.items():
         p = by_name.get(name)
-        if p is None or step.status is not StepStatus.PAUSED:
+        if p is None or step.status is StepStatus.COMPLETED:
             continue
-        if p.kind == KIND_INTERRUPT:
+        if p.kind == KIND_INTERRUPT and step.status is StepStatus.PAUSED:
             consumed[p.index] = None  # it asked and was not answered: the answer is for it
         elif step.child_run_id is not None:
-            info.paused_children[name] = step.child_run_id
+            info.unfinished_children[name] = step.child_run_id
     return info
 
 

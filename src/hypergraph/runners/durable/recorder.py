@@ -67,7 +67,7 @@ class RunRecorder:
         "node_count",
         "error_count",
         "restored",
-        "paused_children",
+        "unfinished_children",
         "children",
         "started",
         "last",
@@ -93,7 +93,7 @@ class RunRecorder:
         self.node_count = run.node_count
         self.error_count = run.error_count
         self.restored = 0
-        self.paused_children: dict[str, str] = {}
+        self.unfinished_children: dict[str, str] = {}
         self.children: dict[int, str] = {}  # node index -> child run of this superstep's call
         self.started = self.last = time.perf_counter()
 
@@ -115,7 +115,7 @@ class RunRecorder:
         self.superstep, self.index = info.next_superstep, info.next_index
         self.node_count, self.error_count = info.node_count, info.error_count
         self.restored = info.restored
-        self.paused_children = info.paused_children
+        self.unfinished_children = info.unfinished_children
         for name in self.overrides:  # a fork's new input: its readers must run again
             state.versions[name] = state.versions.get(name, 0) + 1
         self.steps = []  # not needed any more
@@ -199,7 +199,7 @@ class RunRecorder:
         from hypergraph.runners.durable.children import open_child
 
         name = call.plan.name
-        child_id = self.paused_children.pop(name, None) or f"{self.run.id}/{name}@{self.superstep}"
+        child_id = self.unfinished_children.pop(name, None) or f"{self.run.id}/{name}@{self.superstep}"
         self.children[call.plan.index] = child_id
         return open_child(self, child_id, call.node.graph, values)
 

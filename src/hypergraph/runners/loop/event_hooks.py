@@ -166,12 +166,14 @@ def emit_run_start(ctx: Any, graph_name: str | None) -> float:
     if ctx.run_id is None:
         ctx.run_id = new_run_id()
     ctx.span_id = new_span_id()
+    recorder = ctx.recorder  # a durable run: its workflow (or child run) id
     ctx.dispatcher.emit(
         RunStartEvent(
             ctx.run_id,
             span_id=ctx.span_id,
             parent_span_id=ctx.parent_span_id,
             graph_name=graph_name,
+            workflow_id=recorder.run_id if recorder is not None else None,
         )
     )
     return perf_counter()
