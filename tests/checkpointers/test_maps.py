@@ -19,7 +19,9 @@ def squares(calls: list[int], fail_on: set[int]) -> Graph:
     return Graph([square], name="squares")
 
 
-def test_rerunning_a_map_restores_finished_items(checkpointer) -> None:
+@pytest.mark.parametrize("durability", ["sync", "async"])
+def test_rerunning_a_map_restores_finished_items(make_checkpointer, durability) -> None:
+    checkpointer = make_checkpointer(durability=durability)
     calls: list[int] = []
     fail_on = {3}
     runner = SyncRunner(checkpointer=checkpointer)

@@ -6,19 +6,19 @@ durability picks the sink:
 
 - ``"sync"`` → :class:`DirectSink`: each superstep's batch is written before the run continues;
   a failed write fails the run.
-- ``"async"`` → :class:`BackgroundSink`: batches are queued to one writer thread, which coalesces
-  whatever is queued into one transaction. A failed write is kept (``errors``) and never fails
+- ``"async"`` → :class:`BackgroundSink`: batches are queued to one writer thread, which writes
+  whatever is pending in one transaction. A failed write is kept (``errors``) and never fails
   the run, except losing the lease, which stops it (someone else runs the workflow now).
 - ``"exit"`` → :class:`ExitSink`: batches are merged in memory and written once by ``flush``.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
-from typing import TYPE_CHECKING
+from collections import deque
+from typing import TYPE_CHECKING, Any
 
-from hypergraph.checkpointers.base import Lease, LeaseLostError, WriteBatch
+from hypergraph.checkpointers.base import Lease, LeaseLostError, StepRow, WriteBatch
 
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
@@ -38,6 +38,10 @@ class Sink:
     def put(self, batch: WriteBatch) -> None:
         """Store ``batch`` (now, later, or at exit, depending on the sink)."""
         raise NotImplementedError
+
+    def put_steps(self, rows: list[StepRow], prune: tuple[str, int | None] | None) -> None:
+        """Store one superstep's step rows (and the run's prune, if its retention asks)."""
+        self.put(WriteBatch(steps=rows, prune=[prune] if prune is not None else []))
 
     def flush(self) -> None:
         """Wait until everything put so far is stored (or failed)."""
@@ -93,60 +97,81 @@ class ExitSink(Sink):
 
 
 class BackgroundSink(Sink):
-    """``durability="async"``: one writer thread, batches coalesced per transaction."""
+    """``durability="async"``: one writer thread; whatever is pending goes in one transaction.
+
+    ``put`` only appends to a deque (cheap: it runs once per superstep of every run) and wakes
+    the writer when it sleeps; the writer drains the deque into one :class:`WriteBatch`.
+    """
 
     def __init__(self, checkpointer: Checkpointer, lease: Lease) -> None:
         super().__init__(checkpointer, lease)
-        self._queue: queue.Queue[WriteBatch | None] = queue.Queue()
+        self._pending: deque[Any] = deque()
+        self._wake = threading.Event()
+        self._done = threading.Condition()
+        self._put = 0  # items put (by the run's thread)
+        self._written = 0  # items the writer finished (by the writer thread)
+        self._stopping = False
         self._thread = threading.Thread(
             target=self._work, name=f"hypergraph-checkpoint-{lease.workflow_id}", daemon=True
         )
         self._thread.start()
 
     def put(self, batch: WriteBatch) -> None:
+        self._enqueue(batch)
+
+    def put_steps(self, rows: list[StepRow], prune: tuple[str, int | None] | None) -> None:
+        self._enqueue((rows, prune))
+
+    def _enqueue(self, item: Any) -> None:
         if self.lost is not None:
             raise self.lost
-        self._queue.put(batch)
+        self._pending.append(item)
+        self._put += 1
+        if not self._wake.is_set():
+            self._wake.set()
 
     def flush(self) -> None:
-        self._queue.join()
+        target = self._put
+        self._wake.set()
+        with self._done:
+            while self._written < target and self._thread.is_alive():
+                self._done.wait(0.5)
 
     def _stop(self) -> None:
-        self._queue.put(None)
+        self._stopping = True
+        self._wake.set()
         self._thread.join()
 
     def _work(self) -> None:
-        get, done = self._queue.get, self._queue.task_done
+        pending, wake = self._pending, self._wake
         while True:
-            batch = get()
-            if batch is None:
-                done()
-                return
-            taken = 1
-            merged = WriteBatch()
-            merged.extend(batch)
-            stop = False
-            while True:  # coalesce everything already queued into one transaction
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            wake.wait()
+            wake.clear()
+            taken = 0
+            batch = WriteBatch()
+            while pending:
+                item = pending.popleft()
                 taken += 1
-                if more is None:
-                    stop = True
-                    break
-                merged.extend(more)
-            try:
-                merged.prune = list(dict.fromkeys(merged.prune))
-                self._write(merged)
-            except LeaseLostError as exc:
-                self.lost = exc
-                self.errors.append(exc)
-            except Exception as exc:
-                self.errors.append(exc)
-            for _ in range(taken):
-                done()
-            if stop:
+                if type(item) is tuple:
+                    rows, prune = item
+                    batch.steps.extend(rows)
+                    if prune is not None:
+                        batch.prune.append(prune)
+                else:
+                    batch.extend(item)
+            if taken:
+                try:
+                    batch.prune = list(dict.fromkeys(batch.prune))
+                    self._write(batch)
+                except LeaseLostError as exc:
+                    self.lost = exc
+                    self.errors.append(exc)
+                except Exception as exc:
+                    self.errors.append(exc)
+                with self._done:
+                    self._written += taken
+                    self._done.notify_all()
+            if self._stopping and not pending:
                 return
 
 

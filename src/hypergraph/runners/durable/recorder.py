@@ -15,12 +15,14 @@ nodes inside a graph node are not re-run either, and a nested interrupt resumes 
 
 from __future__ import annotations
 
+import json
 import time
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
-from hypergraph.checkpointers.base import END_NAME, RunUpdate, WriteBatch, step_row
+from hypergraph.checkpointers.base import END_NAME, RunUpdate, StepRow, WriteBatch
 from hypergraph.checkpointers.rebuild import rebuild_state
-from hypergraph.checkpointers.records import Run, StepRecord, StepStatus, WorkflowStatus
+from hypergraph.checkpointers.records import Run, StepRecord, WorkflowStatus
 from hypergraph.checkpointers.serializers import Serializer, ValueNotSerializableError
 from hypergraph.checkpointers.writer import Sink
 from hypergraph.engine.plan import EMITTED, KIND_INTERRUPT, ExecutionPlan
@@ -71,6 +73,7 @@ class RunRecorder:
         "children",
         "started",
         "last",
+        "held",
     )
 
     def __init__(
@@ -96,6 +99,15 @@ class RunRecorder:
         self.unfinished_children: dict[str, str] = {}
         self.children: dict[int, str] = {}  # node index -> child run of this superstep's call
         self.started = self.last = time.perf_counter()
+        self.held: tuple[bytes, list[StepRow]] | None = None
+
+    def hold(self, inputs: bytes) -> RunRecorder:
+        """Keep this (new) run's record and steps in memory and write them in one batch when
+        it ends. For map items under ``"async"`` durability: the background writer gets one
+        batch per item instead of one per superstep; an item cut short by a crash is run again
+        on resume, as any step not yet written would be."""
+        self.held = (inputs, [])
+        return self
 
     @property
     def run_id(self) -> str:
@@ -129,68 +141,70 @@ class RunRecorder:
         executed: list[Any] | None,
         state: RunState,
     ) -> None:
-        """Send the steps of one superstep (after its outcomes were applied) to the sink."""
+        """Send the steps of one superstep (after its outcomes were applied) to the sink.
+
+        This runs once per superstep of every durable run, so rows are built as plain tuples
+        (``StepRow``) here rather than through :class:`StepRecord`.
+        """
         now = time.perf_counter()
         wall = time.time()
         duration = (now - self.last) * 1000.0
         self.last = now
-        calls = [*(resolved or ()), *(executed or ())]
-        calls.sort(key=_node_index)
+        if resolved is None:
+            calls = executed or []
+        else:
+            calls = [*resolved, *(executed or ())]
+            calls.sort(key=_node_index)
         superstep = self.superstep
         self.superstep += 1
-        rows = []
-        cached_calls = resolved or ()
-        for call in calls:
-            rows.append(self._row(call, superstep, call in cached_calls, duration, wall, state))
-        batch = WriteBatch(steps=rows)
-        if self.prune is not None:
-            batch.prune.append(self.prune)
+        cached = resolved or ()
+        rows = [self._row(c, superstep, c in cached, duration, wall, state) for c in calls]
         self.children.clear()
-        if self.sink.lost is not None:
-            raise self.sink.lost
-        self.sink.put(batch)
+        if self.held is not None:
+            self.held[1].extend(rows)
+            return
+        sink = self.sink
+        if sink.lost is not None:
+            raise sink.lost
+        sink.put_steps(rows, self.prune)
 
     def _row(
         self, call: Any, superstep: int, cached: bool, duration: float, wall: float, state: RunState
-    ) -> Any:
+    ) -> StepRow:
         p = call.plan
-        versions = state.versions
-        step = StepRecord(
-            run_id=self.run.id,
-            superstep=superstep,
-            node_name=p.name,
-            index=self.index,
-            node_type=p.kind,
-            duration_ms=duration,
-            created_at=wall - duration / 1000.0,
-            completed_at=wall,
-            child_run_id=self.children.get(p.index),
-        )
-        self.index += 1
-        values: dict[str, Any] = {}
-        if call.outputs is not None:
+        index = self.index
+        self.index = index + 1
+        outputs = call.outputs
+        decision = error = None
+        if outputs is not None:
             self.node_count += 1
-            step.cached = cached and p.kind != KIND_INTERRUPT
+            status = "completed"
             consumed = state.consumed[p.index] or ()
-            step.input_versions = dict(zip(p.watched, consumed))
-            values = {k: v for k, v in call.outputs.items() if v is not EMITTED}
-            step.values = values
-            step.output_versions = {name: versions.get(name, 0) for name in call.outputs}
+            values = {k: v for k, v in outputs.items() if v is not EMITTED} if p.emits else outputs
+            versions = state.versions
+            output_versions = _json_counts(outputs, [versions.get(n, 0) for n in outputs])
             if call.decision is not None:
-                step.decision = sorted(END_NAME if t is END else str(t) for t in call.decision)
+                names = sorted(END_NAME if t is END else str(t) for t in call.decision)
+                decision = json.dumps(names)
+            cached = cached and p.kind != KIND_INTERRUPT
         else:
-            step.input_versions = dict(zip(p.watched, state.snapshot_versions(p.watched)))
+            consumed = state.snapshot_versions(p.watched)
+            values, output_versions, cached = {}, "{}", False
             if call.error is not None:
                 self.error_count += 1
-                step.status = StepStatus.FAILED
-                step.error = f"{type(call.error).__name__}: {call.error}"
+                status = "failed"
+                error = f"{type(call.error).__name__}: {call.error}"
             else:
-                step.status = StepStatus.PAUSED
+                status = "paused"
         try:
             payload = self.serializer.dumps(values)
         except ValueNotSerializableError as exc:
             raise UnserializableOutputError(_output_message(p.name, exc, self.serializer)) from exc
-        return step_row(step, payload)
+        return StepRow(
+            self.run.id, superstep, p.name, index, status, _json_counts(p.watched, consumed),
+            payload, duration, cached, decision, error, p.kind, wall - duration / 1000.0, wall,
+            self.children.get(p.index), output_versions,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ nested runs
     def nested(self, call: Any, values: dict[str, Any]) -> RunRecorder | RunResult:
@@ -215,21 +229,41 @@ class RunRecorder:
 
     def update(self, status: WorkflowStatus) -> None:
         """Queue the run's new status with its counters."""
+        run = self.run
         elapsed = (time.perf_counter() - self.started) * 1000.0
         done = status in (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED)
+        completed_at = time.time() if done else None
+        if self.held is not None:  # the whole run in one batch, its final status included
+            inputs, rows = self.held
+            self.held = None
+            run.status, run.duration_ms = status, run.duration_ms + elapsed
+            run.node_count, run.error_count = self.node_count, self.error_count
+            run.completed_at = completed_at
+            batch = WriteBatch(new_runs=[(run, inputs)], steps=rows)
+            if self.prune is not None:
+                batch.prune.append(self.prune)
+            self.sink.put(batch)
+            return
         update = RunUpdate(
-            self.run.id,
+            run.id,
             status.value,
-            self.run.duration_ms + elapsed,
+            run.duration_ms + elapsed,
             self.node_count,
             self.error_count,
-            time.time() if done else None,
+            completed_at,
         )
         self.sink.put(WriteBatch(updates=[update]))
 
 
 def _node_index(call: Any) -> int:
     return int(call.plan.index)
+
+
+def _json_counts(names: Any, counts: Any) -> str:
+    """``json.dumps(dict(zip(names, counts)))`` for int counts, without the encoder's cost."""
+    if not names:
+        return "{}"
+    return "{" + ",".join([f"{_quote(n)}:{c}" for n, c in zip(names, counts)]) + "}"
 
 
 def _output_message(node: str, exc: ValueNotSerializableError, serializer: Serializer) -> str:

@@ -388,7 +388,7 @@ class DurableMap:
         self.sink = sink
         self.selected = selected
         self.config = graph_config(graph, cp.serializer)
-        self.recorders: dict[int, RunRecorder] = {}
+        self.hold_items = cp.policy.durability == "async"  # one write per item (see hold)
 
     @property
     def workflow_id(self) -> str:
@@ -403,8 +403,11 @@ class DurableMap:
         cp = self.cp
         payload = encode_inputs(cp.serializer, values, child_id)
         run = new_run(child_id, self.graph, self.config, parent_run_id=self.run.id)
+        recorder = RunRecorder(self.sink, cp.serializer, run, [], prune_op(cp, child_id))
+        if self.hold_items:
+            return recorder.hold(payload)
         self.sink.put(WriteBatch(new_runs=[(run, payload)]))
-        return RunRecorder(self.sink, cp.serializer, run, [], prune_op(cp, child_id))
+        return recorder
 
     def close(self, results: list[RunResult] | None, error: BaseException | None = None) -> None:
         """Record the map's status, flush, release the lease; failed writes go on results."""
