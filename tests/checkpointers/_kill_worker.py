@@ -18,7 +18,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from conftest import open_checkpointer  # noqa: E402
-
 from hypergraph import AsyncRunner, Graph, SyncRunner, interrupt, node  # noqa: E402
 
 LOG = Path(sys.argv[4])

@@ -77,7 +77,9 @@ def test_a_map_with_other_inputs_is_refused(checkpointer) -> None:
     from hypergraph import InputOverrideRequiresForkError
 
     runner = SyncRunner(checkpointer=checkpointer)
-    runner.map(squares([], set()), x=[1, 2], map_over="x", workflow_id="b", error_handling="continue")
+    runner.map(
+        squares([], set()), x=[1, 2], map_over="x", workflow_id="b", error_handling="continue"
+    )
     checkpointer_run = checkpointer.get_run("b")
     assert checkpointer_run.status is WorkflowStatus.COMPLETED
     with pytest.raises(InputOverrideRequiresForkError):

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from hypergraph import END, AsyncRunner, Graph, InputOverrideRequiresForkError, interrupt, node, route
+from hypergraph import (
+    END,
+    AsyncRunner,
+    Graph,
+    InputOverrideRequiresForkError,
+    interrupt,
+    node,
+    route,
+)
 from hypergraph.checkpointers import StepStatus, WorkflowStatus
 
 
@@ -38,7 +46,9 @@ def review_graph(calls: list[str]) -> Graph:
 async def test_a_pause_resumes_with_only_the_answer(checkpointer) -> None:
     calls: list[str] = []
     graph = review_graph(calls)
-    paused = await AsyncRunner(checkpointer=checkpointer).run(graph, topic="cats", workflow_id="r-1")
+    paused = await AsyncRunner(checkpointer=checkpointer).run(
+        graph, topic="cats", workflow_id="r-1"
+    )
     assert paused.paused and paused.pause.response_key == "decision"
     assert paused.workflow_id == "r-1"
     assert checkpointer.get_run("r-1").status is WorkflowStatus.PAUSED

@@ -97,7 +97,11 @@ def build(specs: list[tuple[Any, ...]], budget: Budget) -> Graph:
     return Graph(nodes)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(cases())
 def test_interrupted_and_resumed_equals_uninterrupted(case: Any) -> None:
     specs, supplied, crash_at = case

@@ -24,9 +24,9 @@ def graph_struct_hash(graph: Any) -> str:
         return str(cached)
     from hypergraph.engine.plan import get_plan
 
-    plan = get_plan(graph)
+    nodes: tuple[Any, ...] = get_plan(graph).nodes  # NodePlan: slots without annotations
     shape = []
-    for p in plan.nodes:
+    for p in nodes:
         node = p.node
         inner = getattr(node, "nested_graph", None)
         targets = getattr(node, "targets", None) if p.is_gate else None

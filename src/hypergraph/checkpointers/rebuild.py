@@ -52,7 +52,8 @@ class Rebuilt:
 def rebuild_state(plan: ExecutionPlan, state: RunState, steps: list[StepRecord]) -> Rebuilt:
     """Fold ``steps`` (in index order) into ``state``, a fresh state of the run's inputs."""
     info = Rebuilt()
-    by_name = {p.name: p for p in plan.nodes}
+    nodes: tuple[Any, ...] = plan.nodes  # NodePlan: slots without annotations
+    by_name = {p.name: p for p in nodes}
     latest: dict[str, StepRecord] = {}  # node -> latest completed step
     last: dict[str, StepRecord] = {}  # node -> latest step of any status
     writer: dict[str, StepRecord] = {}  # name -> latest completed step that wrote it

@@ -70,6 +70,8 @@ class JsonSerializer(Serializer):
     def __init__(self, *, lossy: bool = False) -> None:
         self.lossy = bool(lossy)
         self._default = _lossy_default if self.lossy else _strict_default
+        # One encoder for every call: json.dumps(..., default=...) would build one per call.
+        self._encode = json.JSONEncoder(default=self._default, ensure_ascii=False).encode
 
     def __repr__(self) -> str:
         return f"JsonSerializer(lossy={self.lossy})"
@@ -77,7 +79,7 @@ class JsonSerializer(Serializer):
     def dumps(self, values: Mapping[str, Any]) -> bytes:
         """Encode ``values`` as UTF-8 JSON."""
         try:
-            text = json.dumps(values, default=self._default, ensure_ascii=False)
+            text = self._encode(values)
         except (TypeError, ValueError) as exc:
             raise _find_culprit(values, self._encode_one, exc) from None
         return text.encode()

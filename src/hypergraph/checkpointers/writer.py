@@ -15,6 +15,7 @@ durability picks the sink:
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
 
 __all__ = ["BackgroundSink", "DirectSink", "ExitSink", "Sink", "open_sink"]
+
+_LINGER = 0.002  # seconds the background writer waits after waking, to batch more steps
 
 
 class Sink:
@@ -111,6 +114,7 @@ class BackgroundSink(Sink):
         self._put = 0  # items put (by the run's thread)
         self._written = 0  # items the writer finished (by the writer thread)
         self._stopping = False
+        self._urgent = False
         self._thread = threading.Thread(
             target=self._work, name=f"hypergraph-checkpoint-{lease.workflow_id}", daemon=True
         )
@@ -132,6 +136,7 @@ class BackgroundSink(Sink):
 
     def flush(self) -> None:
         target = self._put
+        self._urgent = True  # someone waits: no lingering
         self._wake.set()
         with self._done:
             while self._written < target and self._thread.is_alive():
@@ -146,6 +151,9 @@ class BackgroundSink(Sink):
         pending, wake = self._pending, self._wake
         while True:
             wake.wait()
+            if not (self._stopping or self._urgent):
+                time.sleep(_LINGER)  # let a few supersteps gather: one transaction for them all
+            self._urgent = False
             wake.clear()
             taken = 0
             batch = WriteBatch()

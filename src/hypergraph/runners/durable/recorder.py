@@ -182,7 +182,8 @@ class RunRecorder:
             consumed = state.consumed[p.index] or ()
             values = {k: v for k, v in outputs.items() if v is not EMITTED} if p.emits else outputs
             versions = state.versions
-            output_versions = _json_counts(outputs, [versions.get(n, 0) for n in outputs])
+            names = p.outputs if len(outputs) == len(p.outputs) else tuple(outputs)
+            output_versions = _json_counts(names, [versions.get(n, 0) for n in names])
             if call.decision is not None:
                 names = sorted(END_NAME if t is END else str(t) for t in call.decision)
                 decision = json.dumps(names)
@@ -213,7 +214,9 @@ class RunRecorder:
         from hypergraph.runners.durable.children import open_child
 
         name = call.plan.name
-        child_id = self.unfinished_children.pop(name, None) or f"{self.run.id}/{name}@{self.superstep}"
+        child_id = (
+            self.unfinished_children.pop(name, None) or f"{self.run.id}/{name}@{self.superstep}"
+        )
         self.children[call.plan.index] = child_id
         return open_child(self, child_id, call.node.graph, values)
 
@@ -259,11 +262,19 @@ def _node_index(call: Any) -> int:
     return int(call.plan.index)
 
 
+_KEYS: dict[Any, list[str]] = {}  # names tuple -> its quoted JSON keys ('"name":')
+
+
 def _json_counts(names: Any, counts: Any) -> str:
     """``json.dumps(dict(zip(names, counts)))`` for int counts, without the encoder's cost."""
     if not names:
         return "{}"
-    return "{" + ",".join([f"{_quote(n)}:{c}" for n, c in zip(names, counts)]) + "}"
+    keys = _KEYS.get(names) if type(names) is tuple else None
+    if keys is None:
+        keys = [f"{_quote(n)}:" for n in names]
+        if type(names) is tuple and len(_KEYS) < 4096:
+            _KEYS[names] = keys
+    return "{" + ",".join([f"{k}{c}" for k, c in zip(keys, counts)]) + "}"
 
 
 def _output_message(node: str, exc: ValueNotSerializableError, serializer: Serializer) -> str:
@@ -283,9 +294,8 @@ def _output_message(node: str, exc: ValueNotSerializableError, serializer: Seria
 
 def output_types(plan: ExecutionPlan) -> dict[str, dict[str, Any]]:
     """Node name → output name → annotation, for decoding stored steps."""
-    return {
-        p.name: {name: p.node.get_output_type(name) for name in p.data_outputs} for p in plan.nodes
-    }
+    nodes: tuple[Any, ...] = plan.nodes  # NodePlan: slots without annotations
+    return {p.name: {name: p.node.get_output_type(name) for name in p.data_outputs} for p in nodes}
 
 
 def decode_steps(

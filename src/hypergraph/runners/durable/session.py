@@ -153,10 +153,8 @@ def _changed_inputs(
 
 
 def _answer_names(graph: Any) -> frozenset[str]:
-    plan = get_plan(graph)
-    return frozenset(
-        name for p in plan.nodes if p.kind == KIND_INTERRUPT for name in p.data_outputs
-    )
+    nodes: tuple[Any, ...] = get_plan(graph).nodes  # NodePlan: slots without annotations
+    return frozenset(name for p in nodes if p.kind == KIND_INTERRUPT for name in p.data_outputs)
 
 
 def open_run(
