@@ -92,7 +92,7 @@ SQUARES = Graph([square], name="squares")
 
 
 def main() -> None:
-    scenario, backend, location = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    scenario, backend, location = sys.argv[1], sys.argv[2], sys.argv[3]  # a folder or a URL
     cp = open_checkpointer(backend, location, durability="sync")
     if scenario == "run":
         result = SyncRunner(checkpointer=cp).run(CHAIN, x=4, workflow_id="chain-1")

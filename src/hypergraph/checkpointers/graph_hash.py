@@ -33,7 +33,7 @@ def graph_struct_hash(graph: Any) -> str:
         shape.append(
             [
                 p.name,
-                p.kind,
+                p.kind.value,
                 p.active,
                 list(p.inputs),
                 list(p.data_outputs),

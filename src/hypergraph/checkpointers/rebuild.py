@@ -21,7 +21,8 @@ from typing import Any
 
 from hypergraph.checkpointers.base import END_NAME
 from hypergraph.checkpointers.records import StepRecord, StepStatus
-from hypergraph.engine.plan import EMITTED, KIND_INTERRUPT, ExecutionPlan
+from hypergraph.engine.kinds import NodeKind
+from hypergraph.engine.plan import EMITTED, ExecutionPlan
 from hypergraph.engine.state import RunState
 from hypergraph.nodes.gates import END
 
@@ -88,7 +89,7 @@ def rebuild_state(plan: ExecutionPlan, state: RunState, steps: list[StepRecord])
         p = by_name.get(name)
         if p is None or step.status is StepStatus.COMPLETED:
             continue
-        if p.kind == KIND_INTERRUPT and step.status is StepStatus.PAUSED:
+        if p.kind is NodeKind.INTERRUPT and step.status is StepStatus.PAUSED:
             consumed[p.index] = None  # it asked and was not answered: the answer is for it
         elif step.child_run_id is not None:
             info.unfinished_children[name] = step.child_run_id

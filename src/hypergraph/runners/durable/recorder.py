@@ -25,7 +25,8 @@ from hypergraph.checkpointers.rebuild import rebuild_state
 from hypergraph.checkpointers.records import Run, StepRecord, WorkflowStatus
 from hypergraph.checkpointers.serializers import Serializer, ValueNotSerializableError
 from hypergraph.checkpointers.writer import Sink
-from hypergraph.engine.plan import EMITTED, KIND_INTERRUPT, ExecutionPlan
+from hypergraph.engine.kinds import NodeKind
+from hypergraph.engine.plan import EMITTED, ExecutionPlan
 from hypergraph.engine.scheduler import Scheduler
 from hypergraph.engine.state import RunState
 from hypergraph.nodes.gates import END
@@ -187,7 +188,7 @@ class RunRecorder:
             if call.decision is not None:
                 names = sorted(END_NAME if t is END else str(t) for t in call.decision)
                 decision = json.dumps(names)
-            cached = cached and p.kind != KIND_INTERRUPT
+            cached = cached and p.kind is not NodeKind.INTERRUPT
         else:
             consumed = state.snapshot_versions(p.watched)
             values, output_versions, cached = {}, "{}", False
@@ -203,7 +204,7 @@ class RunRecorder:
             raise UnserializableOutputError(_output_message(p.name, exc, self.serializer)) from exc
         return StepRow(
             self.run.id, superstep, p.name, index, status, _json_counts(p.watched, consumed),
-            payload, duration, cached, decision, error, p.kind, wall - duration / 1000.0, wall,
+            payload, duration, cached, decision, error, p.kind.value, wall - duration / 1000.0, wall,
             self.children.get(p.index), output_versions,
         )  # fmt: skip
 

@@ -22,7 +22,8 @@ from hypergraph.checkpointers.graph_hash import graph_struct_hash
 from hypergraph.checkpointers.records import Checkpoint, Run, StepStatus, WorkflowStatus
 from hypergraph.checkpointers.serializers import ValueNotSerializableError
 from hypergraph.checkpointers.writer import Sink, open_sink
-from hypergraph.engine.plan import KIND_INTERRUPT, get_plan
+from hypergraph.engine.kinds import NodeKind
+from hypergraph.engine.plan import get_plan
 from hypergraph.engine.state import values_differ
 from hypergraph.exceptions import (
     GraphChangedError,
@@ -154,7 +155,7 @@ def _changed_inputs(
 
 def _answer_names(graph: Any) -> frozenset[str]:
     nodes: tuple[Any, ...] = get_plan(graph).nodes  # NodePlan: slots without annotations
-    return frozenset(name for p in nodes if p.kind == KIND_INTERRUPT for name in p.data_outputs)
+    return frozenset(name for p in nodes if p.kind is NodeKind.INTERRUPT for name in p.data_outputs)
 
 
 def open_run(

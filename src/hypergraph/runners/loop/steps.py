@@ -53,7 +53,8 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 from hypergraph._warnings import warn_user
-from hypergraph.engine.plan import EMITTED, KIND_GRAPH, ExecutionPlan, get_plan
+from hypergraph.engine.kinds import NodeKind
+from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
 from hypergraph.engine.state import RunState
 from hypergraph.engine.static import scheduler_for
 from hypergraph.exceptions import InfiniteLoopError
@@ -226,7 +227,7 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
     parent = call.map_span.span_id if call.map_span is not None else call.span_id
     child = ctx.child(parent_span_id=parent)
     child.resume = routing
-    if ctx.recorder is not None and call.kind == KIND_GRAPH:  # mapped items are not recorded
+    if ctx.recorder is not None and call.kind is NodeKind.GRAPH:  # mapped items are not recorded
         recorder = ctx.recorder.nested(call, values)
         if isinstance(recorder, RunResult):  # it completed before the process stopped
             return _finished(recorder)
