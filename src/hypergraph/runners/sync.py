@@ -268,11 +268,16 @@ class SyncRunner(BaseRunner):
         append = results.append
         count, mapped = plan.count, plan.mapped
         try:
-<<<<<<< HEAD
             for index, item in enumerate(plan.items):
                 ctx = RunContext(
                     self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
                 )
+                if durable is not None:  # each item is a child run: restored if it finished
+                    recorder = durable.item(index, item)
+                    if isinstance(recorder, RunResult):
+                        append(recorder)
+                        continue
+                    ctx.recorder = recorder
                 try:
                     result = drive(run_steps(graph, prepared_for(item), ctx, cap))
                 except Exception as exc:
@@ -281,25 +286,6 @@ class SyncRunner(BaseRunner):
                 if result.error is not None:  # "continue": a FAILED item
                     note_failed_item(result.error, index, count, item, mapped)
                 append(result)
-=======
-            if durable is None:
-                for item in plan.items:
-                    ctx = RunContext(
-                        self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
-                    )
-                    append(drive(run_steps(graph, prepared_for(item), ctx, cap)))
-            else:  # each item is a child run: restored when it finished before, else recorded
-                for index, item in enumerate(plan.items):
-                    recorder = durable.item(index, item)
-                    if isinstance(recorder, RunResult):
-                        append(recorder)
-                        continue
-                    ctx = RunContext(
-                        self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
-                    )
-                    ctx.recorder = recorder
-                    append(drive(run_steps(graph, prepared_for(item), ctx, cap)))
->>>>>>> 2b6e076 (Durable runs, WIP: recorder and rebuilder around the run loop, workflow sessions (lease, start checks, fork, retry), map items as child runs, nested GraphNode runs as child runs; SyncRunner/AsyncRunner checkpointer options)
         except Exception as exc:
             end_map(span, exc)
             raise
