@@ -133,7 +133,6 @@ class RunResult:
         return self.status is RunStatus.COMPLETED
 
     @property
-<<<<<<< HEAD
     def failed_node(self) -> str | None:
         """The node whose exception failed the run (``"outer/inner"`` through nested graphs).
 
@@ -143,12 +142,12 @@ class RunResult:
         if self.status is not RunStatus.FAILED:
             return None
         return failed_node_of(self.error)
-=======
+
+    @property
     def checkpoint_ok(self) -> bool:
         """False when a checkpoint write failed (see ``checkpoint_errors``); the run itself
         is unaffected, but a resume may re-run the nodes whose steps were not stored."""
         return not self.checkpoint_errors
->>>>>>> 2b6e076 (Durable runs, WIP: recorder and rebuilder around the run loop, workflow sessions (lease, start checks, fork, retry), map items as child runs, nested GraphNode runs as child runs; SyncRunner/AsyncRunner checkpointer options)
 
     def __getitem__(self, key: str) -> Any:
         try:

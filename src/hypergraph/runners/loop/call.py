@@ -73,14 +73,11 @@ class RunContext:
         resume: Answers for interrupts inside this run's GraphNodes, by GraphNode name
             (``{"inner": {"y": answer}}``, from dotted resume keys, runners/resume.py). Each
             entry is taken by the GraphNode's first execution; never inherited by ``child()``.
-<<<<<<< HEAD
         trace_io: Events carry node inputs/outputs unless a node says otherwise (set at run
             start with events from ``Graph.trace_io``; nested runs inherit it).
-=======
         recorder: With a checkpointer, the run's ``RunRecorder`` (runners/durable/recorder.py):
             ``run_steps`` restores the state from it and records each superstep into it.
             Never inherited by ``child()`` (a nested run gets its own child recorder).
->>>>>>> 2b6e076 (Durable runs, WIP: recorder and rebuilder around the run loop, workflow sessions (lease, start checks, fork, retry), map items as child runs, nested GraphNode runs as child runs; SyncRunner/AsyncRunner checkpointer options)
     """
 
     __slots__ = (
@@ -93,11 +90,8 @@ class RunContext:
         "depth",
         "resume",
         "graph_name",
-<<<<<<< HEAD
         "trace_io",
-=======
         "recorder",
->>>>>>> 2b6e076 (Durable runs, WIP: recorder and rebuilder around the run loop, workflow sessions (lease, start checks, fork, retry), map items as child runs, nested GraphNode runs as child runs; SyncRunner/AsyncRunner checkpointer options)
     )
 
     def __init__(
@@ -120,11 +114,8 @@ class RunContext:
         self.depth = depth
         self.resume: dict[str, dict[str, Any]] | None = None
         self.graph_name: str | None = None
-<<<<<<< HEAD
         self.trace_io = False
-=======
         self.recorder: Any = None
->>>>>>> 2b6e076 (Durable runs, WIP: recorder and rebuilder around the run loop, workflow sessions (lease, start checks, fork, retry), map items as child runs, nested GraphNode runs as child runs; SyncRunner/AsyncRunner checkpointer options)
 
     def child(self, parent_span_id: str | None = None) -> RunContext:
         """The context of a nested run (GraphNode or map item) started from this run.
