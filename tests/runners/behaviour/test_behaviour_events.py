@@ -69,3 +69,14 @@ def test_map_events_cover_every_item_between_map_start_and_end(runner, diamond, 
         e for e in recorder.events if isinstance(e, NodeEndEvent) and e.node_name == "combine"
     ]
     assert len(combines) == 3
+
+
+def test_nested_graph_node_events_hang_under_the_graph_node(runner, diamond, recorder):
+    from hypergraph import Graph
+
+    runner.run(Graph([diamond.as_node(name="inner")]), x=1, event_processors=[recorder])
+    starts = {e.node_name: e for e in recorder.events if isinstance(e, NodeStartEvent)}
+    assert set(starts) == {"inner", "double", "add", "square", "combine"}
+    inner_runs = [e for e in recorder.events if isinstance(e, RunStartEvent)][1:]
+    assert [e.parent_span_id for e in inner_runs] == [starts["inner"].span_id]
+    assert starts["double"].parent_span_id == inner_runs[0].span_id

@@ -29,3 +29,9 @@ def test_endless_loop_under_continue_gives_a_failed_result(runner, endless_loop)
     result = runner.run(endless_loop, count=0, max_iterations=5, error_handling="continue")
     assert result.status == RunStatus.FAILED
     assert isinstance(result.error, InfiniteLoopError)
+
+
+def test_each_map_item_loops_to_its_own_limit(runner, counting_loop, calls):
+    results = runner.map(counting_loop, count=0, limit=[1, 3, 2], map_over="limit")
+    assert [r["count"] for r in results] == [1, 3, 2]
+    assert calls["increment"] == 6

@@ -55,3 +55,15 @@ def test_map_with_unequal_zip_lengths_raises_before_any_item_runs(runner, diamon
     with pytest.raises(ValueError, match="equal lengths"):
         runner.map(diamond, x=[1, 2], offset=[1], map_over=["x", "offset"])
     assert sum(calls.values()) == 0
+
+
+def test_map_clone_gives_each_item_its_own_copy_of_a_broadcast_value(runner):
+    from hypergraph import Graph, node
+
+    @node(output_name="seen")
+    def remember(x: int, log: list[int]) -> list[int]:
+        log.append(x)
+        return list(log)
+
+    results = runner.map(Graph([remember]), x=[1, 2, 3], log=[], map_over="x", clone=True)
+    assert [r["seen"] for r in results] == [[1], [2], [3]]
