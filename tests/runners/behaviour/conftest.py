@@ -40,12 +40,14 @@ class RunnerUnderTest:
         return RunnerUnderTest(self.name, self._make, cache)
 
     def run(self, graph: Graph, values: dict[str, Any] | None = None, **kwargs: Any) -> RunResult:
-        return self._settle(self.runner.run(graph, values, **kwargs))  # type: ignore[attr-defined]
+        result: RunResult = self._settle(self.runner.run(graph, values, **kwargs))
+        return result
 
     def map(
         self, graph: Graph, values: dict[str, Any] | None = None, **kwargs: Any
     ) -> list[RunResult]:
-        return self._settle(self.runner.map(graph, values, **kwargs))  # type: ignore[attr-defined]
+        results: list[RunResult] = self._settle(self.runner.map(graph, values, **kwargs))
+        return results
 
     def _settle(self, outcome: Any) -> Any:
         return asyncio.run(outcome) if self.name == "async" else outcome
