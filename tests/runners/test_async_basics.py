@@ -65,12 +65,6 @@ def test_aliases_have_identical_signatures_and_max_concurrency_position():
     assert inspect.iscoroutinefunction(runner.run) and inspect.iscoroutinefunction(runner.map)
 
 
-async def test_async_and_sync_nodes_chain():
-    result = await AsyncRunner().run(Graph([double, add_one]), {"x": 5})
-    assert result.status == RunStatus.COMPLETED
-    assert result.values == {"doubled": 10, "total": 11}
-
-
 async def test_arun_is_run():
     assert (await AsyncRunner().arun(Graph([double]), x=2))["doubled"] == 4
 

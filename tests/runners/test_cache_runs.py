@@ -20,16 +20,6 @@ def counting_node(calls: list, **node_options):
     return expensive
 
 
-def test_cached_node_runs_once_across_identical_runs():
-    calls: list[int] = []
-    graph = Graph([counting_node(calls)])
-    runner = SyncRunner(cache=InMemoryCache())
-    first = runner.run(graph, x=3)
-    second = runner.run(graph, x=3)
-    assert first["y"] == second["y"] == 6
-    assert calls == [3]
-
-
 def test_changed_input_default_override_or_binding_misses():
     calls: list[int] = []
     graph = Graph([counting_node(calls)])
@@ -248,21 +238,6 @@ def test_hits_skip_the_function_inside_loops():
     assert runner.run(graph, total=0, limit=3)["total"] == 3
     assert runner.run(graph, total=0, limit=3)["total"] == 3
     assert calls == [3]
-
-
-def test_nested_graph_inner_node_is_cached_across_runs():
-    calls: list[int] = []
-    inner = Graph([counting_node(calls)], name="inner")
-
-    @node(output_name="z")
-    def report(y: int) -> str:
-        return f"y={y}"
-
-    runner = SyncRunner(cache=InMemoryCache())
-    graph = Graph([inner.as_node(), report])
-    assert runner.run(graph, x=4)["z"] == "y=8"
-    assert runner.run(graph, x=4)["z"] == "y=8"
-    assert calls == [4]
 
 
 def test_map_over_items_hit_the_cache():

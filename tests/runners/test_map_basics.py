@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from hypergraph import Graph, RunResult, RunStatus, SyncRunner, node
+from hypergraph import Graph, SyncRunner, node
 
 
 @node(output_name="tokens")
@@ -32,12 +32,6 @@ def pair(a: int, b: int) -> tuple[int, int]:
 COUNTER = Graph([tokenize, count_tokens], name="counter")
 
 
-def test_map_returns_one_result_per_item_in_input_order():
-    results = SyncRunner().map(COUNTER, {"text": ["a b", "c", "d e f", ""]}, map_over="text")
-    assert [r["count"] for r in results] == [2, 1, 3, 0]
-    assert all(isinstance(r, RunResult) and r.status == RunStatus.COMPLETED for r in results)
-
-
 def test_spec_example_counts_tokens_per_text():
     results = SyncRunner().map(COUNTER, {"text": ["a b", "c"]}, map_over="text")
     assert [r["count"] for r in results] == [2, 1]
@@ -52,18 +46,6 @@ def test_keyword_shorthand_is_merged_with_values():
 def test_map_over_accepts_a_list_of_names_and_zips_them():
     results = SyncRunner().map(Graph([pair]), map_over=["a", "b"], a=[1, 2, 3], b=[4, 5, 6])
     assert [r["pair"] for r in results] == [(1, 4), (2, 5), (3, 6)]
-
-
-def test_product_of_two_by_two_gives_four_results_first_name_slowest():
-    results = SyncRunner().map(
-        Graph([pair]), {"a": [1, 2], "b": [10, 20]}, map_over=["a", "b"], map_mode="product"
-    )
-    assert [r["pair"] for r in results] == [(1, 10), (1, 20), (2, 10), (2, 20)]
-
-
-def test_broadcast_values_reach_every_item():
-    results = SyncRunner().map(Graph([scale]), x=[1, 2], factor=3, map_over="x")
-    assert [r["scaled"] for r in results] == [3, 6]
 
 
 def test_map_accepts_tuples_and_ranges_as_mapped_values():
@@ -87,11 +69,6 @@ def test_empty_input_returns_empty_list_without_running_anything():
         == []
     )
     assert calls == []
-
-
-def test_every_item_gets_its_own_run_id():
-    results = SyncRunner().map(Graph([scale]), x=list(range(50)), map_over="x")
-    assert len({r.run_id for r in results}) == 50
 
 
 def test_select_applies_to_every_item():

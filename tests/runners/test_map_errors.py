@@ -35,19 +35,6 @@ def recording_graph(calls: list) -> Graph:
 
 
 # ------------------------------------------------------------------ checked before any item runs
-def test_unequal_zip_lengths_raise_before_any_item_runs():
-    calls: list = []
-
-    @node(output_name="s")
-    def add(a: int, b: int) -> int:
-        calls.append(a)
-        return a + b
-
-    with pytest.raises(ValueError, match="equal lengths"):
-        SyncRunner().map(Graph([add]), a=[1, 2, 3], b=[1, 2], map_over=["a", "b"])
-    assert calls == []
-
-
 def test_map_over_name_without_a_value_raises_key_error_before_any_item_runs():
     calls: list = []
     with pytest.raises(KeyError, match="map_over names 'q'"):

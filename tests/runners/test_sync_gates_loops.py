@@ -23,14 +23,6 @@ def increment(count: int) -> int:
 
 
 # ---------------------------------------------------------------- loops
-def test_counter_loop_stops_exactly_at_end():
-    @route(targets=["increment", END])
-    def check(count: int):
-        return END if count >= 3 else "increment"
-
-    assert SyncRunner().run(Graph([increment, check]), count=0)["count"] == 3
-
-
 def test_gate_driven_loop_body_runs_exactly_limit_times():
     calls = []
 
@@ -163,24 +155,6 @@ def test_gate_targets_never_run_in_the_gate_superstep():
     result = SyncRunner().run(Graph([branch_a, branch_b, choose]), x=1)
     assert calls == ["gate", "b"]
     assert result.values == {"b_out": 1}
-
-
-def test_ifelse_runs_only_the_chosen_branch():
-    @node(output_name="label")
-    def big(x: int) -> str:
-        return "big"
-
-    @node(output_name="label")
-    def small(x: int) -> str:
-        return "small"
-
-    @ifelse(when_true="big", when_false="small")
-    def is_big(x: int) -> bool:
-        return x > 10
-
-    graph = Graph([is_big, big, small])
-    assert SyncRunner().run(graph, x=50)["label"] == "big"
-    assert SyncRunner().run(graph, x=1)["label"] == "small"
 
 
 def test_ifelse_to_end_stops_the_path():

@@ -39,21 +39,6 @@ def test_nested_graph_exposes_only_its_selection():
     assert SyncRunner().run(outer, text="a b").values == {"count": 2}
 
 
-def test_nested_outputs_feed_outer_nodes():
-    @node(output_name="report")
-    def report(count: int) -> str:
-        return f"{count} tokens"
-
-    outer = Graph([counter.as_node(), report])
-    assert SyncRunner().run(outer, text="a b")["report"] == "2 tokens"
-
-
-def test_renamed_graph_node_maps_inputs_and_outputs():
-    renamed = counter.as_node().with_inputs(text="sentence").with_outputs(count="n")
-    result = SyncRunner().run(Graph([renamed]), sentence="x y z")
-    assert result["n"] == 3 and "count" not in result
-
-
 def test_three_levels_of_nesting():
     level2 = Graph([counter.as_node()], name="level2")
     level3 = Graph([level2.as_node()], name="level3")
@@ -96,19 +81,6 @@ def test_inner_signature_default_applies_when_outer_gives_nothing():
     outer = Graph([Graph([scale], name="inner").as_node()])
     assert SyncRunner().run(outer, x=1)["y"] == 7
     assert SyncRunner().run(outer, x=1, factor=2)["y"] == 2
-
-
-def test_nested_loop_runs_to_completion():
-    @node(output_name="count")
-    def increment(count: int) -> int:
-        return count + 1
-
-    @route(targets=["increment", END])
-    def check(count: int):
-        return END if count >= 5 else "increment"
-
-    loop = Graph([increment, check], name="loop")
-    assert SyncRunner().run(Graph([loop.as_node()]), count=0)["count"] == 5
 
 
 def test_nested_loop_uses_the_default_cap_not_the_outer_max_iterations():
@@ -167,25 +139,6 @@ def test_map_over_outputs_lists_in_item_order():
     assert result["tokens"] == [["a", "b"], ["c", "d", "e"], []]
 
 
-def test_map_over_broadcasts_unmapped_inputs():
-    @node(output_name="y")
-    def scale(x: int, factor: int) -> int:
-        return x * factor
-
-    batch = Graph([Graph([scale], name="inner").as_node().map_over("x")])
-    assert SyncRunner().run(batch, x=[1, 2, 3], factor=10)["y"] == [10, 20, 30]
-
-
-def test_map_over_product_mode_combines_every_pair():
-    @node(output_name="pair")
-    def join(a: int, b: int) -> tuple[int, int]:
-        return (a, b)
-
-    batch = Graph([Graph([join], name="inner").as_node().map_over("a", "b", mode="product")])
-    result = SyncRunner().run(batch, a=[1, 2], b=[10, 20])
-    assert result["pair"] == [(1, 10), (1, 20), (2, 10), (2, 20)]
-
-
 def test_map_over_zip_with_unequal_lengths_fails():
     @node(output_name="pair")
     def join(a: int, b: int) -> tuple[int, int]:
@@ -211,11 +164,6 @@ def test_map_over_continue_puts_none_in_every_output_list():
     result = SyncRunner().run(_maybe_failing_batch("continue"), x=[2, 3, 4])
     assert result["half"] == [1, None, 2]
     assert result["label"] == ["even 2", None, "even 4"]
-
-
-def test_map_over_raise_propagates_the_first_failure():
-    with pytest.raises(ValueError, match="odd 3"):
-        SyncRunner().run(_maybe_failing_batch("raise"), x=[2, 3, 5])
 
 
 def test_map_over_empty_list_gives_empty_lists():

@@ -127,18 +127,6 @@ def explode(a: int) -> int:
     raise Boom(f"exploded on {a}")
 
 
-def test_node_exception_propagates_unwrapped():
-    with pytest.raises(Boom, match="exploded on 2"):
-        SyncRunner().run(Graph([make_a, explode]), x=1)
-
-
-def test_continue_returns_failed_result_with_earlier_outputs():
-    result = SyncRunner().run(Graph([make_a, explode]), x=1, error_handling="continue")
-    assert result.status == "failed" and not result.completed
-    assert isinstance(result.error, Boom) and str(result.error) == "exploded on 2"
-    assert result.values == {"a": 2}
-
-
 def test_continue_keeps_outputs_of_finished_siblings_in_the_same_superstep():
     @node(output_name="sibling")
     def sibling(a: int) -> int:

@@ -20,7 +20,9 @@ def test_async_nodes_run_on_runners_that_support_them(runner, calls):
             runner.run(graph, x=2)
         assert sum(calls.values()) == 0
         return
-    assert runner.run(graph, x=2).values == {"doubled": 4, "total": 5}
+    result = runner.run(graph, x=2)
+    assert result.completed
+    assert result.values == {"doubled": 4, "total": 5}
     assert [r["total"] for r in runner.map(graph, x=[1, 2], map_over="x")] == [3, 5]
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from hypergraph import RunStatus
+from hypergraph import RunResult, RunStatus
 from support.behaviour_graphs import Boom
 
 
 def test_map_returns_one_result_per_item_in_input_order(runner, diamond):
     results = runner.map(diamond, {"x": [1, 2, 3, 4, 5]}, map_over="x")
     assert [r["result"] for r in results] == [4, 9, 16, 25, 36]
-    assert all(r.status == RunStatus.COMPLETED for r in results)
+    assert all(isinstance(r, RunResult) and r.status == RunStatus.COMPLETED for r in results)
     assert len({r.run_id for r in results}) == 5
 
 
