@@ -151,6 +151,17 @@ class SqliteCheckpointer(Checkpointer):
     def __repr__(self) -> str:
         return f"SqliteCheckpointer({self.path!r}, policy={self.policy!r})"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without connections (a Dask worker opens its own on the same file)."""
+        state = self.__dict__.copy()
+        state.update(_local=None, _all=[], _all_lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+        self._all_lock = threading.Lock()
+
     # ------------------------------------------------------------------ connections
     def _connection(self) -> sqlite3.Connection:
         local = self._local

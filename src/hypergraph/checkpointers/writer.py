@@ -49,12 +49,19 @@ class Sink:
     def flush(self) -> None:
         """Wait until everything put so far is stored (or failed)."""
 
-    def close(self) -> None:
-        """Flush, stop any background work, and release the lease."""
+    def finish(self) -> None:
+        """Flush and stop any background work, keeping the lease (a Dask worker writing the
+        items of a map under the lease its client holds)."""
         try:
             self.flush()
         finally:
             self._stop()
+
+    def close(self) -> None:
+        """Flush, stop any background work, and release the lease."""
+        try:
+            self.finish()
+        finally:
             try:
                 self.checkpointer.release_lease(self.lease)
             except Exception as exc:  # a failed release only delays a takeover

@@ -19,6 +19,7 @@ never imports Dask.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 import uuid
@@ -26,13 +27,20 @@ import weakref
 from itertools import chain
 from typing import Any, Literal
 
-from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import (
     ALL_OUTPUTS_DEFAULT,
     MAP_RESERVED,
     RUN_RESERVED,
     _normalise,
     prepare_run,
+)
+from hypergraph.runners.dask.durable import (
+    INDEX,
+    DurableJob,
+    check_shared_checkpointer,
+    completed_indices,
+    pending_items,
 )
 from hypergraph.runners.dask.shipping import (
     MAX_ASYNC_CHUNK_SIZE,
@@ -53,7 +61,7 @@ from hypergraph.runners.dask.worker import (
 )
 from hypergraph.runners.loop.event_hooks import end_map, open_events, start_map
 from hypergraph.runners.map_plan import ItemOptions, plan_items, plan_map
-from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
+from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult, new_run_id
 
 __all__ = ["DaskRunner"]
 
@@ -102,6 +110,10 @@ class DaskRunner(BaseRunner):
         address: Scheduler address (``"tcp://host:8786"``) to connect to.
         cache: Cache backend shipped to the workers; use one every worker can reach, such as
             ``DiskCache`` on a shared path (an ``InMemoryCache`` is copied into each task).
+        checkpointer: A checkpointer every worker reaches (``PostgresCheckpointer``, or
+            ``SqliteCheckpointer`` on a shared path): ``run`` and ``map`` take a
+            ``workflow_id`` and resume where they stopped; a map's workers record each finished
+            item directly (see :mod:`hypergraph.runners.dask.durable`).
         chunk_size: Items per task in ``map`` (``None``: a few chunks per worker thread, at
             most 2,000 items each).
         max_chunks_in_flight: Most chunks submitted and not yet collected (``None``: three per
@@ -130,6 +142,7 @@ class DaskRunner(BaseRunner):
         client: Any = None,
         address: str | None = None,
         cache: Any = None,
+        checkpointer: Any = None,
         chunk_size: int | None = None,
         max_chunks_in_flight: int | None = None,
         n_workers: int | None = None,
@@ -149,6 +162,7 @@ class DaskRunner(BaseRunner):
                 "done); got an asynchronous one. How to fix: create it with Client(...)."
             )
         self.cache = cache
+        self.checkpointer = check_shared_checkpointer(check_checkpointer(checkpointer))
         self.chunk_size = _positive_or_none("chunk_size", chunk_size)
         self.max_chunks_in_flight = _positive_or_none("max_chunks_in_flight", max_chunks_in_flight)
         self._address = address
@@ -249,26 +263,50 @@ class DaskRunner(BaseRunner):
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[Any] | None = None,
+        workflow_id: str | None = None,
+        checkpoint: Any = None,
+        fork_from: str | None = None,
+        retry_from: str | None = None,
+        override_workflow: bool = False,
         **input_values: Any,
     ) -> RunResult:
         """Execute ``graph`` once, as one task on the cluster; see :meth:`SyncRunner.run`.
 
         Inputs are checked on the client first (the same errors as SyncRunner); the run's
-        events are recorded in the worker and delivered to ``event_processors`` here.
+        events are recorded in the worker and delivered to ``event_processors`` here. With a
+        checkpointer the worker records the run under ``workflow_id`` (generated when
+        ``None``, on ``result.workflow_id``) and a workflow that exists resumes; the durable
+        options are those of :meth:`SyncRunner.run`, and their checks run in the worker.
         """
         events = open_events(event_processors)
         try:
-            prepared = prepare_run(
-                graph, values, input_values, runner=self, select=select, on_missing=on_missing,
-                on_internal_override=on_internal_override, entrypoint=entrypoint,
-                error_handling=error_handling, reserved=RUN_RESERVED,
-            )  # fmt: skip
+            durable: dict[str, Any] | None = None
+            if self.checkpointer is not None or workflow_id is not None or override_workflow:
+                from hypergraph.runners.durable import check_durable_options
+
+                check_durable_options(
+                    self.checkpointer, workflow_id, checkpoint, fork_from, retry_from,
+                    override_workflow,
+                )  # fmt: skip
+                durable = {
+                    "workflow_id": workflow_id or new_run_id(), "checkpoint": checkpoint,
+                    "fork_from": fork_from, "retry_from": retry_from,
+                    "override_workflow": override_workflow,
+                }  # fmt: skip
+                # A resume needs no inputs: the worker's runner checks them against the store.
+                run_values = _normalise(values, input_values, RUN_RESERVED)
+            else:
+                run_values = prepare_run(
+                    graph, values, input_values, runner=self, select=select,
+                    on_missing=on_missing, on_internal_override=on_internal_override,
+                    entrypoint=entrypoint, error_handling=error_handling, reserved=RUN_RESERVED,
+                ).values  # fmt: skip
             job = RunJob(
-                graph, prepared.values, select, on_missing, entrypoint,
+                graph, run_values, select, on_missing, entrypoint,
                 self._iteration_cap(max_iterations), error_handling, self.cache,
-                events is not None,
+                events is not None, self.checkpointer, durable,
             )  # fmt: skip
-            blob = pickle_job(job, graph, prepared.values, self.cache)
+            blob = pickle_job(job, graph, run_values, self.cache)
             future = self.client.submit(run_one, blob, pure=False)
             try:
                 data = future.result()
@@ -299,6 +337,7 @@ class DaskRunner(BaseRunner):
         entrypoint: str | None = None,
         error_handling: ErrorHandling = "raise",
         event_processors: list[Any] | None = None,
+        workflow_id: str | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
         """Execute ``graph`` once per item on the cluster; see :meth:`SyncRunner.map`.
@@ -307,6 +346,11 @@ class DaskRunner(BaseRunner):
         Items run in chunks, in parallel: with ``error_handling="raise"`` the failure raised is
         the first in input order (later chunks are cancelled, but items running alongside it
         may already have run); ``"continue"`` returns every result, failures as FAILED.
+
+        With a checkpointer, item ``i`` is recorded as the child run ``"<workflow_id>/<i>"``
+        by the worker that runs it; running the map again with the same ``workflow_id``
+        (after a killed worker or client) restores finished items (``result.restored``) and
+        runs only the rest.
         """
         events = open_events(event_processors)
         try:
@@ -330,10 +374,62 @@ class DaskRunner(BaseRunner):
             # The items again, mapped values only: broadcast values travel once, in the job,
             # and clone copies are made per item in the workers.
             count, items = plan_items({n: merged[n] for n in names}, list(names), map_mode, False)
-            return self._map_chunks(graph, blob, items, names, count, error_handling, events)
+            if self.checkpointer is None and workflow_id is None:
+                return self._map_chunks(graph, blob, items, names, count, error_handling, events)
+            return self._map_durable(
+                plan, job, values, input_values, workflow_id, items, count, events
+            )
         finally:
             if events is not None:
                 events.shutdown()
+
+    def _map_durable(
+        self,
+        plan: Any,
+        job: MapJob,
+        values: dict[str, Any] | None,
+        input_values: dict[str, Any],
+        workflow_id: str | None,
+        items: Any,
+        count: int,
+        events: Any,
+    ) -> list[RunResult]:
+        """``map`` with a checkpointer: restore finished items here, ship the rest."""
+        from hypergraph.runners.durable import open_durable_map
+
+        durable = open_durable_map(self, plan, values, input_values, workflow_id)
+        results: list[RunResult] | None = None
+        try:
+            job = dataclasses.replace(
+                job, durable=DurableJob(self.checkpointer, durable.sink.lease, durable.run)
+            )
+            blob = pickle_job(job, plan.graph, job.broadcast, self.cache)
+            done = completed_indices(durable, count)
+            todo = [index for index in range(count) if index not in done]
+            restored: dict[int, RunResult] = {}
+            pending = pending_items(durable, items, restored)
+            ran = (
+                self._map_chunks(
+                    plan.graph,
+                    blob,
+                    pending,
+                    (*job.names, INDEX),
+                    len(todo),
+                    plan.options.error_handling,
+                    events,
+                )  # fmt: skip
+                if todo
+                else [None for _ in pending]  # every item finished before: restore them all
+            )
+            merged: list[Any] = [None] * count
+            for index, done_result in restored.items():
+                merged[index] = done_result
+            for index, ran_result in zip(todo, ran):
+                merged[index] = ran_result
+            results = merged
+            return results
+        finally:
+            durable.close(results)
 
     def _map_chunks(
         self,

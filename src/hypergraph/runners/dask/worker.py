@@ -83,6 +83,8 @@ class MapJob:
         select, on_missing, entrypoint: As in ``map()``.
         cache: The runner's cache backend (``None`` for none).
         record_events: Whether the client has event processors.
+        durable: A durable map's :class:`~.durable.DurableJob` (items recorded as child
+            runs), else ``None``.
     """
 
     graph: Any
@@ -94,11 +96,16 @@ class MapJob:
     entrypoint: str | None
     cache: Any
     record_events: bool
+    durable: Any = None
 
 
 @dataclass(frozen=True)
 class RunJob:
-    """One ``run()``: the graph, its checked values and the run options."""
+    """One ``run()``: the graph, its checked values and the run options.
+
+    With a checkpointer, ``durable`` holds the run's durable options (``workflow_id``,
+    ``checkpoint``, ``fork_from``, ...) and the worker's runner records the run.
+    """
 
     graph: Any
     values: dict[str, Any]
@@ -109,6 +116,8 @@ class RunJob:
     error_handling: str
     cache: Any
     record_events: bool
+    checkpointer: Any = None
+    durable: dict[str, Any] | None = None
 
 
 class _EventRecorder(EventProcessor):
@@ -142,11 +151,12 @@ def run_one(job_blob: bytes) -> bytes:
         "max_iterations": job.max_iterations,
         "error_handling": job.error_handling,
         "event_processors": [recorder] if recorder is not None else None,
+        **(job.durable or {}),
     }
     outcome: RunResult | BaseException
     refused: dict[str, BaseException] = {}  # run id -> error, for runs that paused
     try:
-        runner = _local_runner(job.graph, job.cache)
+        runner = _local_runner(job.graph, job.cache, job.checkpointer)
         result = runner.run(job.graph, job.values, **options)
         if asyncio.iscoroutine(result):  # AsyncRunner: an event loop owned by this task
             result = asyncio.run(result)
@@ -179,7 +189,30 @@ def run_chunk(
     columns: dict[str, list[Any]] = loads(columns_blob)
     recorder = _EventRecorder() if job.record_events else None
     graph = job.graph
-    runner = _local_runner(graph, job.cache)
+    if job.durable is not None:
+        runner = _local_runner(graph, job.cache, job.durable.checkpointer)
+        results = _run_recorded(runner, job, columns, recorder)
+    else:
+        runner = _local_runner(graph, job.cache)
+        results = _run_plain(runner, job, columns, recorder)
+    refused: dict[str, BaseException] = {
+        r.run_id: _pause_refused(r) for r in results if r.status is RunStatus.PAUSED
+    }
+    if refused:
+        results = [_failed(refused[r.run_id], r) if r.run_id in refused else r for r in results]
+    events = (
+        _reparent(close_open_spans(recorder.events, refused), parent_span_id)
+        if recorder is not None
+        else []
+    )
+    return _dumps_outcomes(results, events)
+
+
+def _run_plain(
+    runner: Any, job: MapJob, columns: dict[str, list[Any]], recorder: _EventRecorder | None
+) -> list[RunResult]:
+    """A chunk through the local runner's public ``map``."""
+    graph = job.graph
     arguments = {
         "map_over": list(job.names),
         "map_mode": "zip",  # the client expanded zip/product into aligned columns
@@ -195,31 +228,36 @@ def run_chunk(
     results = runner.map(graph, values, **arguments)
     if asyncio.iscoroutine(results):  # AsyncRunner: an event loop owned by this task
         results = asyncio.run(results)
-    refused: dict[str, BaseException] = {
-        r.run_id: _pause_refused(r) for r in results if r.status is RunStatus.PAUSED
-    }
-    if refused:
-        results = [_failed(refused[r.run_id], r) if r.run_id in refused else r for r in results]
-    events = (
-        _reparent(close_open_spans(recorder.events, refused), parent_span_id)
-        if recorder is not None
-        else []
-    )
-    return _dumps_outcomes(results, events)
+    return list(results)
+
+
+def _run_recorded(
+    runner: Any, job: MapJob, columns: dict[str, list[Any]], recorder: _EventRecorder | None
+) -> list[RunResult]:
+    """A durable chunk: each item recorded as its map's child run (see :mod:`.durable`)."""
+    from hypergraph.runners.dask.durable import run_recorded_chunk
+    from hypergraph.runners.loop.event_hooks import open_events
+
+    events = open_events([recorder] if recorder is not None else None)
+    try:
+        return run_recorded_chunk(runner, job, job.durable, columns, events)
+    finally:
+        if events is not None:
+            events.shutdown()
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _local_runner(graph: Any, cache: Any) -> Any:
+def _local_runner(graph: Any, cache: Any, checkpointer: Any = None) -> Any:
     """The local runner that executes inside the task (see :func:`needs_async_runner`)."""
     if needs_async_runner(graph):
         from hypergraph.runners.async_ import AsyncRunner
 
-        return AsyncRunner(cache=cache)
+        return AsyncRunner(cache=cache, checkpointer=checkpointer)
     from hypergraph.runners.sync import SyncRunner
 
-    return SyncRunner(cache=cache)
+    return SyncRunner(cache=cache, checkpointer=checkpointer)
 
 
 def needs_async_runner(graph: Any) -> bool:

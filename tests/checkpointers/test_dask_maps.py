@@ -1,0 +1,130 @@
+"""DaskRunner maps recorded in a shared store: killed workers and killed clients lose nothing.
+
+The workers record each finished item (child run ``"batch-7/<i>"``) straight into SQLite or
+PostgreSQL. Each item's node body appends a line to a file (its side effect), so the tests count
+how often every item ran: items recorded before a kill run exactly once.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hypergraph import DaskRunner, MemoryCheckpointer, WorkflowAlreadyCompletedError
+from hypergraph.checkpointers import WorkflowStatus
+
+from ._dask_items import ITEMS, WORKFLOW, effect_counts
+
+distributed = pytest.importorskip("distributed")
+
+SCRIPT = Path(__file__).with_name("_dask_items.py")
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """Two worker processes, one thread each (a killed worker is restarted by its nanny)."""
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def values(effects: Path, count: int, doomed: int = -1, pause: float = 0.0) -> dict:
+    return {"x": list(range(count)), "effects": str(effects), "doomed": doomed, "pause": pause}
+
+
+def completed_items(checkpointer, count: int) -> set[int]:
+    done = set()
+    for x in range(count):
+        run = checkpointer.get_run(f"{WORKFLOW}/{x}")
+        if run is not None and run.status is WorkflowStatus.COMPLETED:
+            done.add(x)
+    return done
+
+
+def test_killed_worker_reruns_only_its_unfinished_items(dask_client, shared_store, tmp_path):
+    checkpointer = shared_store(durability="sync")
+    effects = tmp_path / "effects"
+    effects.mkdir()
+    runner = DaskRunner(client=dask_client, checkpointer=checkpointer, chunk_size=4)
+    # Item 2 kills the worker running chunk 0..3 after items 0 and 1 were recorded; Dask
+    # re-runs the chunk on another worker, which restores 0 and 1 from the store.
+    results = runner.map(ITEMS, values(effects, 12, doomed=2), map_over="x", workflow_id=WORKFLOW)
+
+    assert [r["y"] for r in results] == [x * 10 for x in range(12)]
+    assert (effects / "killed-2").exists()  # the worker really died once
+    assert effect_counts(effects, 12) == [1] * 12
+    # 0 and 1 come back restored (so may finished chunks whose results the dead worker held,
+    # which Dask recomputes: they are restored too, never run twice).
+    assert results[0].restored and results[1].restored
+    assert checkpointer.get_run(WORKFLOW).status is WorkflowStatus.COMPLETED
+    assert completed_items(checkpointer, 12) == set(range(12))
+
+
+def test_killed_client_resumes_with_finished_items_restored(dask_client, shared_store, tmp_path):
+    effects = tmp_path / "effects"
+    effects.mkdir()
+    count = 16
+    proc = subprocess.Popen(
+        [sys.executable, str(SCRIPT), shared_store.backend, str(shared_store.location),
+         str(effects), str(count)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    watcher = shared_store()
+    try:
+        deadline = time.monotonic() + 90
+        while len(completed_items(watcher, count)) < 4:
+            assert proc.poll() is None, f"client exited early: {proc.communicate()}"
+            assert time.monotonic() < deadline, "the client never recorded 4 items"
+            time.sleep(0.05)
+    finally:
+        proc.kill()  # SIGKILL: the client and its in-process cluster die at once
+        proc.wait(timeout=30)
+    finished = completed_items(watcher, count)
+    before = effect_counts(effects, count)
+    assert 4 <= len(finished) < count
+
+    checkpointer = shared_store(durability="sync")
+    runner = DaskRunner(client=dask_client, checkpointer=checkpointer, chunk_size=2)
+    same = values(effects, count, pause=0.3)  # the inputs the killed client passed
+    results = runner.map(ITEMS, same, map_over="x", workflow_id=WORKFLOW)
+
+    assert [r["y"] for r in results] == [x * 10 for x in range(count)]
+    assert {x for x, r in enumerate(results) if r.restored} == finished
+    after = effect_counts(effects, count)
+    assert all(after[x] == 1 for x in finished)  # recorded items never ran again
+    assert all(after[x] >= 1 for x in range(count))  # nothing lost
+    # At most the two items running when the client died ran twice (at-least-once for them).
+    assert sum(after) - count <= 2
+    assert [x for x in range(count) if after[x] == 2] == [
+        x for x in range(count) if before[x] == 1 and x not in finished
+    ]
+    assert checkpointer.get_run(WORKFLOW).status is WorkflowStatus.COMPLETED
+    with pytest.raises(WorkflowAlreadyCompletedError):
+        runner.map(ITEMS, same, map_over="x", workflow_id=WORKFLOW)
+
+
+def test_run_on_a_worker_resumes_a_recorded_workflow(dask_client, shared_store, tmp_path):
+    checkpointer = shared_store(durability="sync")
+    effects = tmp_path / "effects"
+    effects.mkdir()
+    runner = DaskRunner(client=dask_client, checkpointer=checkpointer)
+    inputs = {"x": 4, "effects": str(effects), "doomed": -1, "pause": 0.0}
+    result = runner.run(ITEMS, inputs, workflow_id="single")
+    assert result["y"] == 40 and result.workflow_id == "single"
+    assert checkpointer.get_run("single").status is WorkflowStatus.COMPLETED
+    with pytest.raises(WorkflowAlreadyCompletedError):
+        runner.run(ITEMS, workflow_id="single")  # resumes need no inputs; this one is done
+    assert effect_counts(effects, 5)[4] == 1
+
+
+def test_memory_checkpointer_is_refused_with_the_stores_that_work():
+    with pytest.raises(ValueError, match="PostgresCheckpointer"):
+        DaskRunner(checkpointer=MemoryCheckpointer())
