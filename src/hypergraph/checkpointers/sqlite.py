@@ -210,6 +210,14 @@ class SqliteCheckpointer(Checkpointer):
             raise
         conn.execute("COMMIT")
 
+    def row_counts(self) -> dict[str, int]:
+        """How many rows each table holds (to watch retention keep the tables small)."""
+        conn = self._connection()
+        return {
+            table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in ("runs", "steps", "leases")
+        }
+
     def close(self) -> None:
         """Close every connection this checkpointer opened (it reopens them on next use)."""
         with self._all_lock:
