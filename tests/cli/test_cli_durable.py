@@ -1,0 +1,109 @@
+"""Durable runs from the command line: start, list, show, answer a pause and resume."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_paused_review_is_listed_shown_and_resumed_with_the_answer(
+    hypergraph_cli: Cli, workdir: Path
+) -> None:
+    db = str(workdir / "runs.db")
+    started = hypergraph_cli(
+        "run", "flows:review_flow", "--input", "topic=owls", "--db", db, "--workflow-id", "wf-1"
+    )
+    assert started.returncode == 0, started.stderr
+    assert "paused at 'review', waiting for 'verdict'" in started.stdout
+    assert f"hypergraph runs resume wf-1 flows:review_flow --db {db} --answer verdict=" in (
+        started.stdout
+    )
+
+    listed = hypergraph_cli("runs", "list", "--db", db, "--json")
+    assert listed.returncode == 0, listed.stderr
+    runs = json.loads(listed.stdout)
+    assert [(r["id"], r["status"], r["graph_name"]) for r in runs] == [
+        ("wf-1", "paused", "review_flow")
+    ]
+
+    table = hypergraph_cli("runs", "list", "--db", db, "--status", "paused")
+    assert "wf-1" in table.stdout and "paused" in table.stdout and "review_flow" in table.stdout
+
+    shown = hypergraph_cli("runs", "show", "wf-1", "--db", db, "--json")
+    steps = json.loads(shown.stdout)["steps"]
+    assert [(s["node_name"], s["status"]) for s in steps] == [
+        ("write", "completed"),
+        ("review", "paused"),
+    ]
+    assert steps[0]["values"] == {"draft": "a note on owls"}
+
+    resumed = hypergraph_cli(
+        "runs", "resume", "wf-1", "flows:review_flow", "--db", db, "--answer", "verdict=ok",
+        "--json",
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    payload = json.loads(resumed.stdout)
+    assert payload["status"] == "completed"
+    assert payload["values"]["sent"] == "sent 'a note on owls' (ok)"
+
+    after = json.loads(hypergraph_cli("runs", "list", "--db", db, "--json").stdout)
+    assert after[0]["status"] == "completed"
+
+
+def test_show_prints_steps_as_a_table(hypergraph_cli: Cli, workdir: Path) -> None:
+    db = str(workdir / "runs.db")
+    hypergraph_cli("run", "flows:arithmetic", "--input", "x=2", "--db", db, "--workflow-id", "a")
+    shown = hypergraph_cli("runs", "show", "a", "--db", db)
+    assert shown.returncode == 0, shown.stderr
+    for text in ("double", "add", "completed", "doubled=4", "total=4"):
+        assert text in shown.stdout
+
+
+def test_generated_workflow_id_is_printed(hypergraph_cli: Cli, workdir: Path) -> None:
+    db = str(workdir / "runs.db")
+    done = hypergraph_cli("run", "flows:arithmetic", "--input", "x=2", "--db", db, "--json")
+    workflow_id = json.loads(done.stdout)["workflow_id"]
+    assert workflow_id.startswith("run-")
+    assert json.loads(hypergraph_cli("runs", "list", "--db", db, "--json").stdout)[0]["id"] == (
+        workflow_id
+    )
+
+
+def test_unknown_run_and_missing_database_are_clear(hypergraph_cli: Cli, workdir: Path) -> None:
+    missing = hypergraph_cli("runs", "list", "--db", str(workdir / "nope.db"))
+    assert missing.returncode == 1
+    assert "no database at" in missing.stderr
+    db = str(workdir / "runs.db")
+    hypergraph_cli("run", "flows:arithmetic", "--input", "x=2", "--db", db, "--workflow-id", "a")
+    unknown = hypergraph_cli("runs", "show", "zzz", "--db", db)
+    assert unknown.returncode == 1
+    assert "no run 'zzz'" in unknown.stderr and "runs list" in unknown.stderr
+
+
+def test_completed_workflow_is_not_rerun(hypergraph_cli: Cli, workdir: Path) -> None:
+    db = str(workdir / "runs.db")
+    hypergraph_cli("run", "flows:arithmetic", "--input", "x=2", "--db", db, "--workflow-id", "a")
+    again = hypergraph_cli(
+        "run", "flows:arithmetic", "--input", "x=2", "--db", db, "--workflow-id", "a"
+    )
+    assert again.returncode == 1
+    assert "WorkflowAlreadyCompletedError" in again.stderr
+
+
+def test_runs_live_in_postgres_too(hypergraph_cli: Cli, postgres_database: str) -> None:
+    started = hypergraph_cli(
+        "run", "flows:review_flow", "--input", "topic=owls", "--db", postgres_database,
+        "--workflow-id", "wf-pg",
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    resumed = hypergraph_cli(
+        "runs", "resume", "wf-pg", "flows:review_flow", "--db", postgres_database,
+        "--answer", "verdict=fine", "--json",
+    )  # fmt: skip
+    assert json.loads(resumed.stdout)["values"]["sent"] == "sent 'a note on owls' (fine)"
+    listed = json.loads(hypergraph_cli("runs", "list", "--db", postgres_database, "--json").stdout)
+    assert [(r["id"], r["status"]) for r in listed] == [("wf-pg", "completed")]
