@@ -155,7 +155,7 @@ def build_app() -> click.Group:
         since_time = None
         if since is not None:
             try:
-                since_time = dt.datetime.fromisoformat(since)
+                since_time = dt.datetime.fromisoformat(since).timestamp()
             except ValueError:
                 raise click.BadParameter(
                     f"{since!r} is not an ISO time (e.g. 2026-11-29 or 2026-11-29T08:00)",

@@ -24,7 +24,7 @@ _short_repr.maxlevel = 2
 
 def short(value: Any) -> str:
     """A one-line, bounded preview of a user value (long strings and lists are cut)."""
-    return _short_repr.repr(value)
+    return str(_short_repr.repr(value))
 
 
 def to_plain(value: Any) -> Any:
@@ -61,7 +61,7 @@ def when(stamp: Any) -> str:
         try:
             stamp = dt.datetime.fromisoformat(stamp)
         except ValueError:
-            return stamp
+            return str(stamp)
     if isinstance(stamp, dt.datetime):
         return stamp.strftime("%Y-%m-%d %H:%M:%S")
     return str(stamp)
