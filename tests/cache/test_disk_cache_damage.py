@@ -88,16 +88,17 @@ def test_a_file_in_place_of_the_directory_is_one_clear_error(tmp_path: Path) -> 
         assert f"DiskCache cannot use the directory {target}" in str(info.value)
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0,
-    reason="file permissions do not bind the superuser; covered for other users",
-)
 def test_read_only_directory_is_one_clear_error(tmp_path: Path) -> None:
-    tmp_path.chmod(0o500)
+    # Permission bits do not bind the superuser (CI runs as root), so as root the cache is
+    # pointed at sysfs, where even root cannot create a directory.
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    target = Path("/sys/hypergraph-test-cache") if as_root else tmp_path / "cache"
+    if not as_root:
+        tmp_path.chmod(0o500)
     try:
         with pytest.raises(OSError, match="How to fix") as info:
-            DiskCache(str(tmp_path / "cache"))
-        assert str(tmp_path / "cache") in str(info.value)
+            DiskCache(str(target))
+        assert str(target) in str(info.value)
         assert "cache_dir" in str(info.value)
     finally:
         tmp_path.chmod(0o700)
