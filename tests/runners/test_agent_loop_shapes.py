@@ -2,7 +2,7 @@
 
 A fake model asks a calculator tool twice (args 1, then 2) and then answers with the tool
 results, so a correct run ends with "The answers were [10, 20]". The shapes are the ones a user
-porting a LangGraph-style loop writes first (see the README section on agent loops).
+porting a LangGraph-style loop writes first (see docs/guides/graphs.md, "Agent loops").
 """
 
 from __future__ import annotations

@@ -277,7 +277,7 @@ def test_node_named_like_a_mermaid_keyword_gets_a_safe_id() -> None:
     assert 'end_["end"]' in graphs.dag().add_nodes(end).to_mermaid().source
 
 
-def test_readme_mermaid_picture_is_the_pipeline_example_as_drawn_today() -> None:
-    readme = (graphs.EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
-    (shown,) = re.findall(r"```mermaid\n(.*?)\n```", readme, flags=re.S)
+def test_guide_mermaid_picture_is_the_pipeline_example_as_drawn_today() -> None:
+    guide = graphs.EXAMPLES.parent / "docs" / "guides" / "visualization.md"
+    (shown,) = re.findall(r"```mermaid\n(.*?)\n```", guide.read_text(encoding="utf-8"), flags=re.S)
     assert shown == graphs.pipeline().to_mermaid(depth=1).source

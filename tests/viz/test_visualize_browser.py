@@ -1,4 +1,4 @@
-"""``Graph.visualize`` in a real browser: headless Chromium, network blocked, README example."""
+"""``Graph.visualize`` in a real browser: headless Chromium, network blocked, documented example."""
 
 from __future__ import annotations
 
@@ -157,9 +157,10 @@ def test_pictures_without_a_browser_say_what_to_install(
     assert not (tmp_path / "pipeline.png").exists()
 
 
-def test_readme_shows_the_committed_screenshot() -> None:
-    root = graphs.EXAMPLES.parent
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    (image,) = re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+\.png)\)", readme)
-    data = (root / image).read_bytes()
+@pytest.mark.parametrize("page", ["README.md", "docs/guides/visualization.md"])
+def test_docs_show_the_committed_screenshot(page: str) -> None:
+    path = graphs.EXAMPLES.parent / page
+    text = path.read_text(encoding="utf-8")
+    (image,) = re.findall(r"!\[[^\]]*\]\(([^)]*images/[^)]+\.png)\)", text)
+    data = (path.parent / image).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 40_000
