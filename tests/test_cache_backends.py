@@ -1,4 +1,4 @@
-"""Cache backends and cache keys (SPEC §5, backend side; §8 items 61 and 62)."""
+"""Cache backends and cache keys (docs/guides/caching.md, backend side)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""hypergraph._hashing.hash_definition and node definition hashes (SPEC §2.2, §8 item 56)."""
+"""hypergraph._hashing.hash_definition and node definition hashes (docs/guides/nodes.md, docs/guides/caching.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §0: every listed name is importable from every listed module."""
+"""Every name listed in docs/reference/index.md is importable from every listed module."""
 
 from __future__ import annotations
 

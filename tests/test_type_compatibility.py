@@ -1,4 +1,4 @@
-"""hypergraph._typing: safe annotation lookup and is_type_compatible (SPEC §3.7)."""
+"""hypergraph._typing: safe annotation lookup and is_type_compatible (docs/guides/graphs.md)."""
 
 from __future__ import annotations
 

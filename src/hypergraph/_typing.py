@@ -1,4 +1,4 @@
-"""Reading annotations safely and deciding whether two annotations fit (SPEC §3.7).
+"""Reading annotations safely and deciding whether two annotations fit (docs/guides/graphs.md).
 
 ``Graph(strict_types=True)`` checks every data edge with :func:`is_type_compatible`. The check is
 deliberately forgiving where Python's typing cannot tell (missing or unresolvable annotations,

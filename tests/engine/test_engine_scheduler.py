@@ -1,4 +1,4 @@
-"""The readiness rule (SPEC §4.6) and the incremental scheduler, checked on real graphs."""
+"""The readiness rule (docs/guides/running.md) and the incremental scheduler, checked on real graphs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Run state versioning (SPEC §4.6 "State") and input resolution helpers."""
+"""Run state versioning (docs/guides/running.md, "State") and input resolution helpers."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def runs(events: list[Event]) -> list[RunStartEvent]:
 
 
 def assert_well_formed(events: list[Event], *, paused: bool = False) -> None:
-    """Check the span rules of SPEC §6.3 on a whole recording.
+    """Check the span rules of docs/guides/events.md on a whole recording.
 
     Every run start has one end with the same span, run id and parent (unless ``paused``);
     node events name their run's span as parent and carry its run id; each node execution's

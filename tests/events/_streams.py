@@ -1,4 +1,4 @@
-"""Synthetic event streams shaped like the ones the runners emit (SPEC §6.3)."""
+"""Synthetic event streams shaped like the ones the runners emit (docs/guides/events.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""EventDispatcher: order, error isolation, strict mode, async path (SPEC §6.2)."""
+"""EventDispatcher: order, error isolation, strict mode, async path (docs/guides/events.md)."""
 
 from __future__ import annotations
 

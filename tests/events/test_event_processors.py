@@ -1,4 +1,4 @@
-"""EventProcessor defaults and TypedEventProcessor routing (SPEC §6.2)."""
+"""EventProcessor defaults and TypedEventProcessor routing (docs/guides/events.md)."""
 
 from __future__ import annotations
 

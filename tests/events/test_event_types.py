@@ -1,4 +1,4 @@
-"""Event dataclasses: defaults, immutability, status coercion (SPEC §6.1)."""
+"""Event dataclasses: defaults, immutability, status coercion (docs/guides/events.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RichProgressProcessor fed synthetic event streams (SPEC §6.4)."""
+"""RichProgressProcessor fed synthetic event streams (docs/guides/events.md)."""
 
 from __future__ import annotations
 

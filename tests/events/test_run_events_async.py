@@ -1,4 +1,4 @@
-"""Events of ``AsyncRunner.run``, delivered through the async path (SPEC §6.2–§6.3, item 66)."""
+"""Events of ``AsyncRunner.run``, delivered through the async path (docs/guides/events.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Events emitted by ``SyncRunner.run`` (SPEC §6.3, §8 items 63–65)."""
+"""Events emitted by ``SyncRunner.run`` (docs/guides/events.md)."""
 
 from __future__ import annotations
 

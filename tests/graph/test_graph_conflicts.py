@@ -1,4 +1,4 @@
-"""The output-conflict rule (SPEC §3.5): several producers of a name must never race."""
+"""The output-conflict rule (docs/guides/graphs.md): several producers of a name must never race."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Derivation methods (SPEC §3.4): bind, unbind, select, with_entrypoint, add_nodes, as_node."""
+"""Derivation methods (docs/guides/graphs.md): bind, unbind, select, with_entrypoint, add_nodes, as_node."""
 
 from __future__ import annotations
 

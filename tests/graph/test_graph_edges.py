@@ -1,4 +1,4 @@
-"""Edges of a graph (SPEC §3.1): inferred data edges, control, ordering and explicit edges."""
+"""Edges of a graph (docs/guides/graphs.md): inferred data edges, control, ordering and explicit edges."""
 
 from __future__ import annotations
 

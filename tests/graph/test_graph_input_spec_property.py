@@ -3,7 +3,7 @@
 Each generated node ``n<i>`` outputs ``v<i>`` and reads some earlier ``v<j>`` and some external
 names ``e<k>``. An external name is defaulted on all of its consumers or on none (mixed defaults
 are a configuration error), and may be bound. The oracle walks the node list directly, without
-networkx, following SPEC §3.3.
+networkx, following docs/guides/graphs.md.
 """
 
 from __future__ import annotations

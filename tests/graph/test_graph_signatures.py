@@ -1,4 +1,4 @@
-"""Public graph signatures, compared parameter by parameter with the SPEC (§3.1, §3.3, §3.4)."""
+"""Public graph signatures, compared parameter by parameter with the documented API (docs/reference/graph.md)."""
 
 from __future__ import annotations
 

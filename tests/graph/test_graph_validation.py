@@ -1,4 +1,4 @@
-"""Build-time validation (SPEC §3.6, §3.7): every mistake raises GraphConfigError."""
+"""Build-time validation (docs/guides/graphs.md): every mistake raises GraphConfigError."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""FunctionNode and @node: construction, inputs/outputs, defaults, types, calls (SPEC §2.2)."""
+"""FunctionNode and @node: construction, inputs/outputs, defaults, types, calls (docs/guides/nodes.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gates: END, @route / RouteNode, @ifelse / IfElseNode construction and decisions (SPEC §2.5)."""
+"""Gates: END, @route / RouteNode, @ifelse / IfElseNode construction and decisions (docs/guides/graphs.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""InterruptNode and @interrupt: construction and the auto-resolve mapping (SPEC §2.6)."""
+"""InterruptNode and @interrupt: construction and the auto-resolve mapping (docs/guides/interrupts.md)."""
 
 from __future__ import annotations
 

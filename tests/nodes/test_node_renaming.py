@@ -1,4 +1,4 @@
-"""Renaming nodes: copies, simultaneous renames, chains, history and errors (SPEC §2.1)."""
+"""Renaming nodes: copies, simultaneous renames, chains, history and errors (docs/guides/nodes.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Public node signatures, compared parameter by parameter with the SPEC (§2.1–§2.6).
+"""Public node signatures, compared parameter by parameter with the documented API (docs/reference/nodes.md).
 
 Users port node definitions between libraries sharing this API, so parameter names, order,
-kinds and defaults must match the SPEC text exactly.
+kinds and defaults must match the documented API exactly.
 """
 
 from __future__ import annotations

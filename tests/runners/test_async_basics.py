@@ -1,4 +1,4 @@
-"""AsyncRunner: API surface, node kinds, nesting, failures (SPEC §4.3, §4.6, §4.8, §4.9)."""
+"""AsyncRunner: API surface, node kinds, nesting, failures (docs/guides/async.md, docs/guides/running.md, docs/guides/graphs.md)."""
 
 from __future__ import annotations
 

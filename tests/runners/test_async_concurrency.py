@@ -1,6 +1,6 @@
 """AsyncRunner concurrency: overlap, max_concurrency, cancellation, sync bodies in threads.
 
-SPEC §4.3, §4.11, §8 item 67. Limits are checked on a peak counter of bodies in flight, not on
+docs/guides/async.md. Limits are checked on a peak counter of bodies in flight, not on
 time; the one time bound (200 sleeps) is a generous behaviour check, not a performance target.
 """
 

@@ -1,4 +1,4 @@
-"""Events under AsyncRunner: async delivery, order, pauses, maps (SPEC §6.2, §6.3, §8 item 66)."""
+"""Events under AsyncRunner: async delivery, order, pauses, maps (docs/guides/events.md)."""
 
 from __future__ import annotations
 

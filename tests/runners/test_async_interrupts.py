@@ -1,7 +1,4 @@
-"""Interrupts under AsyncRunner: pause, resume, auto-resolve, loops, nesting (SPEC §2.6, §4.12).
-
-SPEC §8 items 22, 68–71.
-"""
+"""Interrupts under AsyncRunner: pause, resume, auto-resolve, loops, nesting (docs/guides/interrupts.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AsyncRunner.map / amap: ordering, concurrency, failures, limits (SPEC §4.10, §4.11)."""
+"""AsyncRunner.map / amap: ordering, concurrency, failures, limits (docs/guides/map.md, docs/guides/async.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``DiskCache`` through the runners: hits across runner instances and processes (§8 item 62)."""
+"""``DiskCache`` through the runners: hits across runner instances and processes (docs/guides/caching.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Node caching through ``SyncRunner`` (SPEC §5; §8 items 58–60)."""
+"""Node caching through ``SyncRunner`` (docs/guides/caching.md)."""
 
 from __future__ import annotations
 

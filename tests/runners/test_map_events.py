@@ -1,4 +1,4 @@
-"""Events of ``SyncRunner.map`` (SPEC §6.3): one map span, item runs under it, nothing if empty."""
+"""Events of ``SyncRunner.map`` (docs/guides/events.md): one map span, item runs under it, nothing if empty."""
 
 from __future__ import annotations
 

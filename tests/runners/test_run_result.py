@@ -1,4 +1,4 @@
-"""RunResult, RunStatus, PauseInfo and ErrorHandling as the runners page describes them (§4.1)."""
+"""RunResult, RunStatus, PauseInfo and ErrorHandling as the runners page describes them (docs/reference/runners.md)."""
 
 from __future__ import annotations
 

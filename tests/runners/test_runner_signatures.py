@@ -1,4 +1,4 @@
-"""Public runner signatures, compared parameter by parameter with the SPEC (§4.1–§4.3).
+"""Public runner signatures, compared parameter by parameter with the documented API (docs/reference/runners.md).
 
 Users port calls between libraries sharing this API, so names, order, kinds, defaults and the
 annotated types all matter.
@@ -21,7 +21,7 @@ POS = inspect.Parameter.POSITIONAL_OR_KEYWORD
 VAR_KW = inspect.Parameter.VAR_KEYWORD
 EMPTY = inspect.Parameter.empty
 
-# (name, kind, default) in SPEC order; select's default is a private sentinel shown as "**",
+# (name, kind, default) in documented order; select's default is a private sentinel shown as "**",
 # compared through its repr.
 SYNC_RUN = [
     ("self", POS, EMPTY),

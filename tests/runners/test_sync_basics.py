@@ -1,4 +1,4 @@
-"""SyncRunner through the public API: runner surface, inputs, defaults, outputs (SPEC §4.2, §4.6)."""
+"""SyncRunner through the public API: runner surface, inputs, defaults, outputs (docs/guides/running.md)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_run_returns_completed_result_with_run_id():
     assert result.status == RunStatus.COMPLETED and result.completed
     assert result.error is None and result.pause is None
     assert result.values == {"doubled": 2, "tripled": 6}
-    # SPEC §8 item 72: run ids look like "run-" + 12 hex chars and are unique per run.
+    # docs/guides/running.md: run ids look like "run-" + 12 hex chars and are unique per run.
     other = SyncRunner().run(Graph([double]), x=1)
     assert result.run_id.startswith("run-") and len(result.run_id) == 16
     assert result.run_id != other.run_id

@@ -1,4 +1,4 @@
-"""SyncRunner scheduling: gates, loops, versions, signals, entry points (SPEC §4.6)."""
+"""SyncRunner scheduling: gates, loops, versions, signals, entry points (docs/guides/running.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SyncRunner with nested graphs and map_over GraphNodes (SPEC §2.4, §4.9)."""
+"""SyncRunner with nested graphs and map_over GraphNodes (docs/guides/graphs.md)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_nested_loop_uses_the_default_cap_not_the_outer_max_iterations():
         return END if count >= 20 else "increment"
 
     loop = Graph([increment, check], name="loop")
-    # The outer graph is a DAG of one node; its cap must not limit the inner loop (SPEC §4.9).
+    # The outer graph is a DAG of one node; its cap must not limit the inner loop (docs/guides/graphs.md).
     result = SyncRunner().run(Graph([loop.as_node()]), count=0, max_iterations=1)
     assert result["count"] == 20
 

@@ -1,4 +1,4 @@
-"""SyncRunner output selection (SPEC §4.7) and failure handling (SPEC §4.6 Failure, §4.8)."""
+"""SyncRunner output selection (docs/guides/running.md, "Output selection" and "Failure")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Where each input of a node call comes from, and how the call's arguments are shaped.
 
-SPEC §4.6 fixes the precedence for one parameter:
+docs/guides/running.md fixes the precedence for one parameter:
 
 1. the value in the run state (produced by a node, or supplied and not yet overwritten);
 2. the value bound on the graph (``graph.bind``; shared by reference, never copied);

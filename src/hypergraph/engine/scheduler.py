@@ -1,6 +1,6 @@
 """Which nodes run in the next superstep, and how a superstep's outcomes are applied.
 
-The readiness rule of SPEC §4.6 is written once, for one node, in :func:`is_ready`. The
+The readiness rule of docs/guides/running.md is written once, for one node, in :func:`is_ready`. The
 :class:`Scheduler` applies it only to *candidates*: nodes whose readiness may have changed since
 the previous superstep. Readiness depends on
 
@@ -63,7 +63,7 @@ def _is_activated(
 
 
 def is_ready(plan: ExecutionPlan, state: RunState, index: int) -> bool:
-    """SPEC §4.6 "Ready" for one node (stale gate decisions must already be cleared)."""
+    """The "Ready" rule of docs/guides/running.md for one node (stale gate decisions must already be cleared)."""
     p = plan.nodes[index]
     if not p.active:
         return False
@@ -281,7 +281,7 @@ class Scheduler:
 
         Every node read the state as it was when the superstep started, so consumed versions are
         recorded for all of them before any output is written. Outputs are then written in node
-        order (SPEC §4.6 versioning, as in :meth:`RunState.write`, inlined for speed); consumers
+        order (the "State" versioning of docs/guides/running.md, as in :meth:`RunState.write`, inlined for speed); consumers
         of names whose version changed, and targets of gates that decided, become candidates.
         """
         state = self.state
@@ -314,7 +314,7 @@ class Scheduler:
                     if old is value:
                         continue
                     try:
-                        changed = old != value  # SPEC: `!=` decides
+                        changed = old != value  # documented: `!=` decides
                         if not changed:
                             continue
                     except Exception:

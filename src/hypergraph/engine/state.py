@@ -1,11 +1,11 @@
 """The mutable state of one run: values with versions, what each node consumed, gate decisions.
 
 A run owns exactly one :class:`RunState`; nothing here is shared with the graph or the runner,
-which is what lets many runs of one graph proceed at once (SPEC §4.6 "State").
+which is what lets many runs of one graph proceed at once (docs/guides/running.md, "State").
 
 Versions drive re-execution in cycles. A name's version starts at 0 (absent) and goes up by one
 each time a *different* value is written: rewriting an equal value changes nothing, so consumers
-are not re-triggered (SPEC §8 item 35). When ``!=`` itself fails (numpy arrays, odd objects),
+are not re-triggered (docs/guides/running.md). When ``!=`` itself fails (numpy arrays, odd objects),
 identity decides. Emit signals carry no data, so every emission bumps their version.
 """
 
@@ -19,7 +19,7 @@ __all__ = ["RunState", "values_differ"]
 
 
 def values_differ(old: Any, new: Any) -> bool:
-    """Whether writing ``new`` over ``old`` counts as a change (SPEC §4.6)."""
+    """Whether writing ``new`` over ``old`` counts as a change (docs/guides/running.md)."""
     if old is new:
         return False
     try:
@@ -75,7 +75,7 @@ class RunState:
         self.own_writes: dict[int, tuple[int, dict[str, int]]] = {}
 
     def hold_interrupt_answers(self, interrupts: list[tuple[int, tuple[str, ...]]]) -> None:
-        """Take supplied answers out of ``values`` until their interrupt resumes (SPEC §4.12).
+        """Take supplied answers out of ``values`` until their interrupt resumes (docs/guides/interrupts.md).
 
         ``interrupts`` lists ``(node index, data outputs)`` of the run's active interrupts. An
         answer resumes its interrupt, so nodes reading it must wait for that resume; otherwise a

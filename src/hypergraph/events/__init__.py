@@ -1,4 +1,4 @@
-"""Execution events: types, processors and the dispatcher (SPEC §6).
+"""Execution events: types, processors and the dispatcher (docs/guides/events.md).
 
 Pass processors to a runner (``runner.run(graph, ..., event_processors=[...])``) to observe runs:
 :class:`RunStartEvent`/:class:`RunEndEvent` frame every run, node events frame every node

@@ -1,4 +1,4 @@
-"""Event processors: the objects that receive events from a run (SPEC §6.2).
+"""Event processors: the objects that receive events from a run (docs/guides/events.md).
 
 Subclass :class:`EventProcessor` and override ``on_event`` to see every event, or subclass
 :class:`TypedEventProcessor` and override only the ``on_<kind>`` methods you care about.
@@ -118,7 +118,7 @@ class TypedEventProcessor(EventProcessor):
 
 
 def __getattr__(name: str) -> object:
-    # SPEC §0 makes every public events name importable from each events submodule; names
+    # docs/reference/index.md makes every public events name importable from each events submodule; names
     # defined in a sibling module resolve lazily through the package to avoid import cycles.
     import hypergraph.events as events_package
 

@@ -1,4 +1,4 @@
-"""Progress bars for runs and maps, drawn with ``rich`` (SPEC §6.4; extra ``progress``).
+"""Progress bars for runs and maps, drawn with ``rich`` (docs/guides/events.md; extra ``progress``).
 
 The processor keeps its own small model of the bars (description, total, done, failed) built from
 the event stream, and hands it to one of two displays (:mod:`hypergraph.events._progress_display`):

@@ -1,4 +1,4 @@
-"""Event types emitted while a graph runs (SPEC §6.1).
+"""Event types emitted while a graph runs (docs/guides/events.md).
 
 Every event is a frozen dataclass that can be built from ``run_id`` alone: ``span_id`` and
 ``timestamp`` fill themselves in. Spans link events into a tree: a node event's
@@ -319,7 +319,7 @@ Event = (
 
 
 def __getattr__(name: str) -> object:
-    # SPEC §0 makes every public events name importable from each events submodule; names
+    # docs/reference/index.md makes every public events name importable from each events submodule; names
     # defined in a sibling module resolve lazily through the package to avoid import cycles.
     import hypergraph.events as events_package
 

@@ -1,4 +1,4 @@
-"""Graphs: nodes wired by name, their inputs, and build-time validation (SPEC §3)."""
+"""Graphs: nodes wired by name, their inputs, and build-time validation (docs/guides/graphs.md)."""
 
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.core import Graph

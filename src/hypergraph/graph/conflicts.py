@@ -1,4 +1,4 @@
-"""The output-conflict rule (SPEC §3.5): when may several nodes produce the same name?
+"""The output-conflict rule (docs/guides/graphs.md): when may several nodes produce the same name?
 
 Two producers of one name are fine only if they can never race for it:
 
@@ -68,7 +68,7 @@ def _without_contested_edges(
             continue
         if not all(v in contested for v in attrs["value_names"]):
             continue
-        # A data edge swallows the ordering edge of the same pair (SPEC §3.1), so keep it
+        # A data edge swallows the ordering edge of the same pair (docs/guides/graphs.md), so keep it
         # when the target also waits for a signal of the source.
         if set(nodes[target].wait_for).intersection(nodes[source].outputs):
             continue

@@ -63,7 +63,7 @@ class Graph:
     Build it from nodes made with ``@node``, ``@route``, ``@ifelse``, ``@interrupt`` or
     ``Graph.as_node()``. Edges are inferred by name unless ``edges=[...]`` declares them.
     Construction validates the graph and raises ``GraphConfigError`` for mistakes that can be
-    known before running (SPEC §3.6).
+    known before running (docs/guides/graphs.md).
 
     ``trace_io=True`` (or :meth:`with_trace_io`) lets tracing record the inputs and outputs of
     the graph's nodes, nested graphs included (see :attr:`trace_io`).
@@ -197,7 +197,7 @@ class Graph:
 
     @property
     def strict_types(self) -> bool:
-        """Whether data edges were type-checked at construction (SPEC §3.7)."""
+        """Whether data edges were type-checked at construction (docs/guides/graphs.md)."""
         return self._strict_types
 
     @property

@@ -1,7 +1,7 @@
-"""Build-time validation of a graph (SPEC §3.6, §3.7): every check raises ``GraphConfigError``.
+"""Build-time validation of a graph (docs/guides/graphs.md): every check raises ``GraphConfigError``.
 
 ``validate_graph`` runs once the networkx graph exists. Duplicate node names, explicit edge
-tuples and the output-conflict rule (§3.5, in :mod:`hypergraph.graph.conflicts`) are checked
+tuples and the output-conflict rule (docs/guides/graphs.md, in :mod:`hypergraph.graph.conflicts`) are checked
 earlier, while the graph is built; ``check_output_conflicts`` is re-exported here so that all
 graph checks can be found in one place.
 """
@@ -66,7 +66,7 @@ def validate_graph(
     graph_name: str | None,
     strict_types: bool,
 ) -> None:
-    """Run the post-build checks of SPEC §3.6 (and §3.7 when ``strict_types``)."""
+    """Run the post-build checks of docs/guides/graphs.md (type checks too when ``strict_types``)."""
     check_graph_name(graph_name)
     _check_names(nodes)
     _check_graph_node_collisions(nodes)

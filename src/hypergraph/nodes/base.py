@@ -1,4 +1,4 @@
-"""``HyperNode``, the common base of every node, and renaming (SPEC §2.1).
+"""``HyperNode``, the common base of every node, and renaming (docs/guides/nodes.md).
 
 Nodes are immutable values: every ``with_*`` method returns a renamed *copy* and leaves the
 original untouched, so one node can sit in many graphs and be run from many threads at once.
@@ -89,7 +89,7 @@ def check_signal_names(
     emit: tuple[str, ...],
     wait_for: tuple[str, ...],
 ) -> None:
-    """Reject emit/wait_for names that clash with data names (SPEC §2.2)."""
+    """Reject emit/wait_for names that clash with data names (docs/guides/nodes.md)."""
     if overlap := sorted(set(emit) & set(data_outputs)):
         raise ValueError(
             f"Node '{node_name}': emit names overlap with output names: {overlap}. "
@@ -200,7 +200,7 @@ class HyperNode:
         self._rename_history: list[RenameEntry] = []
 
     def _set_outputs(self) -> None:
-        """Outputs are data outputs first, then emit names (SPEC §2.1)."""
+        """Outputs are data outputs first, then emit names (docs/guides/nodes.md)."""
         self.outputs = self.data_outputs + self._emit
 
     # ------------------------------------------------------------------ defaults & types

@@ -1,4 +1,4 @@
-"""``FunctionNode`` and the ``@node`` decorator (SPEC §2.2).
+"""``FunctionNode`` and the ``@node`` decorator (docs/guides/nodes.md).
 
 A function node wraps a plain (sync or async, possibly generator) function: its parameters are
 the node's inputs and ``output_name`` names what its return value becomes.

@@ -1,4 +1,4 @@
-"""``GraphNode``: a whole graph used as one node of another graph (SPEC §2.4).
+"""``GraphNode``: a whole graph used as one node of another graph (docs/guides/graphs.md).
 
 The node's inputs are the inner graph's inputs and its outputs the inner graph's (selected)
 outputs. Renames only change the names seen from outside: the runner maps inputs back to inner

@@ -1,4 +1,4 @@
-"""Runners: how a graph is executed (SPEC §4).
+"""Runners: how a graph is executed (docs/guides/running.md).
 
 ``SyncRunner`` calls nodes inline; ``AsyncRunner`` awaits them concurrently. Both drive the same
 sans-IO run loop (:mod:`hypergraph.runners.loop.steps`) and call nodes through

@@ -1,10 +1,10 @@
-"""``AsyncRunner``: runs each superstep's nodes concurrently on an asyncio loop (SPEC §4.3).
+"""``AsyncRunner``: runs each superstep's nodes concurrently on an asyncio loop (docs/guides/async.md).
 
 Like :class:`~hypergraph.runners.sync.SyncRunner` it is a thin driver over
 :func:`~hypergraph.runners.loop.steps.run_steps`; only the execution of a superstep's calls
 differs. Coroutine functions are awaited, async generators drained into lists, nested graphs run
 by this driver recursively, ``map_over`` fan-outs and ``map`` items run concurrently, and
-interrupts may pause the run (SPEC §2.6, §4.12).
+interrupts may pause the run (docs/guides/interrupts.md).
 
 **Sync nodes run on the loop thread.** A synchronous node body is called directly, so while it
 runs nothing else on the loop makes progress: a blocking call (``time.sleep``, a blocking HTTP
@@ -87,7 +87,7 @@ _CAPABILITIES = RunnerCapabilities(
 )
 
 # Without max_concurrency a map_over fan-out uses at most this many worker tasks at once, and
-# AsyncRunner.map refuses more items than this (SPEC §4.10 "Too many map tasks").
+# AsyncRunner.map refuses more items than this ("Too many map tasks", docs/guides/map.md).
 _UNLIMITED_WORKERS = 10_000
 _MAX_UNLIMITED_MAP_ITEMS = 10_000
 
@@ -300,7 +300,7 @@ class AsyncRunner(BaseRunner):
         workflow_id: str | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
-        """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10); await it.
+        """Execute ``graph`` once per item of the ``map_over`` inputs (docs/guides/map.md); await it.
 
         Items run concurrently, each as a full run (own ``run_id`` and input validation, same
         ``select``, ``on_missing``, ``on_internal_override`` and ``entrypoint``); results keep

@@ -33,7 +33,7 @@ class BaseRunner(ABC):
     def capabilities(self) -> RunnerCapabilities:
         """What this runner can execute (cycles, async nodes, interrupts, ...)."""
 
-    # The abstract signatures are SyncRunner's (SPEC §4.2); a subclass may add keyword-only
+    # The abstract signatures are SyncRunner's (docs/guides/running.md); a subclass may add keyword-only
     # options such as AsyncRunner's ``max_concurrency``.
     @abstractmethod
     def run(

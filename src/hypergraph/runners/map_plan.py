@@ -1,4 +1,4 @@
-"""Planning ``map()`` and ``map_over``: what every runner's map shares (SPEC §4.10), so the drivers
+"""Planning ``map()`` and ``map_over``: what every runner's map shares (docs/guides/map.md), so the drivers
 only decide *how* to run.
 
 A map is checked and planned once, by :func:`plan_map`, then executed item by item:
@@ -351,7 +351,7 @@ def plan_map(
 
     Raises:
         ValueError, TypeError, KeyError, GraphConfigError, IncompatibleRunnerError,
-        MissingInputError: as SPEC §4.4 and §4.10 describe.
+        MissingInputError: as docs/guides/running.md and docs/guides/map.md describe.
     """
     require_graph(graph, "map")
     options = options if options is not None else ItemOptions()

@@ -1,4 +1,4 @@
-"""``SyncRunner``: runs a graph in the calling thread, one node at a time (SPEC §4.2).
+"""``SyncRunner``: runs a graph in the calling thread, one node at a time (docs/guides/running.md).
 
 It is a thin driver over :func:`~hypergraph.runners.loop.steps.run_steps`: each superstep's calls
 are executed inline, in graph node order, stopping at the first failing node. Nested graphs run
@@ -192,7 +192,7 @@ class SyncRunner(BaseRunner):
         workflow_id: str | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
-        """Execute ``graph`` once per item of the ``map_over`` inputs (SPEC §4.10).
+        """Execute ``graph`` once per item of the ``map_over`` inputs (docs/guides/map.md).
 
         Args:
             graph: The graph to execute.
@@ -340,7 +340,7 @@ class SyncRunner(BaseRunner):
                         finish_call(call, raw)
                     except Exception as exc:
                         fail_call(call, exc)
-                        # Later nodes of this superstep do not run (SPEC §4.6 Failure).
+                        # Later nodes of this superstep do not run (docs/guides/running.md, "Failure").
                         calls = calls[: position + 1]
                         break
                 calls = steps.send(calls)
@@ -369,7 +369,7 @@ class SyncRunner(BaseRunner):
         )
 
     def _run_nested(self, graph: Any, values: dict[str, Any], call: NodeCall) -> RunResult:
-        """One inner run of a GraphNode call (SPEC §4.9): inner selection, default cap, raise."""
+        """One inner run of a GraphNode call (docs/guides/graphs.md): inner selection, default cap, raise."""
         return self._drive(nested_run_steps(call, values))
 
     def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:

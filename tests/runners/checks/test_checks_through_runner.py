@@ -1,4 +1,4 @@
-"""Run-start checks as a user meets them through ``SyncRunner.run`` (SPEC §4.4, §4.5, §8)."""
+"""Run-start checks as a user meets them through ``SyncRunner.run`` (docs/guides/running.md)."""
 
 from __future__ import annotations
 

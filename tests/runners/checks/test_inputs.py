@@ -1,4 +1,4 @@
-"""prepare_run input validation (SPEC §4.5): overrides, conflicts, bypass, cycles, missing."""
+"""prepare_run input validation (docs/guides/running.md): overrides, conflicts, bypass, cycles, missing."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Everything a run checks before its first node executes (SPEC §4.4 steps 1-6).
+"""Everything a run checks before its first node executes (the checks 1-6 of docs/guides/running.md, "How a run proceeds").
 
 :func:`prepare_run` normalises the caller's values, checks the runner can execute the graph,
-resolves the runtime ``select``, validates the inputs (§4.5, in :mod:`.input_check`) and
+resolves the runtime ``select``, validates the inputs (docs/guides/running.md, in :mod:`.input_check`) and
 the option strings. All of that depends only on the graph, the *names* of the supplied values and
 the options, never on the values themselves, so the verdict is memoised on the (immutable) graph:
 ``map()`` calls this once per item and a repeat call costs a dict copy plus one lookup.
@@ -119,7 +119,7 @@ def prepare_run(
     error_handling: str = "raise",
     reserved: frozenset[str] = RUN_RESERVED,
 ) -> PreparedRun:
-    """Run SPEC §4.4 steps 1-6 for one run and return the normalised arguments.
+    """Run the checks 1-6 of docs/guides/running.md for one run and return the normalised arguments.
 
     Raises ``ValueError``, ``TypeError``, ``GraphConfigError``, ``IncompatibleRunnerError`` or
     ``MissingInputError`` as the spec requires; ``on_internal_override="warn"`` emits a
@@ -181,7 +181,7 @@ def _check(
     error_handling: str,
     for_run: bool,
 ) -> _Verdict:
-    """Steps 2-6 of §4.4, in order; raises on the first problem."""
+    """Checks 2-6 of docs/guides/running.md, in order; raises on the first problem."""
     check_input_names(merged)
     check_runner_compatible(graph, runner)
     if for_run:
@@ -326,7 +326,7 @@ def check_runner_compatible(graph: Any, runner: Any) -> None:
 
 
 def check_map_compatible(graph: Any) -> None:
-    """``map()`` over a graph with top-level interrupts is refused by every runner (§4.10)."""
+    """``map()`` over a graph with top-level interrupts is refused by every runner (docs/guides/map.md)."""
     if graph.has_interrupts:
         names = [n.name for n in graph.nodes.values() if n.is_interrupt]
         raise IncompatibleRunnerError(

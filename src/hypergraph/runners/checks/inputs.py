@@ -1,4 +1,4 @@
-"""Run-start input validation (SPEC §4.5): which supplied names are fine, which conflict.
+"""Run-start input validation (docs/guides/running.md): which supplied names are fine, which conflict.
 
 Works on names only. *Provided* = supplied names ∪ names bound on the graph. The checks, in
 order: unexpected names (internal outputs vs unknown), hard override conflicts, the

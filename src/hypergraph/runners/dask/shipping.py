@@ -12,7 +12,7 @@ Used by :class:`~hypergraph.runners.dask.DaskRunner` before and while it submits
 - :func:`default_chunk_size` / :func:`default_in_flight` size chunks from the cluster's threads.
 
 **Why GraphConfigError** for every pickling failure: like an un-copyable ``clone`` value (SPEC
-§4.10), it is a property of what the user handed over, known before any item runs, and fixed by
+docs/guides/map.md), it is a property of what the user handed over, known before any item runs, and fixed by
 changing the graph or the values, not by retrying.
 """
 
@@ -43,7 +43,7 @@ CHUNKS_PER_THREAD = 4
 # Large maps of tiny items get many chunks of this size: results stream back steadily and a
 # lost worker costs at most this many re-runs.
 MAX_CHUNK_SIZE = 2_000
-# AsyncRunner.map refuses more items than this without max_concurrency (SPEC §4.10).
+# AsyncRunner.map refuses more items than this without max_concurrency (docs/guides/map.md).
 MAX_ASYNC_CHUNK_SIZE = 10_000
 # Jobs (graph plus broadcast values) at least this large are scattered rather than submitted.
 _SCATTER_FROM_BYTES = 4 * 1024 * 1024

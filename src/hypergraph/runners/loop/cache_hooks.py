@@ -1,4 +1,4 @@
-"""Node result caching inside a run (SPEC §5).
+"""Node result caching inside a run (docs/guides/caching.md).
 
 A node call is cached only when the runner has a backend *and* the node says ``cache=True``;
 GraphNodes never are (their inner nodes cache inside the nested run, which inherits the backend).

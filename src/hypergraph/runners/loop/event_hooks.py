@@ -1,4 +1,4 @@
-"""Emitting execution events from the run loop (SPEC §6.1–§6.3).
+"""Emitting execution events from the run loop (docs/guides/events.md).
 
 Every event a runner emits is built here, so the order and span rules live in one place:
 
@@ -421,7 +421,7 @@ def start_map(
 ) -> MapSpan | None:
     """Emit ``RunStartEvent(is_map=True, map_size=size)`` and return the map's span.
 
-    Returns ``None`` (and emits nothing) without processors or for an empty map (SPEC §4.10:
+    Returns ``None`` (and emits nothing) without processors or for an empty map (docs/guides/map.md:
     zero iterations emit no events). ``parent_span_id`` is the mapped GraphNode call's span for
     ``map_over``, ``None`` for a top-level ``runner.map``.
     """

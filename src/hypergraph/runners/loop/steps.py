@@ -1,4 +1,4 @@
-"""A whole run as a sans-IO generator, shared by every runner (SPEC §4.6–§4.8).
+"""A whole run as a sans-IO generator, shared by every runner (docs/guides/running.md).
 
 :func:`run_steps` owns everything about a run except *calling* nodes: the state, the scheduler,
 superstep bookkeeping, ``max_iterations``, failure and pause handling, and the final
@@ -93,7 +93,7 @@ def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -
 
 
 def _observed_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:
-    """:func:`_steps` framed by the run's start and end events (SPEC §6.3).
+    """:func:`_steps` framed by the run's start and end events (docs/guides/events.md).
 
     The end event reports FAILED for a raised failure and for a FAILED result; a paused run
     emits none. Keeping this wrapper apart leaves a run without processors untouched.
@@ -204,7 +204,7 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
 
 
 def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
-    """The inner run of GraphNode ``call`` with ``values`` (inner names), SPEC §4.9.
+    """The inner run of GraphNode ``call`` with ``values`` (inner names), docs/guides/graphs.md.
 
     Every driver runs nested graphs (and each ``map_over`` item) through this: the inner graph's
     own selection, the runner's default iteration cap, ``error_handling="raise"``, a child
@@ -297,7 +297,7 @@ def select_outputs(
     selected: tuple[str, ...] | None,
     on_missing: str,
 ) -> OutputValues:
-    """The outputs to return (SPEC §4.7): all produced outputs, or the selection in its order."""
+    """The outputs to return (docs/guides/running.md): all produced outputs, or the selection in its order."""
     if selected is None:
         return OutputValues(
             [
