@@ -1,4 +1,5 @@
-"""hypergraph._hashing.hash_definition and node definition hashes (docs/guides/nodes.md, docs/guides/caching.md)."""
+"""hypergraph._hashing.hash_definition and node definition hashes (docs/guides/nodes.md,
+docs/guides/caching.md)."""
 
 from __future__ import annotations
 

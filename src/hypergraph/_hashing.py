@@ -1,4 +1,5 @@
-"""Stable fingerprints of node definitions (docs/guides/nodes.md), used for cache keys and graph hashes.
+"""Stable fingerprints of node definitions (docs/guides/nodes.md), used for cache keys and graph
+hashes.
 
 The fingerprint must change when the code changes and stay put otherwise, also across
 processes (disk caches outlive the interpreter), so it is built from source text or bytecode

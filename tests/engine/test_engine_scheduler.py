@@ -1,4 +1,5 @@
-"""The readiness rule (docs/guides/running.md) and the incremental scheduler, checked on real graphs."""
+"""The readiness rule (docs/guides/running.md) and the incremental scheduler, checked on real
+graphs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Derivation methods (docs/guides/graphs.md): bind, unbind, select, with_entrypoint, add_nodes, as_node."""
+"""Derivation methods (docs/guides/graphs.md): bind, unbind, select, with_entrypoint, add_nodes,
+as_node."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Edges of a graph (docs/guides/graphs.md): inferred data edges, control, ordering and explicit edges."""
+"""Edges of a graph (docs/guides/graphs.md): inferred data edges, control, ordering and explicit
+edges."""
 
 from __future__ import annotations
 

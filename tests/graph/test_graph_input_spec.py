@@ -1,4 +1,5 @@
-"""InputSpec (docs/guides/graphs.md): required, optional, entrypoints and bound, per active scope."""
+"""InputSpec (docs/guides/graphs.md): required, optional, entrypoints and bound, per active
+scope."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Graph properties (docs/guides/graphs.md): nodes, outputs, facts for the engine, hash, immutability."""
+"""Graph properties (docs/guides/graphs.md): nodes, outputs, facts for the engine, hash,
+immutability."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def test_leaf_outputs_come_from_nodes_without_outgoing_edges():
 
 
 def test_a_self_loop_is_an_outgoing_edge_so_its_node_is_not_a_leaf():
-    # docs/guides/graphs.md: leaf outputs come from nodes without outgoing edges; a self-loop is one.
+    # docs/guides/graphs.md: leaf outputs come from nodes without outgoing edges; a self-loop is
+    # one.
     graph = Graph([add_step, use_y.with_inputs(y="total")])
     assert graph.nx_graph.has_edge("add_step", "add_step")
     assert graph.leaf_outputs == ("z",)

@@ -1,4 +1,5 @@
-"""Public graph signatures, compared parameter by parameter with the documented API (docs/reference/graph.md)."""
+"""Public graph signatures, compared parameter by parameter with the documented API
+(docs/reference/graph.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""FunctionNode and @node: construction, inputs/outputs, defaults, types, calls (docs/guides/nodes.md)."""
+"""FunctionNode and @node: construction, inputs/outputs, defaults, types, calls
+(docs/guides/nodes.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Gates: END, @route / RouteNode, @ifelse / IfElseNode construction and decisions (docs/guides/graphs.md)."""
+"""Gates: END, @route / RouteNode, @ifelse / IfElseNode construction and decisions
+(docs/guides/graphs.md)."""
 
 from __future__ import annotations
 

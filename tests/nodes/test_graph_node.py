@@ -1,4 +1,5 @@
-"""GraphNode: a graph used as a node — names, defaults, types, renames, map_over (docs/guides/graphs.md)."""
+"""GraphNode: a graph used as a node — names, defaults, types, renames, map_over
+(docs/guides/graphs.md)."""
 
 from __future__ import annotations
 

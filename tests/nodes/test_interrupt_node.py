@@ -1,4 +1,5 @@
-"""InterruptNode and @interrupt: construction and the auto-resolve mapping (docs/guides/interrupts.md)."""
+"""InterruptNode and @interrupt: construction and the auto-resolve mapping
+(docs/guides/interrupts.md)."""
 
 from __future__ import annotations
 

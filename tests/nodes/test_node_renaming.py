@@ -1,4 +1,5 @@
-"""Renaming nodes: copies, simultaneous renames, chains, history and errors (docs/guides/nodes.md)."""
+"""Renaming nodes: copies, simultaneous renames, chains, history and errors
+(docs/guides/nodes.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Public node signatures, compared parameter by parameter with the documented API (docs/reference/nodes.md).
+"""Public node signatures, compared parameter by parameter with the documented API
+(docs/reference/nodes.md).
 
 Users port node definitions between libraries sharing this API, so parameter names, order,
 kinds and defaults must match the documented API exactly.

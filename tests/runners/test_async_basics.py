@@ -1,4 +1,5 @@
-"""AsyncRunner: API surface, node kinds, nesting, failures (docs/guides/async.md, docs/guides/running.md, docs/guides/graphs.md)."""
+"""AsyncRunner: API surface, node kinds, nesting, failures (docs/guides/async.md,
+docs/guides/running.md, docs/guides/graphs.md)."""
 
 from __future__ import annotations
 

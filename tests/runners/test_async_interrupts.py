@@ -1,4 +1,5 @@
-"""Interrupts under AsyncRunner: pause, resume, auto-resolve, loops, nesting (docs/guides/interrupts.md)."""
+"""Interrupts under AsyncRunner: pause, resume, auto-resolve, loops, nesting
+(docs/guides/interrupts.md)."""
 
 from __future__ import annotations
 

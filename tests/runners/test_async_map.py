@@ -1,4 +1,5 @@
-"""AsyncRunner.map / amap: ordering, concurrency, failures, limits (docs/guides/map.md, docs/guides/async.md)."""
+"""AsyncRunner.map / amap: ordering, concurrency, failures, limits (docs/guides/map.md,
+docs/guides/async.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``DiskCache`` through the runners: hits across runner instances and processes (docs/guides/caching.md)."""
+"""``DiskCache`` through the runners: hits across runner instances and processes
+(docs/guides/caching.md)."""
 
 from __future__ import annotations
 

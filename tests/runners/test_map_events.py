@@ -1,4 +1,5 @@
-"""Events of ``SyncRunner.map`` (docs/guides/events.md): one map span, item runs under it, nothing if empty."""
+"""Events of ``SyncRunner.map`` (docs/guides/events.md): one map span, item runs under it, nothing
+if empty."""
 
 from __future__ import annotations
 

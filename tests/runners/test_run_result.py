@@ -1,4 +1,5 @@
-"""RunResult, RunStatus, PauseInfo and ErrorHandling as the runners page describes them (docs/reference/runners.md)."""
+"""RunResult, RunStatus, PauseInfo and ErrorHandling as the runners page describes them
+(docs/reference/runners.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Public runner signatures, compared parameter by parameter with the documented API (docs/reference/runners.md).
+"""Public runner signatures, compared parameter by parameter with the documented API
+(docs/reference/runners.md).
 
 Users port calls between libraries sharing this API, so names, order, kinds, defaults and the
 annotated types all matter.

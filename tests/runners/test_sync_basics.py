@@ -1,4 +1,5 @@
-"""SyncRunner through the public API: runner surface, inputs, defaults, outputs (docs/guides/running.md)."""
+"""SyncRunner through the public API: runner surface, inputs, defaults, outputs
+(docs/guides/running.md)."""
 
 from __future__ import annotations
 

@@ -93,7 +93,8 @@ def test_nested_loop_uses_the_default_cap_not_the_outer_max_iterations():
         return END if count >= 20 else "increment"
 
     loop = Graph([increment, check], name="loop")
-    # The outer graph is a DAG of one node; its cap must not limit the inner loop (docs/guides/graphs.md).
+    # The outer graph is a DAG of one node; its cap must not limit the inner loop
+    # (docs/guides/graphs.md).
     result = SyncRunner().run(Graph([loop.as_node()]), count=0, max_iterations=1)
     assert result["count"] == 20
 

@@ -52,7 +52,8 @@ class NodePlan:
 
     Attributes:
         index: Position in graph node order (the scheduler works with indices).
-        active: Whether the node may run at all (``with_entrypoint`` closure; ready rule 1 in docs/guides/running.md).
+        active: Whether the node may run at all (``with_entrypoint`` closure; ready rule 1 in
+            docs/guides/running.md).
         node, name: The node and its name.
         strategy, kind: How the node is called and what its result means (engine/kinds.py);
             ``kind`` is ``strategy.kind``.
@@ -66,7 +67,8 @@ class NodePlan:
             data outputs reach the gate's inputs (directly or through other nodes).
         feeds: Indices of the gates whose ``feeders`` include this node.
         watched: Names whose consumed versions are recorded when the node runs: its inputs
-            (minus self-produced ones for ungated nodes; ready rule 5 in docs/guides/running.md) then its ``wait_for``.
+            (minus self-produced ones for ungated nodes; ready rule 5 in docs/guides/running.md)
+            then its ``wait_for``.
         wait_offset: Where the ``wait_for`` part of ``watched`` starts.
         gates: Indices of the gates controlling this node.
         targets: For a gate: indices of its targets present in the graph (``END`` excluded).
@@ -262,9 +264,9 @@ def compile_plan(graph: Any) -> ExecutionPlan:
     nodes = list(graph.iter_nodes())
     names = [n.name for n in nodes]
     index = {name: i for i, name in enumerate(names)}
-    # The graph's own bindings plus those of nested graphs (rule 5 of docs/guides/graphs.md, graph.inputs): a name that
-    # InputSpec reports as optional because an inner graph binds it must resolve to that value
-    # for every consumer, or a sibling consumer would silently never run.
+    # The graph's own bindings plus those of nested graphs (rule 5 of docs/guides/graphs.md,
+    # graph.inputs): a name that InputSpec reports as optional because an inner graph binds it must
+    # resolve to that value for every consumer, or a sibling consumer would silently never run.
     spec = getattr(graph, "inputs", None)
     bound = {**getattr(spec, "bound", {}), **(getattr(graph, "bound_values", None) or {})}
     controlled = _controlling_gates(nodes)
@@ -296,7 +298,8 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         p.param_names = _param_names(node)
         p.sources = build_sources(node, p.param_names, bound)
         p.state_inputs = tuple(name for name, _, kind, _ in p.sources if kind == FROM_STATE_ONLY)
-        # Self-producer rule (ready rule 5, docs/guides/running.md): an ungated node ignores inputs it produces itself.
+        # Self-producer rule (ready rule 5, docs/guides/running.md): an ungated node ignores inputs
+        # it produces itself.
         produced_inputs = frozenset(p.inputs) & set(p.outputs)
         p.self_produced = produced_inputs if not p.gates else frozenset()
         p.own_inputs = produced_inputs if p.gates else frozenset()

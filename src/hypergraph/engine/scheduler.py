@@ -63,7 +63,10 @@ def _is_activated(
 
 
 def is_ready(plan: ExecutionPlan, state: RunState, index: int) -> bool:
-    """The "Ready" rule of docs/guides/running.md for one node (stale gate decisions must already be cleared)."""
+    """The "Ready" rule of docs/guides/running.md for one node.
+
+    Stale gate decisions must already be cleared.
+    """
     p = plan.nodes[index]
     if not p.active:
         return False
@@ -281,8 +284,9 @@ class Scheduler:
 
         Every node read the state as it was when the superstep started, so consumed versions are
         recorded for all of them before any output is written. Outputs are then written in node
-        order (the "State" versioning of docs/guides/running.md, as in :meth:`RunState.write`, inlined for speed); consumers
-        of names whose version changed, and targets of gates that decided, become candidates.
+        order (the "State" versioning of docs/guides/running.md, as in :meth:`RunState.write`,
+        inlined for speed); consumers of names whose version changed, and targets of gates that
+        decided, become candidates.
         """
         state = self.state
         consumed = state.consumed

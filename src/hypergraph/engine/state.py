@@ -75,7 +75,8 @@ class RunState:
         self.own_writes: dict[int, tuple[int, dict[str, int]]] = {}
 
     def hold_interrupt_answers(self, interrupts: list[tuple[int, tuple[str, ...]]]) -> None:
-        """Take supplied answers out of ``values`` until their interrupt resumes (docs/guides/interrupts.md).
+        """Take supplied answers out of ``values`` until their interrupt resumes
+        (docs/guides/interrupts.md).
 
         ``interrupts`` lists ``(node index, data outputs)`` of the run's active interrupts. An
         answer resumes its interrupt, so nodes reading it must wait for that resume; otherwise a

@@ -1,4 +1,5 @@
-"""Fan events out to processors without letting a broken processor break the run (docs/guides/events.md).
+"""Fan events out to processors without letting a broken processor break the run
+(docs/guides/events.md).
 
 Runners build one dispatcher per top-level ``run``/``map`` and check :attr:`EventDispatcher.active`
 before creating any event, so a run without processors pays one attribute read per would-be
@@ -158,8 +159,8 @@ class EventDispatcher:
 
 
 def __getattr__(name: str) -> object:
-    # docs/reference/index.md makes every public events name importable from each events submodule; names
-    # defined in a sibling module resolve lazily through the package to avoid import cycles.
+    # docs/reference/index.md makes every public events name importable from each events submodule;
+    # names defined in a sibling module resolve lazily through the package to avoid import cycles.
     import hypergraph.events as events_package
 
     if name in events_package.__all__:

@@ -319,8 +319,8 @@ Event = (
 
 
 def __getattr__(name: str) -> object:
-    # docs/reference/index.md makes every public events name importable from each events submodule; names
-    # defined in a sibling module resolve lazily through the package to avoid import cycles.
+    # docs/reference/index.md makes every public events name importable from each events submodule;
+    # names defined in a sibling module resolve lazily through the package to avoid import cycles.
     import hypergraph.events as events_package
 
     if name in events_package.__all__:

@@ -68,8 +68,8 @@ def _without_contested_edges(
             continue
         if not all(v in contested for v in attrs["value_names"]):
             continue
-        # A data edge swallows the ordering edge of the same pair (docs/guides/graphs.md), so keep it
-        # when the target also waits for a signal of the source.
+        # A data edge swallows the ordering edge of the same pair (docs/guides/graphs.md), so keep
+        # it when the target also waits for a signal of the source.
         if set(nodes[target].wait_for).intersection(nodes[source].outputs):
             continue
         pruned.remove_edge(source, target)

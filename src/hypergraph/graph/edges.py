@@ -1,14 +1,16 @@
 """Building the networkx graph of a :class:`~hypergraph.graph.Graph`: nodes, then edges.
 
-Three kinds of edges exist (docs/guides/graphs.md), each stored as ``edge_type`` on the networkx edge:
+Three kinds of edges exist (docs/guides/graphs.md), each stored as ``edge_type`` on the networkx
+edge:
 
 * ``"data"`` — a value flows from producer to consumer; ``value_names`` lists the names.
   Inferred by matching output names to parameter names, or declared with ``edges=[...]``.
 * ``"control"`` — a gate may activate its target (``value_names == []``).
 * ``"ordering"`` — a ``wait_for`` name produced (as output or emit signal) by another node.
 
-Nodes are treated through the public ``HyperNode`` members only (docs/reference/nodes.md) (``name``, ``inputs``, ``data_outputs``,
-``outputs``, ``wait_for``, ``node_type``, ``targets``) so this module never imports node classes.
+Nodes are treated through the public ``HyperNode`` members only (docs/reference/nodes.md) (``name``,
+``inputs``, ``data_outputs``, ``outputs``, ``wait_for``, ``node_type``, ``targets``) so this module
+never imports node classes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What a graph needs from its caller: ``InputSpec`` and ``compute_input_spec`` (docs/guides/graphs.md).
+"""What a graph needs from its caller: ``InputSpec`` and ``compute_input_spec``
+(docs/guides/graphs.md).
 
 A parameter of an active node is a graph input unless a data edge inside the active scope
 produces it. Inputs split into *required* (nothing to fall back on), *optional* (bound, or a
@@ -53,7 +54,8 @@ def active_node_names(
     entrypoints: Iterable[str] | None = None,
     selected: Iterable[str] | None = None,
 ) -> set[str]:
-    """The nodes that count for inputs (and, for entrypoints, for execution): rule 1 of docs/guides/graphs.md, graph.inputs.
+    """The nodes that count for inputs (and, for entrypoints, for execution): rule 1 of
+    docs/guides/graphs.md, graph.inputs.
 
     Entrypoints keep the entry nodes and everything downstream of them. A selection then keeps,
     within that, the nodes needed backwards by the producers of the selected names; a needed

@@ -97,7 +97,7 @@ class GraphStructure:
 
     @cached_property
     def leaf_outputs(self) -> tuple[str, ...]:
-        """Unique outputs of nodes without outgoing edges (docs/guides/graphs.md: a self-loop is one)."""
+        """Unique outputs of nodes without outgoing edges (a self-loop is one)."""
         graph = self.nx_graph
         leaves = (node for name, node in self.nodes.items() if graph.out_degree(name) == 0)
         return tuple(dict.fromkeys(o for node in leaves for o in node.outputs))

@@ -1,9 +1,10 @@
-"""Build-time validation of a graph (docs/guides/graphs.md): every check raises ``GraphConfigError``.
+"""Build-time validation of a graph (docs/guides/graphs.md): every check raises
+``GraphConfigError``.
 
-``validate_graph`` runs once the networkx graph exists. Duplicate node names, explicit edge
-tuples and the output-conflict rule (docs/guides/graphs.md, in :mod:`hypergraph.graph.conflicts`) are checked
-earlier, while the graph is built; ``check_output_conflicts`` is re-exported here so that all
-graph checks can be found in one place.
+``validate_graph`` runs once the networkx graph exists. Duplicate node names, explicit edge tuples
+and the output-conflict rule (docs/guides/graphs.md, in :mod:`hypergraph.graph.conflicts`) are
+checked earlier, while the graph is built; ``check_output_conflicts`` is re-exported here so that
+all graph checks can be found in one place.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def validate_graph(
     graph_name: str | None,
     strict_types: bool,
 ) -> None:
-    """Run the post-build checks of docs/guides/graphs.md (type checks too when ``strict_types``)."""
+    """Run the post-build checks of docs/guides/graphs.md (type checks too when
+    ``strict_types``)."""
     check_graph_name(graph_name)
     _check_names(nodes)
     _check_graph_node_collisions(nodes)

@@ -1,4 +1,5 @@
-"""Gates decide which nodes may run: ``@route``, ``@ifelse`` and the ``END`` sentinel (docs/guides/graphs.md).
+"""Gates decide which nodes may run: ``@route``, ``@ifelse`` and the ``END`` sentinel
+(docs/guides/graphs.md).
 
 A gate's function returns a *decision* (a target name, ``END``, ``None`` or, for multi-target
 routes, a list); it produces no data. ``GateNode.resolve_decision`` validates that decision and

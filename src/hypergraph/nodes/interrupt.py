@@ -1,4 +1,5 @@
-"""``InterruptNode`` and ``@interrupt``: a point where a run may pause for a person (docs/guides/interrupts.md).
+"""``InterruptNode`` and ``@interrupt``: a point where a run may pause for a person
+(docs/guides/interrupts.md).
 
 The handler sees the node's inputs. Returning a value answers automatically; returning ``None``
 pauses the run (``AsyncRunner`` only) until the caller supplies the node's outputs.
@@ -50,7 +51,8 @@ class InterruptNode(FunctionNode):
         )
 
     def resolve_handler_result(self, result: Any) -> dict[str, Any]:
-        """Map a non-``None`` handler result to data outputs (a handler that answers itself: docs/guides/interrupts.md).
+        """Map a non-``None`` handler result to data outputs (a handler that answers itself:
+        docs/guides/interrupts.md).
 
         One output → the value. Several outputs → a dict with exactly those keys, or any
         non-dict value, which goes to the first output only.

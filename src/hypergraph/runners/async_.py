@@ -1,4 +1,5 @@
-"""``AsyncRunner``: runs each superstep's nodes concurrently on an asyncio loop (docs/guides/async.md).
+"""``AsyncRunner``: runs each superstep's nodes concurrently on an asyncio loop
+(docs/guides/async.md).
 
 Like :class:`~hypergraph.runners.sync.SyncRunner` it is a thin driver over
 :func:`~hypergraph.runners.loop.steps.run_steps`; only the execution of a superstep's calls
@@ -300,7 +301,7 @@ class AsyncRunner(BaseRunner):
         workflow_id: str | None = None,
         **input_values: Any,
     ) -> list[RunResult]:
-        """Execute ``graph`` once per item of the ``map_over`` inputs (docs/guides/map.md); await it.
+        """Execute ``graph`` once per item of the ``map_over`` inputs (see docs/guides/map.md).
 
         Items run concurrently, each as a full run (own ``run_id`` and input validation, same
         ``select``, ``on_missing``, ``on_internal_override`` and ``entrypoint``); results keep

@@ -33,8 +33,8 @@ class BaseRunner(ABC):
     def capabilities(self) -> RunnerCapabilities:
         """What this runner can execute (cycles, async nodes, interrupts, ...)."""
 
-    # The abstract signatures are SyncRunner's (docs/guides/running.md); a subclass may add keyword-only
-    # options such as AsyncRunner's ``max_concurrency``.
+    # The abstract signatures are SyncRunner's (docs/guides/running.md); a subclass may add
+    # keyword-only options such as AsyncRunner's ``max_concurrency``.
     @abstractmethod
     def run(
         self,

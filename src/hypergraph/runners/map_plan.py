@@ -1,5 +1,5 @@
-"""Planning ``map()`` and ``map_over``: what every runner's map shares (docs/guides/map.md), so the drivers
-only decide *how* to run.
+"""Planning ``map()`` and ``map_over``: what every runner's map shares (docs/guides/map.md), so the
+drivers only decide *how* to run.
 
 A map is checked and planned once, by :func:`plan_map`, then executed item by item:
 

@@ -340,7 +340,8 @@ class SyncRunner(BaseRunner):
                         finish_call(call, raw)
                     except Exception as exc:
                         fail_call(call, exc)
-                        # Later nodes of this superstep do not run (docs/guides/running.md, "Failure").
+                        # Later nodes of this superstep do not run ("Failure" in
+                        # docs/guides/running.md).
                         calls = calls[: position + 1]
                         break
                 calls = steps.send(calls)
@@ -369,7 +370,8 @@ class SyncRunner(BaseRunner):
         )
 
     def _run_nested(self, graph: Any, values: dict[str, Any], call: NodeCall) -> RunResult:
-        """One inner run of a GraphNode call (docs/guides/graphs.md): inner selection, default cap, raise."""
+        """One inner run of a GraphNode call (docs/guides/graphs.md): inner selection, default cap,
+        raise."""
         return self._drive(nested_run_steps(call, values))
 
     def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:

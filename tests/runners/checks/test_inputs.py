@@ -1,4 +1,5 @@
-"""prepare_run input validation (docs/guides/running.md): overrides, conflicts, bypass, cycles, missing."""
+"""prepare_run input validation (docs/guides/running.md): overrides, conflicts, bypass, cycles,
+missing."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Everything a run checks before its first node executes (the checks 1-6 of docs/guides/running.md, "How a run proceeds").
+"""Everything a run checks before its first node executes (checks 1-6 of docs/guides/running.md).
 
 :func:`prepare_run` normalises the caller's values, checks the runner can execute the graph,
-resolves the runtime ``select``, validates the inputs (docs/guides/running.md, in :mod:`.input_check`) and
-the option strings. All of that depends only on the graph, the *names* of the supplied values and
-the options, never on the values themselves, so the verdict is memoised on the (immutable) graph:
-``map()`` calls this once per item and a repeat call costs a dict copy plus one lookup.
+resolves the runtime ``select``, validates the inputs (docs/guides/running.md, in
+:mod:`.input_check`) and the option strings. All of that depends only on the graph, the *names* of
+the supplied values and the options, never on the values themselves, so the verdict is memoised on
+the (immutable) graph: ``map()`` calls this once per item and a repeat call costs a dict copy plus
+one lookup.
 """
 
 from __future__ import annotations
@@ -326,7 +327,8 @@ def check_runner_compatible(graph: Any, runner: Any) -> None:
 
 
 def check_map_compatible(graph: Any) -> None:
-    """``map()`` over a graph with top-level interrupts is refused by every runner (docs/guides/map.md)."""
+    """``map()`` over a graph with top-level interrupts is refused by every runner
+    (docs/guides/map.md)."""
     if graph.has_interrupts:
         names = [n.name for n in graph.nodes.values() if n.is_interrupt]
         raise IncompatibleRunnerError(

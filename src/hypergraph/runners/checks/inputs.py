@@ -1,4 +1,6 @@
-"""Run-start input validation (docs/guides/running.md): which supplied names are fine, which conflict.
+"""Run-start input validation: which supplied names are fine, which conflict.
+
+The rules are those of docs/guides/running.md, "Input validation".
 
 Works on names only. *Provided* = supplied names ∪ names bound on the graph. The checks, in
 order: unexpected names (internal outputs vs unknown), hard override conflicts, the

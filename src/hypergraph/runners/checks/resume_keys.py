@@ -1,9 +1,9 @@
 """Resume keys of interrupts, and routing answers for nested interrupts into nested runs.
 
-A run paused by an interrupt is resumed by running again with the interrupt's outputs supplied
-under ``PauseInfo.response_key`` (docs/guides/interrupts.md). For a top-level interrupt that key is the output
-name itself and the run state takes it as is. For an interrupt inside GraphNode ``inner`` the key
-is dotted (``"inner.y"``); no node of the outer graph reads such a name, so this module takes it
+A run paused by an interrupt is resumed by running again with the interrupt's outputs supplied under
+``PauseInfo.response_key`` (docs/guides/interrupts.md). For a top-level interrupt that key is the
+output name itself and the run state takes it as is. For an interrupt inside GraphNode ``inner`` the
+key is dotted (``"inner.y"``); no node of the outer graph reads such a name, so this module takes it
 out of the outer run's values and hands ``{"y": answer}`` to the nested run of ``inner`` (deeper
 nesting, ``"outer.inner.y"``, recurses one level per GraphNode).
 
@@ -150,7 +150,8 @@ def add_resume_hint(exc: BaseException, graph: Any, values: Any, input_values: A
 
 
 def report_resume_problems(problems: list[str], on_internal_override: str) -> None:
-    """Warn about, raise for, or ignore wrong resume keys, like other unknown names (docs/guides/running.md)."""
+    """Warn about, raise for, or ignore wrong resume keys, like other unknown names
+    (docs/guides/running.md)."""
     if not problems or on_internal_override == "ignore":
         return
     message = " ".join(problems)

@@ -2,10 +2,11 @@
 
 This is the single place where "inputs in, outputs out" lives, for every runner:
 
-1. :func:`prepare_call` resolves the node's inputs from the superstep snapshot (docs/guides/running.md
-   precedence, engine/resolve.py), maps them to the function's parameter names and builds a
-   :class:`NodeCall`. A call that needs no execution (an interrupt resuming from a supplied answer,
-   a cache hit) comes back with ``outputs`` already set and never reaches a driver.
+1. :func:`prepare_call` resolves the node's inputs from the superstep snapshot (precedence in
+   docs/guides/running.md, "Superstep"; engine/resolve.py), maps them to the function's parameter
+   names and builds a :class:`NodeCall`. A call that needs no execution (an interrupt resuming from
+   a supplied answer, a cache hit) comes back with ``outputs`` already set and never reaches a
+   driver.
 2. A driver executes the call — the only runner-specific step. The node's kind (engine/kinds.py,
    compiled into ``call.plan.strategy``) says how: a sync leaf through :func:`call_leaf`, any
    leaf on an event loop through :func:`call_leaf_async`, a nested kind by running
@@ -226,8 +227,8 @@ def prepare_call(p: NodePlan, state: RunState, ctx: RunContext) -> NodeCall:
         call.args, call.kwargs = (), params
     else:
         call.args, call.kwargs = shape.split(params)
-    # Resume (docs/guides/interrupts.md): the answer was supplied (held for this interrupt since the run
-    # started, or otherwise in the state) and the node has not run yet.
+    # Resume (docs/guides/interrupts.md): the answer was supplied (held for this interrupt since the
+    # run started, or otherwise in the state) and the node has not run yet.
     if strategy.pauses and state.consumed[p.index] is None and p.data_outputs:
         answers = state.held.pop(p.index, None)
         if answers is None and all(name in values for name in p.data_outputs):
@@ -374,7 +375,8 @@ def fail_call(call: NodeCall, exc: Exception) -> Exception:
     """Record a failed execution and return the exception the run should report.
 
     A node's exception is reported as itself; an interrupt handler's is wrapped in a
-    ``RuntimeError`` that names the interrupt (docs/guides/interrupts.md), the original as ``__cause__``.
+    ``RuntimeError`` that names the interrupt (docs/guides/interrupts.md), the original as
+    ``__cause__``.
     """
     if call.plan.strategy.pauses and not getattr(exc, "_hypergraph_bad_answer", False):
         wrapped = RuntimeError(
@@ -391,7 +393,8 @@ def fail_call(call: NodeCall, exc: Exception) -> Exception:
 
 
 def map_items(call: NodeCall) -> tuple[int, Iterator[dict[str, Any]]]:
-    """The inner-run values of every item of a mapped GraphNode call (docs/guides/map.md, "Limits and mapped subgraphs")."""
+    """The inner-run values of every item of a mapped GraphNode call (docs/guides/map.md, "Limits
+    and mapped subgraphs")."""
     from hypergraph.runners.map_plan import plan_items
 
     p = call.plan

@@ -297,7 +297,8 @@ def select_outputs(
     selected: tuple[str, ...] | None,
     on_missing: str,
 ) -> OutputValues:
-    """The outputs to return (docs/guides/running.md): all produced outputs, or the selection in its order."""
+    """The outputs to return (docs/guides/running.md): all produced outputs, or the selection in its
+    order."""
     if selected is None:
         return OutputValues(
             [
