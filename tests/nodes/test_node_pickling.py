@@ -1,4 +1,4 @@
-"""Nodes are values: picklable (for worker processes) and safe to share (DESIGN rule 3)."""
+"""Nodes are values: picklable (for worker processes) and safe to share (docs/architecture.md, "Rules of thumb")."""
 
 from __future__ import annotations
 

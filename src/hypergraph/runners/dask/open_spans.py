@@ -2,8 +2,8 @@
 
 A Dask task cannot pause for a human answer: when an interrupt inside a nested graph asks for one,
 the local runner in the task returns a PAUSED result, and the task reports it as an
-``IncompatibleRunnerError`` (a failure). The recorded events, though, are those of a pause (SPEC
-docs/guides/events.md): the pausing node, the GraphNodes around it and their runs have started but
+``IncompatibleRunnerError`` (a failure). The recorded events, though, are those of a pause
+(docs/guides/events.md): the pausing node, the GraphNodes around it and their runs have started but
 never ended. Processors on the client must see what the caller sees, a failed run, so
 :func:`close_open_spans` ends every open span of such a run the way a failure would: the innermost
 first, a node with a :class:`NodeErrorEvent`, a run with a ``FAILED`` :class:`RunEndEvent` carrying

@@ -11,8 +11,8 @@ Used by :class:`~hypergraph.runners.dask.DaskRunner` before and while it submits
 - :func:`share_job` puts the pickled job in the cluster once per map, for every chunk to use.
 - :func:`default_chunk_size` / :func:`default_in_flight` size chunks from the cluster's threads.
 
-**Why GraphConfigError** for every pickling failure: like an un-copyable ``clone`` value (SPEC
-docs/guides/map.md), it is a property of what the user handed over, known before any item runs, and
+**Why GraphConfigError** for every pickling failure: like an un-copyable ``clone`` value
+(docs/guides/map.md), it is a property of what the user handed over, known before any item runs, and
 fixed by changing the graph or the values, not by retrying.
 """
 
