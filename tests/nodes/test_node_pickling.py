@@ -1,4 +1,7 @@
-"""Nodes are values: picklable (for worker processes) and safe to share (docs/architecture.md, "Rules of thumb")."""
+"""Nodes are values: picklable (for worker processes) and safe to share.
+
+See docs/architecture.md, "Rules of thumb".
+"""
 
 from __future__ import annotations
 
