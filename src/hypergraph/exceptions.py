@@ -107,7 +107,7 @@ class ExecutionError(Exception):
         self.__cause__ = cause
 
 
-class PauseExecution(BaseException):  # noqa: N818 - name fixed by the spec
+class PauseExecution(BaseException):  # noqa: N818 - public name, kept as documented
     """Internal: raised by an interrupt that needs a human answer; carries the PauseInfo."""
 
     def __init__(self, pause_info: PauseInfo) -> None:

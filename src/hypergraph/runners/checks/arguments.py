@@ -123,7 +123,7 @@ def prepare_run(
     """Run the checks 1-6 of docs/guides/running.md for one run and return the normalised arguments.
 
     Raises ``ValueError``, ``TypeError``, ``GraphConfigError``, ``IncompatibleRunnerError`` or
-    ``MissingInputError`` as the spec requires; ``on_internal_override="warn"`` emits a
+    ``MissingInputError`` as that page describes; ``on_internal_override="warn"`` emits a
     ``UserWarning`` on every call that supplies internal or unknown names.
     """
     # The fast path below runs once per map item: keep it to a copy, a hash and a lookup.
