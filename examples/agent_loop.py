@@ -11,9 +11,9 @@ The graph is the loop LangGraph users know (model → route → tool → model .
 
 Only the tools write ``messages``; the model returns its reply under its own name. A tool reads
 ``messages`` and writes it, and it does not run again on its own output: it waits for the route's
-next decision (see "Agent loops" in the README). ``max_iterations`` caps the supersteps of the
-loop, so a model that never stops calling tools fails with ``InfiniteLoopError`` instead of
-running forever.
+next decision (see "Agent loops" in docs/guides/graphs.md). ``max_iterations`` caps the
+supersteps of the loop, so a model that never stops calling tools fails with
+``InfiniteLoopError`` instead of running forever.
 
 Run it with ``python examples/agent_loop.py``; in a terminal it shows live progress bars.
 """

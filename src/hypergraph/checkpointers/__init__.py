@@ -2,8 +2,8 @@
 
 ``SqliteCheckpointer`` (one file, several processes on one machine), ``PostgresCheckpointer``
 (a server shared by many machines; extra ``postgres``, imported on first use) and
-``MemoryCheckpointer`` (tests, notebooks) implement the :class:`Checkpointer` protocol; see the README section
-"Durable runs" for how runners use them.
+``MemoryCheckpointer`` (tests, notebooks) implement the :class:`Checkpointer` protocol; see
+docs/guides/durable.md for how runners use them.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ class AsyncRunner(BaseRunner):
         cache: Optional cache backend for node result caching; nodes opt in with ``cache=True``.
         checkpointer: Optional :class:`~hypergraph.checkpointers.Checkpointer`: runs are
             stored step by step under a ``workflow_id`` and resume where they stopped, paused
-            ones from a new process with only the answer (README section "Durable runs").
+            ones from a new process with only the answer (docs/guides/durable.md).
         sync_nodes_in_threads: Run the bodies of synchronous nodes (functions, generators and
             sync interrupt handlers) in worker threads via ``asyncio.to_thread`` instead of on
             the event loop thread. Off by default: a sync body then blocks the loop while it

@@ -63,8 +63,8 @@ class SyncRunner(BaseRunner):
     Args:
         cache: Optional cache backend for node result caching; nodes opt in with ``cache=True``.
         checkpointer: Optional :class:`~hypergraph.checkpointers.Checkpointer`: runs are
-            stored step by step under a ``workflow_id`` and resume where they stopped (see the
-            README section "Durable runs").
+            stored step by step under a ``workflow_id`` and resume where they stopped (see
+            docs/guides/durable.md).
 
     Examples:
         >>> from hypergraph import Graph, node, SyncRunner
