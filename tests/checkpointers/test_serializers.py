@@ -85,3 +85,41 @@ def test_pickle_round_trips_any_picklable_value() -> None:
 def test_pickle_names_an_unpicklable_value() -> None:
     with pytest.raises(TypeError, match="'fn' \\(function\\) cannot be stored"):
         PickleSerializer(allow_pickle=True).dumps({"ok": 1, "fn": lambda: 1})
+
+
+class _Planted:
+    """What an attacker with write access would store: unpickling it runs code."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (print, ("planted code ran",))
+
+
+def test_pickle_refuses_a_planted_unsigned_payload_before_unpickling(capsys) -> None:
+    import pickle
+
+    ser = PickleSerializer(allow_pickle=True)
+    planted = pickle.dumps({"x": _Planted()})
+    with pytest.raises(ValueError, match="failed its signature check") as caught:
+        ser.loads(planted)
+    assert "planted code ran" not in capsys.readouterr().out
+    assert "secret=" in str(caught.value)
+
+
+def test_pickle_payload_signed_with_another_secret_is_refused() -> None:
+    writer = PickleSerializer(allow_pickle=True, secret="a" * 32)
+    reader = PickleSerializer(allow_pickle=True, secret="b" * 32)
+    data = writer.dumps({"x": 1})
+    assert PickleSerializer(allow_pickle=True, secret="a" * 32).loads(data) == {"x": 1}
+    with pytest.raises(ValueError, match="failed its signature check"):
+        reader.loads(data)
+    tampered = data[:-1] + bytes([data[-1] ^ 1])
+    with pytest.raises(ValueError, match="failed its signature check"):
+        writer.loads(tampered)
+
+
+def test_pickle_serializer_sent_to_another_process_keeps_its_explicit_secret() -> None:
+    import pickle
+
+    ser = PickleSerializer(allow_pickle=True, secret="s" * 32)
+    clone = pickle.loads(pickle.dumps(ser))
+    assert clone.loads(ser.dumps({"y": [1, 2]})) == {"y": [1, 2]}

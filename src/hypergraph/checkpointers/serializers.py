@@ -19,6 +19,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hypergraph._signing import BadSignature, Signer, load_or_create_secret
+
 __all__ = ["JsonSerializer", "PickleSerializer", "Serializer", "ValueNotSerializableError"]
 
 
@@ -215,17 +217,22 @@ def _hints(cls: type) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------- pickle
 class PickleSerializer(Serializer):
-    """Pickle: stores any picklable object exactly, but is unsafe to read from an untrusted store.
+    """Pickle: stores any picklable object exactly; every payload is signed before it is stored.
 
     Args:
         allow_pickle: Must be ``True``. Loading a pickle can run arbitrary code, so anyone who
-            can write to the checkpoint database could run code in your process; only use it
-            with a store that only you can write to.
+            can write to the checkpoint database could run code in your process. Payloads are
+            therefore signed with a keyed HMAC, and a payload whose signature does not check
+            is refused before it is unpickled.
+        secret: The signing key (at least 16 bytes). By default, the per-user secret file
+            ``~/.config/hypergraph/secret`` (created ``0o600`` on first use), which every
+            process of the same user on the same machine shares; pass the same ``secret``
+            everywhere when several machines read and write one store.
     """
 
     name = "pickle"
 
-    def __init__(self, *, allow_pickle: bool = False) -> None:
+    def __init__(self, *, allow_pickle: bool = False, secret: bytes | str | None = None) -> None:
         if allow_pickle is not True:
             raise ValueError(
                 "PickleSerializer is off by default: loading a pickle from a database can run "
@@ -235,21 +242,50 @@ class PickleSerializer(Serializer):
                 "(annotate outputs so dataclasses and tuples come back typed)."
             )
         self.allow_pickle = True
+        self._secret = secret
+        self._signer: Signer | None = Signer(secret, _PURPOSE) if secret is not None else None
 
     def __repr__(self) -> str:
         return "PickleSerializer(allow_pickle=True)"
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Without an explicit secret, each process reads its own user's secret file.
+        return {"allow_pickle": True, "_secret": self._secret, "_signer": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _signing(self) -> Signer:
+        if self._signer is None:
+            secret = self._secret if self._secret is not None else load_or_create_secret()
+            self._signer = Signer(secret, _PURPOSE)
+        return self._signer
+
     def dumps(self, values: Mapping[str, Any]) -> bytes:
-        """Pickle ``values`` (protocol 5)."""
+        """Pickle ``values`` (protocol 5) and sign the result."""
         try:
-            return pickle.dumps(dict(values), protocol=5)
+            payload = pickle.dumps(dict(values), protocol=5)
         except Exception as exc:
             raise _find_culprit(values, _pickle_one, exc) from None
+        return self._signing().sign(payload)
 
     def loads(self, data: bytes, types: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Unpickle bytes made by :meth:`dumps` (``types`` is not needed)."""
-        values: dict[str, Any] = pickle.loads(data)
+        """Check the signature of bytes made by :meth:`dumps`, then unpickle them."""
+        try:
+            payload = self._signing().verify(bytes(data))
+        except BadSignature as exc:
+            raise BadSignature(
+                f"A pickled checkpoint payload failed its signature check ({exc}), so it was "
+                "not unpickled: it was written by someone without this secret, or damaged. "
+                "How to fix: if another machine or user wrote it, give every process the same "
+                "PickleSerializer(allow_pickle=True, secret=...); otherwise treat the store as "
+                "tampered with."
+            ) from None
+        values: dict[str, Any] = pickle.loads(payload)
         return values
+
+
+_PURPOSE = "checkpoint-pickle"
 
 
 def _pickle_one(value: Any) -> None:
