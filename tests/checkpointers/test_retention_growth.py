@@ -113,4 +113,6 @@ def test_two_processes_loop_on_different_workflows_side_by_side(shared_store, tm
     assert max(a0, b0) < min(a1, b1)
     a = sorted(s.completed_at for s in cp.steps("wf-a"))
     inside = [t for t in a if b0 < t < b1]
-    assert len(inside) > 10
+    # How many land inside depends on the OS scheduler (a loaded machine runs one process in
+    # long slices), so only the interleaving itself is asserted.
+    assert inside
