@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,22 @@ _INSTALL_HINT = (
 
 class PostgresUnavailable(RuntimeError):
     """The PostgreSQL server programs cannot be found or refuse to start."""
+
+
+# Stops the server when the process that started it dies without cleaning up (a test run killed
+# by a timeout or SIGKILL), and exits by itself once the cluster's folder is removed.
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, root, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while os.path.exists(root):
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        subprocess.run(command, capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
 
 
 def find_server_bin() -> Path:
@@ -66,16 +83,21 @@ class PostgresServer:
         self.log_file = self._root / "server.log"
         self._as_postgres = os.geteuid() == 0
         self._running = False
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     @property
     def dsn(self) -> str:
         """A libpq connection string for the ``postgres`` database of this cluster."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, *args: str) -> None:
+    def _command(self, *args: str) -> list[str]:
         command = [str(self.bin / args[0]), *args[1:]]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
+        return command
+
+    def _run(self, *args: str) -> None:
+        command = self._command(*args)
         completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if completed.returncode != 0:
             log = self.log_file.read_text() if self.log_file.exists() else ""
@@ -103,6 +125,15 @@ class PostgresServer:
             "-w", "-t", "60", "start",
         )  # fmt: skip
         self._running = True
+        if self._watchdog is None:
+            stop = self._command("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "stop")
+            self._watchdog = subprocess.Popen(
+                [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self._root), *stop],
+                start_new_session=True,  # outlives a kill of this test run's process group
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         return self
 
     def stop(self, *, mode: str = "fast") -> None:
@@ -122,6 +153,8 @@ class PostgresServer:
             self.stop()
         finally:
             shutil.rmtree(self._root, ignore_errors=True)
+            if self._watchdog is not None:
+                self._watchdog.wait(timeout=10)  # it sees the folder gone within a second
 
     def __enter__(self) -> PostgresServer:
         return self.start()
