@@ -32,6 +32,19 @@ def record(x: int, effects: str, doomed: int, pause: float) -> int:
 
 
 ITEMS = Graph([record], name="dask_items")
+
+
+@node(output_name="y")
+def unless_blocked(x: int, effects: str) -> int:
+    """Item ``x`` fails while the file ``EFFECTS/block-<x>`` exists."""
+    if (Path(effects) / f"block-{x}").exists():
+        raise RuntimeError(f"item {x} is blocked")
+    with open(Path(effects) / f"item-{x}", "a") as out:
+        out.write("ran\n")
+    return x * 10
+
+
+BLOCKABLE = Graph([unless_blocked], name="dask_blockable")
 WORKFLOW = "batch-7"
 
 

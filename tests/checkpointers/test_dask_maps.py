@@ -16,8 +16,9 @@ import pytest
 
 from hypergraph import DaskRunner, MemoryCheckpointer, WorkflowAlreadyCompletedError
 from hypergraph.checkpointers import WorkflowStatus
+from hypergraph.events import EventProcessor, NodeEndEvent, RunStartEvent
 
-from ._dask_items import ITEMS, WORKFLOW, effect_counts
+from ._dask_items import BLOCKABLE, ITEMS, WORKFLOW, effect_counts
 
 distributed = pytest.importorskip("distributed")
 
@@ -109,6 +110,43 @@ def test_killed_client_resumes_with_finished_items_restored(dask_client, shared_
     assert checkpointer.get_run(WORKFLOW).status is WorkflowStatus.COMPLETED
     with pytest.raises(WorkflowAlreadyCompletedError):
         runner.map(ITEMS, same, map_over="x", workflow_id=WORKFLOW)
+
+
+def test_resumed_map_reports_restored_items_under_its_full_size(
+    dask_client, shared_store, tmp_path
+):
+    checkpointer = shared_store(durability="sync")
+    effects = tmp_path / "effects"
+    effects.mkdir()
+    (effects / "block-3").touch()
+    runner = DaskRunner(client=dask_client, checkpointer=checkpointer, chunk_size=2)
+    inputs = {"x": list(range(6)), "effects": str(effects)}
+    first = runner.map(BLOCKABLE, inputs, map_over="x", workflow_id="b", error_handling="continue")
+    assert [r.status.value for r in first].count("failed") == 1
+    (effects / "block-3").unlink()
+
+    class Recorder(EventProcessor):
+        def __init__(self) -> None:
+            self.events: list = []
+
+        def on_event(self, event) -> None:
+            self.events.append(event)
+
+    recorder = Recorder()
+    results = runner.map(
+        BLOCKABLE, inputs, map_over="x", workflow_id="b", event_processors=[recorder]
+    )
+    assert [r.restored for r in results] == [True, True, True, False, True, True]
+    assert effect_counts(effects, 6) == [1] * 6
+    (map_start,) = [e for e in recorder.events if isinstance(e, RunStartEvent) and e.is_map]
+    assert map_start.map_size == 6  # the restored items count towards the total
+    items = [
+        e for e in recorder.events
+        if isinstance(e, RunStartEvent) and e.parent_span_id == map_start.span_id
+    ]  # fmt: skip
+    assert len(items) == 6
+    ends = [e.restored for e in recorder.events if isinstance(e, NodeEndEvent)]
+    assert sorted(ends) == [False] + [True] * 5
 
 
 def test_run_on_a_worker_resumes_a_recorded_workflow(dask_client, shared_store, tmp_path):

@@ -280,6 +280,72 @@ def test_retry_attempts_are_span_events_on_the_node_span(provider, exporter):
     ]
 
 
+def test_node_spans_carry_the_superstep_of_their_run(provider, exporter):
+    @route(targets=["count", END])
+    def again(n: int) -> Any:
+        return "count" if n < 3 else END
+
+    @node(output_name="n")
+    def count(n: int = 0) -> int:
+        return n + 1
+
+    inner = Graph([double], name="inner")
+    loop = Graph([count, again, inner.as_node(), add_one], name="loop")
+    SyncRunner().run(loop, x=1, event_processors=tracing(provider))
+    spans = exporter.get_finished_spans()
+
+    def supersteps(name: str) -> list[int]:
+        return sorted(span.attributes["hypergraph.superstep"] for span in by_name(spans, name))
+
+    # count and the graph node start together; the gate follows each count; add_one after inner.
+    assert supersteps("count") == [0, 2, 4]
+    assert supersteps("again") == [1, 3, 5]
+    assert supersteps("inner") == [0] and supersteps("add_one") == [1]
+    assert supersteps("double") == [0]  # its own (inner) run's first superstep
+    assert "hypergraph.superstep" not in one(spans, "loop").attributes
+
+
+async def test_concurrent_async_nodes_report_their_superstep(provider, exporter):
+    @node(output_name="tripled")
+    async def triple(x: int) -> int:
+        await asyncio.sleep(0)
+        return x * 3
+
+    @node(output_name="both")
+    async def combine(doubled: int, tripled: int) -> int:
+        return doubled + tripled
+
+    graph = Graph([double, triple, combine], name="fan")
+    await AsyncRunner().run(graph, x=1, event_processors=tracing(provider))
+    spans = exporter.get_finished_spans()
+    steps = {s.name: s.attributes.get("hypergraph.superstep") for s in spans}
+    assert steps == {"double": 0, "triple": 0, "combine": 1, "fan": None}
+
+
+def test_steps_a_resumed_durable_run_restores_are_marked_restored(provider, exporter):
+    from hypergraph import MemoryCheckpointer
+
+    failing = [True]
+
+    @node(output_name="total")
+    def flaky_add_one(doubled: int) -> int:
+        if failing[0]:
+            raise RuntimeError("not yet")
+        return doubled + 1
+
+    graph = Graph([double, flaky_add_one], name="durable")
+    runner = SyncRunner(checkpointer=MemoryCheckpointer())
+    with pytest.raises(RuntimeError):
+        runner.run(graph, x=1, workflow_id="wf")
+    failing[0] = False
+    runner.run(graph, workflow_id="wf", event_processors=tracing(provider))
+    spans = exporter.get_finished_spans()
+    assert one(spans, "double").attributes["hypergraph.restored"] is True
+    assert one(spans, "double").attributes["hypergraph.superstep"] == 0
+    assert "hypergraph.restored" not in one(spans, "flaky_add_one").attributes
+    assert one(spans, "flaky_add_one").attributes["hypergraph.superstep"] == 2
+
+
 def test_gate_decision_and_cache_hits_are_attributes(provider, exporter):
     @route(targets=["add_one", END])
     def decide(doubled: int) -> Any:

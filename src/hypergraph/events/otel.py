@@ -222,6 +222,7 @@ class OpenTelemetryProcessor(TypedEventProcessor):
             "node_name": event.node_name,
             "graph_name": event.graph_name,
             "run_id": event.run_id,
+            "superstep": event.superstep,
         }
         if event.inputs is not None and not self.redact_payloads:
             attributes["inputs"] = self._payload(event.inputs)
@@ -247,6 +248,8 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         if open_span is None:
             return
         attributes: dict[str, Any] = {"cached": event.cached, "duration_ms": event.duration_ms}
+        if event.restored:  # a resumed durable run got it back from the store
+            attributes["restored"] = True
         if event.outputs is not None and not self.redact_payloads:
             attributes["outputs"] = self._payload(event.outputs)
         self._set(open_span.span, attributes)

@@ -183,12 +183,15 @@ class NodeStartEvent(BaseEvent):
     """A node execution started; its end, error and cache-hit events share this span id.
 
     ``inputs`` holds the node's inputs by parameter name when the node's inputs and outputs are
-    traced (``trace_io``, see ``Graph.with_trace_io``), else ``None``.
+    traced (``trace_io``, see ``Graph.with_trace_io``), else ``None``. ``superstep`` is the
+    superstep of its run the execution belongs to (0 for the first; a durable run's numbering
+    continues across resumes, as its stored steps number them), ``None`` when not known.
     """
 
     node_name: str = ""
     graph_name: str | None = ""
     inputs: dict[str, object] | None = None
+    superstep: int | None = None
 
 
 @_fast_init
@@ -197,7 +200,9 @@ class NodeEndEvent(BaseEvent):
     """A node execution finished successfully (``cached`` when served from the cache).
 
     ``outputs`` holds the node's outputs by name when its inputs and outputs are traced
-    (``trace_io``), else ``None``.
+    (``trace_io``), else ``None``. ``restored`` is true when the node did not run now: a
+    durable run that resumed got its outputs back from a step stored by an earlier run
+    (docs/guides/durable.md), reported with ``duration_ms=0.0``.
     """
 
     node_name: str = ""
@@ -205,6 +210,7 @@ class NodeEndEvent(BaseEvent):
     duration_ms: float = 0.0
     cached: bool = False
     outputs: dict[str, object] | None = None
+    restored: bool = False
 
 
 @_fast_init

@@ -371,7 +371,7 @@ class AsyncRunner(BaseRunner):
             index, item = indexed
             ctx = RunContext(self, cache=cache, dispatcher=events, parent_span_id=parent_span_id)
             if durable is not None:  # each item is a child run: restored if it finished before
-                recorder = durable.item(index, item)
+                recorder = durable.item(index, item, ctx)
                 if isinstance(recorder, RunResult):
                     return recorder
                 ctx.recorder = recorder

@@ -273,7 +273,7 @@ class SyncRunner(BaseRunner):
                     self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
                 )
                 if durable is not None:  # each item is a child run: restored if it finished
-                    recorder = durable.item(index, item)
+                    recorder = durable.item(index, item, ctx)
                     if isinstance(recorder, RunResult):
                         append(recorder)
                         continue

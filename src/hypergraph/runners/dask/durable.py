@@ -68,20 +68,30 @@ def check_shared_checkpointer(checkpointer: Any) -> Any:
 
 
 def pending_items(
-    durable: Any, items: Iterator[dict[str, Any]], restored: dict[int, RunResult]
+    durable: Any,
+    items: Iterator[dict[str, Any]],
+    restored: dict[int, RunResult],
+    runner: Any = None,
+    events: Any = None,
+    span: Any = None,
 ) -> Iterator[dict[str, Any]]:
     """The items still to run, each with its map index in :data:`INDEX`.
 
     Items whose child run completed before are restored here, on the client, into
-    ``restored`` (index → result) and not yielded.
+    ``restored`` (index → result) and not yielded. With ``events`` each restored item reports
+    itself as an item run under the map's ``span``, so progress counts it as done.
     """
+    from hypergraph.runners.loop.call import RunContext
+
     prefix = durable.workflow_id + "/"
     children = durable.children
     completed = WorkflowStatus.COMPLETED
+    parent_span_id = span.span_id if span is not None else None
     for index, item in enumerate(items):
         stored = children.get(prefix + str(index))
         if stored is not None and stored.status is completed:
-            result = durable.item(index, item)
+            ctx = RunContext(runner, dispatcher=events, parent_span_id=parent_span_id)
+            result = durable.item(index, item, ctx)
             if isinstance(result, RunResult):
                 restored[index] = result
                 continue
@@ -106,14 +116,14 @@ class _ChunkItems:
         self.durable = durable
         self.indices = indices
 
-    def item(self, local: int, values: dict[str, Any]) -> Any:
+    def item(self, local: int, values: dict[str, Any], ctx: Any = None) -> Any:
         index = self.indices[local]
         durable = self.durable
         child_id = f"{durable.workflow_id}/{index}"
         stored = durable.cp.get_run(child_id)  # a lost worker may have recorded it since
         if stored is not None:
             durable.children[child_id] = stored
-        return durable.item(index, values)
+        return durable.item(index, values, ctx)
 
 
 def run_recorded_chunk(

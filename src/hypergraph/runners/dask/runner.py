@@ -59,7 +59,7 @@ from hypergraph.runners.dask.worker import (
     run_chunk,
     run_one,
 )
-from hypergraph.runners.loop.event_hooks import end_map, open_events, start_map
+from hypergraph.runners.loop.event_hooks import MapSpan, end_map, open_events, start_map
 from hypergraph.runners.map_plan import ItemOptions, plan_items, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult, new_run_id
 
@@ -407,20 +407,28 @@ class DaskRunner(BaseRunner):
             done = completed_indices(durable, count)
             todo = [index for index in range(count) if index not in done]
             restored: dict[int, RunResult] = {}
-            pending = pending_items(durable, items, restored)
-            ran = (
-                self._map_chunks(
-                    plan.graph,
-                    blob,
-                    pending,
-                    (*job.names, INDEX),
-                    len(todo),
-                    plan.options.error_handling,
-                    events,
-                )  # fmt: skip
-                if todo
-                else [None for _ in pending]  # every item finished before: restore them all
-            )
+            # One map span for every item, restored ones included: progress totals count them.
+            span = start_map(events, plan.graph, count)
+            pending = pending_items(durable, items, restored, self, events, span)
+            try:
+                ran = (
+                    self._map_chunks(
+                        plan.graph,
+                        blob,
+                        pending,
+                        (*job.names, INDEX),
+                        len(todo),
+                        plan.options.error_handling,
+                        events,
+                        span,
+                    )  # fmt: skip
+                    if todo
+                    else [None for _ in pending]  # every item finished before: restore them all
+                )
+            except BaseException as exc:
+                end_map(span, exc)
+                raise
+            end_map(span)
             merged: list[Any] = [None] * count
             for index, done_result in restored.items():
                 merged[index] = done_result
@@ -440,8 +448,13 @@ class DaskRunner(BaseRunner):
         count: int,
         error_handling: str,
         events: Any,
+        span: MapSpan | None = None,
     ) -> list[RunResult]:
-        """Submit the planned items in chunks and collect their results (map's second half)."""
+        """Submit the planned items in chunks and collect their results (map's second half).
+
+        The items hang under ``span`` when given (its owner ends it), else under a map span
+        started and ended here.
+        """
         client = self.client
         threads = sum(client.nthreads().values())
         chunk_size = self.chunk_size or default_chunk_size(count, threads)
@@ -450,7 +463,9 @@ class DaskRunner(BaseRunner):
         in_flight = self.max_chunks_in_flight or default_in_flight(threads)
         chunks = plan_chunks(items, names, chunk_size)
         first = next(chunks)  # an unpicklable first item fails before the map starts
-        span = start_map(events, graph, count)
+        own_span = span is None
+        if own_span:
+            span = start_map(events, graph, count)
         span_id = span.span_id if span is not None else None
         job_future = share_job(client, blob)
         token = uuid.uuid4().hex
@@ -464,11 +479,13 @@ class DaskRunner(BaseRunner):
                 keep_going=error_handling == "continue", events=events,
             )  # fmt: skip
         except BaseException as exc:
-            end_map(span, exc)
+            if own_span:
+                end_map(span, exc)
             raise
         finally:
             job_future.release()
-        end_map(span)
+        if own_span:
+            end_map(span)
         return results
 
 

@@ -115,16 +115,26 @@ def restored_result(
 
 
 def resume_child(
-    sink: Sink, run: Run, graph: Any, selected: tuple[str, ...] | None
+    sink: Sink, run: Run, graph: Any, selected: tuple[str, ...] | None, ctx: Any = None
 ) -> RunRecorder | RunResult:
-    """A stored child run: its restored result when completed, else a recorder resuming it."""
+    """A stored child run: its restored result when completed, else a recorder resuming it.
+
+    ``ctx`` is the run context the child would run in; with event processors a restored
+    child reports itself through it (runners/loop/event_hooks.py, ``emit_restored_run``).
+    """
     cp = sink.checkpointer
     plan = get_plan(graph)
     steps = decode_steps(cp, run.id, plan)
     if run.status is WorkflowStatus.COMPLETED:
         stored = cp._read_inputs(run.id)
         inputs = cp.serializer.loads(stored, input_types(graph)) if stored else {}
-        return restored_result(graph, steps, inputs, selected, run.id)
+        result = restored_result(graph, steps, inputs, selected, run.id)
+        if ctx is not None and ctx.dispatcher is not None:
+            from hypergraph.runners.loop.event_hooks import emit_restored_run
+
+            emit_restored_run(ctx, getattr(graph, "name", None), run.id, steps)
+            result.run_id = ctx.run_id
+        return result
     sink.put(
         WriteBatch(
             updates=[
@@ -136,15 +146,16 @@ def resume_child(
 
 
 def open_child(
-    parent: RunRecorder, child_id: str, graph: Any, values: dict[str, Any]
+    parent: RunRecorder, child_id: str, graph: Any, values: dict[str, Any], ctx: Any = None
 ) -> RunRecorder | RunResult:
-    """The recorder (or restored result) of GraphNode inner run ``child_id`` of ``parent``."""
+    """The recorder (or restored result) of GraphNode inner run ``child_id`` of ``parent``
+    (``ctx``: the inner run's context, see :func:`resume_child`)."""
     sink = parent.sink
     cp = sink.checkpointer
     existing = cp.get_run(child_id)
     if existing is not None:
         selected = graph.selected
-        return resume_child(sink, existing, graph, tuple(selected) if selected else None)
+        return resume_child(sink, existing, graph, tuple(selected) if selected else None, ctx)
     payload = encode_inputs(cp.serializer, values, child_id)
     run = new_run(child_id, graph, graph_config(graph, cp.serializer), parent_run_id=parent.run_id)
     sink.put(WriteBatch(new_runs=[(run, payload)]))

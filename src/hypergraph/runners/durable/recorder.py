@@ -209,9 +209,10 @@ class RunRecorder:
         )  # fmt: skip
 
     # ------------------------------------------------------------------ nested runs
-    def nested(self, call: Any, values: dict[str, Any]) -> RunRecorder | RunResult:
+    def nested(self, call: Any, values: dict[str, Any], ctx: Any = None) -> RunRecorder | RunResult:
         """The recorder of GraphNode ``call``'s inner run (resuming a paused or unfinished one),
-        or that run's result when it had completed already."""
+        or that run's result when it had completed already (reported through the inner run's
+        context ``ctx`` when events are on)."""
         from hypergraph.runners.durable.children import open_child
 
         name = call.plan.name
@@ -219,7 +220,7 @@ class RunRecorder:
             self.unfinished_children.pop(name, None) or f"{self.run.id}/{name}@{self.superstep}"
         )
         self.children[call.plan.index] = child_id
-        return open_child(self, child_id, call.node.graph, values)
+        return open_child(self, child_id, call.node.graph, values, ctx)
 
     # ------------------------------------------------------------------ end
     def finish(self, result: RunResult | None, error: BaseException | None = None) -> None:

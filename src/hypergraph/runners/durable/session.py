@@ -393,12 +393,16 @@ class DurableMap:
     def workflow_id(self) -> str:
         return self.run.id
 
-    def item(self, index: int, values: dict[str, Any]) -> RunRecorder | RunResult:
-        """Item ``index``: its restored result when it completed before, else its recorder."""
+    def item(self, index: int, values: dict[str, Any], ctx: Any = None) -> RunRecorder | RunResult:
+        """Item ``index``: its restored result when it completed before, else its recorder.
+
+        ``ctx`` is the item run's context: with event processors, a restored item reports
+        itself through it, so progress counts it as done.
+        """
         child_id = f"{self.run.id}/{index}"
         stored = self.children.get(child_id)
         if stored is not None:
-            return resume_child(self.sink, stored, self.graph, self.selected)
+            return resume_child(self.sink, stored, self.graph, self.selected, ctx)
         cp = self.cp
         payload = encode_inputs(cp.serializer, values, child_id)
         run = new_run(child_id, self.graph, self.config, parent_run_id=self.run.id)

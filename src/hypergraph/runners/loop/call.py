@@ -79,6 +79,8 @@ class RunContext:
         recorder: With a checkpointer, the run's ``RunRecorder`` (runners/durable/recorder.py):
             ``run_steps`` restores the state from it and records each superstep into it.
             Never inherited by ``child()`` (a nested run gets its own child recorder).
+        superstep: The superstep the run loop is in (0 for the first; a resumed durable run
+            continues its stored numbering), reported on node start events.
     """
 
     __slots__ = (
@@ -93,6 +95,7 @@ class RunContext:
         "graph_name",
         "trace_io",
         "recorder",
+        "superstep",
     )
 
     def __init__(
@@ -117,6 +120,7 @@ class RunContext:
         self.graph_name: str | None = None
         self.trace_io = False
         self.recorder: Any = None
+        self.superstep = 0
 
     def child(self, parent_span_id: str | None = None) -> RunContext:
         """The context of a nested run (GraphNode or map item) started from this run.

@@ -60,6 +60,8 @@ __all__ = [
     "emit_node_end",
     "emit_node_error",
     "emit_cache_hit",
+    "emit_restored",
+    "emit_restored_run",
     "AttemptSpan",
     "emit_attempt_start",
     "emit_attempt_end",
@@ -211,9 +213,54 @@ def emit_node_start(call: Any) -> None:
             node_name=call.plan.name,
             graph_name=ctx.graph_name,
             inputs=dict(call.params) if _traces_io(call) else None,
+            superstep=ctx.superstep,
         )
     )
     call.started = perf_counter()
+
+
+def emit_restored(ctx: Any, steps: Any) -> None:
+    """A resumed durable run got these stored steps back instead of running them: each
+    completed one is reported as a node execution (start, then an end with ``restored=True``
+    and ``duration_ms=0.0``), so progress bars and other processors count it as done."""
+    emit = ctx.dispatcher.emit
+    run_id, parent, graph_name = ctx.run_id, ctx.span_id, ctx.graph_name
+    for step in steps:
+        if step.status.value != "completed":
+            continue  # a failed or paused step runs again and reports itself then
+        span_id = new_span_id()
+        name = step.node_name
+        emit(
+            NodeStartEvent(
+                run_id, span_id=span_id, parent_span_id=parent, node_name=name,
+                graph_name=graph_name, superstep=step.superstep,
+            )
+        )  # fmt: skip
+        emit(
+            NodeEndEvent(
+                run_id, span_id=span_id, parent_span_id=parent, node_name=name,
+                graph_name=graph_name, restored=True,
+            )
+        )  # fmt: skip
+
+
+def emit_restored_run(ctx: Any, graph_name: str | None, workflow_id: str, steps: Any) -> None:
+    """A whole run restored from the store (a map item or a GraphNode's inner run that had
+    completed): its start event, its steps as :func:`emit_restored` reports them, its end."""
+    if ctx.run_id is None:
+        ctx.run_id = new_run_id()
+    ctx.span_id = new_span_id()
+    ctx.graph_name = graph_name
+    started = perf_counter()
+    emit = ctx.dispatcher.emit
+    emit(
+        RunStartEvent(
+            ctx.run_id, span_id=ctx.span_id, parent_span_id=ctx.parent_span_id,
+            graph_name=graph_name, workflow_id=workflow_id,
+        )
+    )  # fmt: skip
+    emit_restored(ctx, steps)
+    emit_run_end(ctx, graph_name, started)
 
 
 def start_call(call: Any) -> None:

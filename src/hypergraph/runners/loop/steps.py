@@ -61,7 +61,12 @@ from hypergraph.exceptions import InfiniteLoopError
 from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.failure_notes import note_failed_node
 from hypergraph.runners.loop.call import NodeCall, RunContext, prepare_call, start_call
-from hypergraph.runners.loop.event_hooks import emit_node_error, emit_run_end, emit_run_start
+from hypergraph.runners.loop.event_hooks import (
+    emit_node_error,
+    emit_restored,
+    emit_run_end,
+    emit_run_start,
+)
 from hypergraph.runners.result import (
     OutputValues,
     PauseInfo,
@@ -132,8 +137,15 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
     # Durable runs restore the stored steps here and record each superstep below; other runs
     # replay precomputed supersteps when the graph is a plain DAG.
     recorder = ctx.recorder
-    restore = scheduler_for if recorder is None else recorder.restore
-    scheduler = restore(plan, state)
+    if recorder is None:
+        scheduler = scheduler_for(plan, state)
+        superstep = 0
+    else:
+        stored = recorder.steps  # taken before restore() lets go of them
+        scheduler = recorder.restore(plan, state)
+        superstep = recorder.superstep  # the stored numbering goes on
+        if ctx.dispatcher is not None and stored:
+            emit_restored(ctx, stored)  # progress counts restored steps as done
     nodes = plan.nodes
     cyclic = plan.has_cycles
     supersteps = 0
@@ -151,6 +163,8 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
                 failure = InfiniteLoopError(max_iterations, message)
                 break
             supersteps += 1
+        ctx.superstep = superstep
+        superstep += 1
 
         resolved: list[NodeCall] | None = None  # calls needing no execution (resume, cache hit)
         pending: list[NodeCall] = []
@@ -228,7 +242,7 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
     child = ctx.child(parent_span_id=parent)
     child.resume = routing
     if ctx.recorder is not None and call.kind is NodeKind.GRAPH:  # mapped items are not recorded
-        recorder = ctx.recorder.nested(call, values)
+        recorder = ctx.recorder.nested(call, values, child)
         if isinstance(recorder, RunResult):  # it completed before the process stopped
             return _finished(recorder)
         child.recorder = recorder
