@@ -72,6 +72,7 @@ __all__ = [
     "owner_is_gone",
     "run_from_row",
     "run_row",
+    "run_rows",
     "step_record",
     "step_row",
 ]
@@ -261,8 +262,11 @@ STEP_COLUMNS = (
 """The columns of a stored step, in :class:`StepRow` order."""
 
 
-def run_row(run: Run, inputs: bytes) -> tuple[Any, ...]:
-    """``run`` as stored: the values of :data:`RUN_COLUMNS`, then its serialized ``inputs``."""
+def run_row(run: Run, inputs: bytes, config: str | None = None) -> tuple[Any, ...]:
+    """``run`` as stored: the values of :data:`RUN_COLUMNS`, then its serialized ``inputs``.
+
+    ``config`` is ``run.config`` as JSON when the caller has it already (see :func:`run_rows`).
+    """
     return (
         run.id,
         str(run.status),
@@ -275,11 +279,25 @@ def run_row(run: Run, inputs: bytes) -> tuple[Any, ...]:
         run.fork_superstep,
         run.retry_of,
         run.retry_index,
-        json.dumps(run.config),
+        json.dumps(run.config) if config is None else config,
         run.created_at,
         run.completed_at,
         inputs,
     )
+
+
+def run_rows(new_runs: list[tuple[Run, bytes]]) -> list[tuple[Any, ...]]:
+    """:func:`run_row` of each ``(run, inputs)``; a config shared by many runs (the items of a
+    map share one) is encoded once."""
+    encoded: dict[int, str] = {}
+    rows = []
+    for run, inputs in new_runs:
+        key = id(run.config)
+        config = encoded.get(key)
+        if config is None:
+            config = encoded[key] = json.dumps(run.config)
+        rows.append(run_row(run, inputs, config))
+    return rows
 
 
 def run_from_row(row: tuple[Any, ...] | Any) -> Run:

@@ -29,7 +29,7 @@ from hypergraph.checkpointers.base import (
     StepRow,
     WriteBatch,
     run_from_row,
-    run_row,
+    run_rows,
 )
 from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
 from hypergraph.checkpointers.records import Run, WorkflowStatus
@@ -289,7 +289,7 @@ class PostgresCheckpointer(Checkpointer):
                             (run_id, len(prefix), prefix),
                         )
                 if batch.new_runs:
-                    cur.executemany(_INSERT_RUN, [run_row(r, d) for r, d in batch.new_runs])
+                    cur.executemany(_INSERT_RUN, run_rows(batch.new_runs))
                 if batch.steps:
                     cur.executemany(_INSERT_STEP, [_step_params(s) for s in batch.steps])
                 for run_id, window in batch.prune:

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,7 +26,7 @@ from hypergraph.checkpointers.base import (
     StepRow,
     WriteBatch,
     run_from_row,
-    run_row,
+    run_rows,
 )
 from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
 from hypergraph.checkpointers.records import Run, WorkflowStatus
@@ -84,8 +84,9 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 """
 
-_INSERT_STEP = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({', '.join('?' * 16)})"
-_INSERT_RUN = f"INSERT INTO runs ({RUN_COLUMNS}, inputs) VALUES ({', '.join('?' * 15)})"
+_INSERT_STEPS = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES "
+_INSERT_RUNS = f"INSERT INTO runs ({RUN_COLUMNS}, inputs) VALUES "
+_MAX_ROWS = 200  # rows per multi-row INSERT (200 x 16 parameters stays under SQLite's limit)
 _UPDATE_RUN = (
     "UPDATE runs SET status = ?, duration_ms = ?, node_count = ?, error_count = ?, "
     "completed_at = ? WHERE id = ?"
@@ -99,6 +100,21 @@ DELETE FROM steps WHERE run_id = :run AND idx < (
 _PRUNE_WINDOW = (
     _PRUNE + " AND superstep <= (SELECT MAX(superstep) FROM steps WHERE run_id = :run) - :window"
 )
+
+
+def _insert(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Any]) -> None:
+    """Insert ``rows`` with multi-row ``INSERT ... VALUES (...), (...)`` statements.
+
+    ``executemany`` steps the statement once per row, and the sqlite3 module lets go of the GIL
+    around every step: a background writer then queues for the GIL once per row behind the
+    run's thread. One statement per ``_MAX_ROWS`` rows asks for it once per chunk.
+    """
+    one = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), _MAX_ROWS):
+        chunk = rows[start : start + _MAX_ROWS]
+        conn.execute(
+            head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row]
+        )
 
 
 class SqliteCheckpointer(Checkpointer):
@@ -254,9 +270,9 @@ class SqliteCheckpointer(Checkpointer):
                     (run_id, len(prefix), prefix),
                 )
             if batch.new_runs:
-                conn.executemany(_INSERT_RUN, [run_row(r, data) for r, data in batch.new_runs])
+                _insert(conn, _INSERT_RUNS, 15, run_rows(batch.new_runs))
             if batch.steps:
-                conn.executemany(_INSERT_STEP, batch.steps)
+                _insert(conn, _INSERT_STEPS, 16, batch.steps)
             for run_id, window in batch.prune:
                 if window is None:
                     conn.execute(_PRUNE, {"run": run_id})

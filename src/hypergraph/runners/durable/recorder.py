@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import time
-from json.encoder import encode_basestring as _quote
 from typing import Any
 
 from hypergraph.checkpointers.base import END_NAME, RunUpdate, StepRow, WriteBatch
@@ -29,6 +28,7 @@ from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import EMITTED, ExecutionPlan
 from hypergraph.engine.scheduler import Scheduler
 from hypergraph.engine.state import RunState
+from hypergraph.engine.static import StaticScheduler, scheduler_for
 from hypergraph.nodes.gates import END
 from hypergraph.runners.result import RunResult, RunStatus
 
@@ -116,14 +116,14 @@ class RunRecorder:
         return self.run.id
 
     # ------------------------------------------------------------------ start
-    def restore(self, plan: ExecutionPlan, state: RunState) -> Scheduler:
+    def restore(self, plan: ExecutionPlan, state: RunState) -> Scheduler | StaticScheduler:
         """Fold the stored steps into ``state``; return the scheduler to continue with.
 
-        Always the incremental scheduler: it keeps the versions the steps record (the static
-        schedule of plain DAGs does not track them).
+        A fresh run of a plain DAG replays the precomputed schedule (keeping the versions the
+        steps record); a resumed one continues on the incremental scheduler.
         """
         if not self.steps and not self.overrides:
-            return Scheduler(plan, state)
+            return scheduler_for(plan, state, versioned=True)
         info = rebuild_state(plan, state, self.steps)
         self.superstep, self.index = info.next_superstep, info.next_index
         self.node_count, self.error_count = info.node_count, info.error_count
@@ -264,19 +264,21 @@ def _node_index(call: Any) -> int:
     return int(call.plan.index)
 
 
-_KEYS: dict[Any, list[str]] = {}  # names tuple -> its quoted JSON keys ('"name":')
+_COUNTS: dict[tuple[Any, Any], str] = {}  # (names, counts) -> its JSON text
 
 
 def _json_counts(names: Any, counts: Any) -> str:
-    """``json.dumps(dict(zip(names, counts)))`` for int counts, without the encoder's cost."""
+    """``json.dumps(dict(zip(names, counts)))`` for int counts, memoised: most steps of a run
+    (and every item of a map) record the same few version maps."""
     if not names:
         return "{}"
-    keys = _KEYS.get(names) if type(names) is tuple else None
-    if keys is None:
-        keys = [f"{_quote(n)}:" for n in names]
-        if type(names) is tuple and len(_KEYS) < 4096:
-            _KEYS[names] = keys
-    return "{" + ",".join([f"{k}{c}" for k, c in zip(keys, counts)]) + "}"
+    key = (names if type(names) is tuple else tuple(names), tuple(counts))
+    text = _COUNTS.get(key)
+    if text is None:
+        text = json.dumps(dict(zip(*key)))
+        if len(_COUNTS) < 8192:
+            _COUNTS[key] = text
+    return text
 
 
 def _output_message(node: str, exc: ValueNotSerializableError, serializer: Serializer) -> str:
