@@ -3,9 +3,14 @@
 For runs that span machines: several processes and hosts (a Dask cluster's workers, the replicas
 of a web service) record and resume workflows in one database. Each write is one transaction, so
 a crash or a lost connection never leaves half a step behind. Connections come from a
-``psycopg_pool.ConnectionPool`` that checks a connection before lending it, so after the server
+``psycopg_pool.ConnectionPool``; before lending one, the pool looks whether the server has
+closed it (a glance at the socket, no round trip; only then a real check), so after the server
 restarts the next write reconnects by itself; a write that was cut off by the restart is rolled
 back by the server and reported as :class:`CheckpointStoreUnavailableError`.
+
+A write is one transaction whose first statement both checks and renews the lease (``UPDATE
+... WHERE owner = ... RETURNING``); a single row is sent with ``execute`` (``executemany``
+switches the connection to pipeline mode, which costs more than it saves for one row).
 
 The tables are created on first use (``hypergraph_runs``, ``hypergraph_steps``,
 ``hypergraph_leases`` and ``hypergraph_meta``, which holds the schema version for later
@@ -207,7 +212,7 @@ class PostgresCheckpointer(Checkpointer):
                     min_size=1,
                     max_size=8,
                     open=True,
-                    check=psycopg_pool.ConnectionPool.check_connection,
+                    check=_check_if_closed,
                     kwargs={"autocommit": False, "connect_timeout": 10},
                     name="hypergraph-checkpointer",
                 )
@@ -264,19 +269,22 @@ class PostgresCheckpointer(Checkpointer):
     def _write(self, batch: WriteBatch, lease: Lease | None) -> None:
         with self._transaction() as conn:
             if lease is not None:
-                row = conn.execute(
-                    "SELECT owner FROM hypergraph_leases WHERE workflow_id = %s FOR UPDATE",
-                    (lease.workflow_id,),
+                # Checking the owner and extending the lease is one statement; the row lock it
+                # takes fences the rows below against a takeover until COMMIT.
+                held = conn.execute(
+                    "UPDATE hypergraph_leases SET expires_at = %s "
+                    "WHERE workflow_id = %s AND owner = %s RETURNING 1",
+                    (lease.expires_at, lease.workflow_id, lease.owner),
                 ).fetchone()
-                if row is None or row[0] != lease.owner:
+                if held is None:
+                    row = conn.execute(
+                        "SELECT owner FROM hypergraph_leases WHERE workflow_id = %s",
+                        (lease.workflow_id,),
+                    ).fetchone()
                     raise LeaseLostError(
                         f"Workflow {lease.workflow_id!r} is now run by "
                         f"{row[0] if row else 'nobody'!r}."
                     )
-                conn.execute(
-                    "UPDATE hypergraph_leases SET expires_at = %s WHERE workflow_id = %s",
-                    (lease.expires_at, lease.workflow_id),
-                )
             with conn.cursor() as cur:
                 for run_id in batch.deletes:
                     prefix = run_id + "/"
@@ -289,9 +297,9 @@ class PostgresCheckpointer(Checkpointer):
                             (run_id, len(prefix), prefix),
                         )
                 if batch.new_runs:
-                    cur.executemany(_INSERT_RUN, run_rows(batch.new_runs))
+                    _insert(cur, _INSERT_RUN, run_rows(batch.new_runs))
                 if batch.steps:
-                    cur.executemany(_INSERT_STEP, [_step_params(s) for s in batch.steps])
+                    _insert(cur, _INSERT_STEP, [_step_params(s) for s in batch.steps])
                 for run_id, window in batch.prune:
                     if window is None:
                         cur.execute(_PRUNE, {"run": run_id})
@@ -408,6 +416,29 @@ class PostgresCheckpointer(Checkpointer):
                 row = conn.execute(f"SELECT count(*) FROM hypergraph_{table}").fetchone()
                 counts[table] = int(row[0]) if row is not None else 0
         return counts
+
+
+def _insert(cur: psycopg.Cursor[Any], query: str, rows: list[tuple[Any, ...]]) -> None:
+    if len(rows) == 1:
+        cur.execute(query, rows[0])
+    else:
+        cur.executemany(query, rows)
+
+
+def _check_if_closed(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check before lending ``conn``: raise if it is dead, without a round trip
+    while it looks healthy.
+
+    An idle connection has nothing to read; a readable socket means the server closed it (a
+    restart sends a farewell, then EOF), and only then is the connection checked for real
+    (which raises, so the pool replaces it)."""
+    import select
+
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        from psycopg_pool import ConnectionPool
+
+        ConnectionPool.check_connection(conn)
 
 
 def _redacted(dsn: str) -> str:
