@@ -32,7 +32,9 @@ one fixture parameter.
 ``"host:pid:token"``; a lease can be taken over when it expired, or at once when its owner was a
 process on this host that no longer exists (killed), so a crashed run can be resumed right away.
 Every write carries the lease and fails (:class:`LeaseLostError`) if someone else took it, so two
-processes never interleave steps of one workflow.
+processes never interleave steps of one workflow. While a run is active, a heartbeat renews its
+lease every third of ``lease_seconds`` (``checkpointers/heartbeat.py``), so a node running longer
+than the lease does not let another process take the workflow over.
 """
 
 from __future__ import annotations
@@ -333,7 +335,9 @@ class Checkpointer(ABC):
     """
 
     lease_seconds: float = 60.0
-    """How long a lease holds without a write before another process may take it over."""
+    """How long a lease holds without a renewal before another process may take it over. An
+    active run renews it every third of this (a write renews it too), so only a crashed or
+    stuck owner lets it lapse; set it on the object to change it."""
 
     def __init__(
         self,

@@ -23,6 +23,7 @@ from hypergraph.checkpointers.base import Lease, LeaseLostError, StepRow, WriteB
 
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
+    from hypergraph.checkpointers.heartbeat import LeaseHeartbeat
 
 __all__ = ["BackgroundSink", "DirectSink", "ExitSink", "Sink", "open_sink"]
 
@@ -37,6 +38,18 @@ class Sink:
         self.lease = lease
         self.errors: list[BaseException] = []
         self.lost: LeaseLostError | None = None
+        self.heartbeat: LeaseHeartbeat | None = None
+
+    def keep_alive(self) -> Sink:
+        """Renew the lease in the background until :meth:`close` (checkpointers/heartbeat.py).
+
+        For the sink of a top-level run or map, which holds the lease; not for a Dask worker's
+        sink, which writes under the lease its client keeps alive."""
+        from hypergraph.checkpointers.heartbeat import LeaseHeartbeat
+
+        if self.heartbeat is None:
+            self.heartbeat = LeaseHeartbeat(self)
+        return self
 
     def put(self, batch: WriteBatch) -> None:
         """Store ``batch`` (now, later, or at exit, depending on the sink)."""
@@ -58,10 +71,12 @@ class Sink:
             self._stop()
 
     def close(self) -> None:
-        """Flush, stop any background work, and release the lease."""
+        """Flush, stop any background work and the heartbeat, and release the lease."""
         try:
             self.finish()
         finally:
+            if self.heartbeat is not None:
+                self.heartbeat.stop()
             try:
                 self.checkpointer.release_lease(self.lease)
             except Exception as exc:  # a failed release only delays a takeover

@@ -126,7 +126,7 @@ class DurableRun:
 def _lease_and_sink(cp: Checkpointer, workflow_id: str) -> Sink:
     lease = cp.acquire_lease(workflow_id, new_owner())
     try:
-        return open_sink(cp, lease)
+        return open_sink(cp, lease).keep_alive()
     except BaseException:
         cp.release_lease(lease)
         raise
