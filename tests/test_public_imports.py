@@ -148,6 +148,7 @@ IMPORT_TABLE = {
         "Serializer",
         "Run",
         "StepRecord",
+        "StepAttempt",
         "StepStatus",
         "WorkflowStatus",
         "Checkpoint",

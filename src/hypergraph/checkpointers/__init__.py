@@ -22,6 +22,7 @@ _EXPORTS = {
     "Run": "hypergraph.checkpointers.records",
     "Serializer": "hypergraph.checkpointers.serializers",
     "SqliteCheckpointer": "hypergraph.checkpointers.sqlite",
+    "StepAttempt": "hypergraph.checkpointers.records",
     "StepRecord": "hypergraph.checkpointers.records",
     "StepStatus": "hypergraph.checkpointers.records",
     "WorkflowStatus": "hypergraph.checkpointers.records",
@@ -38,6 +39,7 @@ __all__ = [
     "Run",
     "Serializer",
     "SqliteCheckpointer",
+    "StepAttempt",
     "StepRecord",
     "StepStatus",
     "WorkflowStatus",
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
     from hypergraph.checkpointers.records import (
         Checkpoint,
         Run,
+        StepAttempt,
         StepRecord,
         StepStatus,
         WorkflowStatus,

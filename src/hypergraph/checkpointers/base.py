@@ -53,6 +53,7 @@ from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retent
 from hypergraph.checkpointers.records import (
     Checkpoint,
     Run,
+    StepAttempt,
     StepRecord,
     StepStatus,
     WorkflowStatus,
@@ -68,7 +69,9 @@ __all__ = [
     "RunUpdate",
     "StepRow",
     "WriteBatch",
+    "decode_attempts",
     "decode_decision",
+    "encode_attempts",
     "encode_decision",
     "new_owner",
     "owner_is_gone",
@@ -114,6 +117,7 @@ class StepRow(NamedTuple):
     completed_at: float
     child_run_id: str | None
     output_versions: str  # JSON object name -> version
+    attempts: str | None = None  # JSON list of [number, error, delay]; None: not guarded
 
 
 class RunUpdate(NamedTuple):
@@ -206,6 +210,18 @@ def decode_decision(text: str | None) -> list[str] | None:
     return None if text is None else list(json.loads(text))
 
 
+def encode_attempts(attempts: list[tuple[int, str | None, float]] | None) -> str | None:
+    """Attempts as stored: a JSON list of ``[number, error, delay]`` (``None`` when none)."""
+    return None if not attempts else json.dumps(attempts)
+
+
+def decode_attempts(text: str | None) -> list[StepAttempt]:
+    """Stored attempts back as :class:`StepAttempt` records."""
+    if not text:
+        return []
+    return [StepAttempt(int(n), error, float(delay)) for n, error, delay in json.loads(text)]
+
+
 def step_row(step: StepRecord, payload: bytes) -> StepRow:
     """The stored form of ``step`` whose values were serialized to ``payload``."""
     return StepRow(
@@ -225,6 +241,7 @@ def step_row(step: StepRecord, payload: bytes) -> StepRow:
         step.completed_at,
         step.child_run_id,
         json.dumps(step.output_versions),
+        encode_attempts([(a.number, a.error, a.delay) for a in step.attempts]),
     )
 
 
@@ -248,6 +265,7 @@ def step_record(row: StepRow | tuple[Any, ...], values: dict[str, Any]) -> StepR
         completed_at=float(row.completed_at),
         child_run_id=row.child_run_id,
         output_versions=json.loads(row.output_versions),
+        attempts=decode_attempts(row.attempts),
     )
 
 
@@ -259,7 +277,8 @@ RUN_COLUMNS = (
 
 STEP_COLUMNS = (
     "run_id, superstep, node_name, idx, status, input_versions, step_values, duration_ms, "
-    "cached, decision, error, node_type, created_at, completed_at, child_run_id, output_versions"
+    "cached, decision, error, node_type, created_at, completed_at, child_run_id, output_versions, "
+    "attempts"
 )
 """The columns of a stored step, in :class:`StepRow` order."""
 

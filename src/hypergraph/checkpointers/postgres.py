@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckpointStoreUnavailableError", "PostgresCheckpointer", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 added ``hypergraph_steps.attempts``; an older database is migrated when first opened."""
 _SCHEMA_LOCK = 0x68797067  # pg_advisory_xact_lock key for creating the tables ("hypg")
 
 _SCHEMA = """
@@ -87,6 +88,7 @@ CREATE TABLE IF NOT EXISTS hypergraph_steps (
     completed_at DOUBLE PRECISION NOT NULL,
     child_run_id TEXT,
     output_versions TEXT NOT NULL,
+    attempts TEXT,
     PRIMARY KEY (run_id, idx)
 );
 CREATE INDEX IF NOT EXISTS hypergraph_steps_by_node ON hypergraph_steps (run_id, node_name, idx);
@@ -97,7 +99,7 @@ CREATE TABLE IF NOT EXISTS hypergraph_leases (
 );
 """
 
-_INSERT_STEP = f"INSERT INTO hypergraph_steps ({STEP_COLUMNS}) VALUES ({', '.join(['%s'] * 16)})"
+_INSERT_STEP = f"INSERT INTO hypergraph_steps ({STEP_COLUMNS}) VALUES ({', '.join(['%s'] * 17)})"
 _INSERT_RUN = (
     f"INSERT INTO hypergraph_runs ({RUN_COLUMNS}, inputs) VALUES ({', '.join(['%s'] * 15)})"
 )
@@ -251,6 +253,12 @@ class PostgresCheckpointer(Checkpointer):
             row = conn.execute(
                 "SELECT value FROM hypergraph_meta WHERE key = 'schema_version'"
             ).fetchone()
+            if row is not None and int(row[0]) < 2:  # schema 2 added the steps' attempts
+                conn.execute("ALTER TABLE hypergraph_steps ADD COLUMN IF NOT EXISTS attempts TEXT")
+                conn.execute(
+                    "UPDATE hypergraph_meta SET value = %s WHERE key = 'schema_version'",
+                    (str(SCHEMA_VERSION),),
+                )
         if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise RuntimeError(
                 f"The checkpoint database was written by a newer hypergraph (schema {row[0]}, "

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-__all__ = ["Checkpoint", "Run", "StepRecord", "StepStatus", "WorkflowStatus"]
+__all__ = ["Checkpoint", "Run", "StepAttempt", "StepRecord", "StepStatus", "WorkflowStatus"]
 
 
 class WorkflowStatus(str, Enum):
@@ -82,6 +82,21 @@ class Run:
     completed_at: float | None = None
 
 
+@dataclass(frozen=True)
+class StepAttempt:
+    """One attempt of a node with a retry policy or a timeout, as recorded with its step.
+
+    Attributes:
+        number: The attempt's number, 1 for the first.
+        error: How it failed (``"ExceptionType: message"``), ``None`` if it succeeded.
+        delay: Seconds waited before it (0.0 for the first).
+    """
+
+    number: int
+    error: str | None = None
+    delay: float = 0.0
+
+
 @dataclass
 class StepRecord:
     """One node execution as stored.
@@ -102,6 +117,8 @@ class StepRecord:
         created_at, completed_at: POSIX timestamps of its start and end.
         child_run_id: For a GraphNode, the run holding its inner steps.
         output_versions: Version of each output after it was written (what resuming restores).
+        attempts: For a node with a retry policy or a timeout, each attempt in order (see
+            :class:`StepAttempt`); empty for other nodes.
     """
 
     run_id: str
@@ -120,6 +137,7 @@ class StepRecord:
     completed_at: float = 0.0
     child_run_id: str | None = None
     output_versions: dict[str, int] = field(default_factory=dict)
+    attempts: list[StepAttempt] = field(default_factory=list)
 
 
 @dataclass

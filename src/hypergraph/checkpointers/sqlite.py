@@ -34,7 +34,8 @@ from hypergraph.checkpointers.serializers import Serializer
 
 __all__ = ["SqliteCheckpointer", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 added ``steps.attempts``; a file of schema 1 is migrated when first opened."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS hypergraph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,6 +75,7 @@ CREATE TABLE IF NOT EXISTS steps (
     completed_at REAL NOT NULL,
     child_run_id TEXT,
     output_versions TEXT NOT NULL,
+    attempts TEXT,
     PRIMARY KEY (run_id, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS steps_by_node ON steps (run_id, node_name, idx);
@@ -86,7 +88,7 @@ CREATE TABLE IF NOT EXISTS leases (
 
 _INSERT_STEPS = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES "
 _INSERT_RUNS = f"INSERT INTO runs ({RUN_COLUMNS}, inputs) VALUES "
-_MAX_ROWS = 200  # rows per multi-row INSERT (200 x 16 parameters stays under SQLite's limit)
+_MAX_ROWS = 200  # rows per multi-row INSERT (200 x 17 parameters stays under SQLite's limit)
 _UPDATE_RUN = (
     "UPDATE runs SET status = ?, duration_ms = ?, node_count = ?, error_count = ?, "
     "completed_at = ? WHERE id = ?"
@@ -100,6 +102,26 @@ DELETE FROM steps WHERE run_id = :run AND idx < (
 _PRUNE_WINDOW = (
     _PRUNE + " AND superstep <= (SELECT MAX(superstep) FROM steps WHERE run_id = :run) - :window"
 )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file of an older schema up to :data:`SCHEMA_VERSION`, in one transaction (a
+    process racing to do the same waits, then finds it done)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = conn.execute(
+            "SELECT value FROM hypergraph_meta WHERE key = 'schema_version'"
+        ).fetchone()
+        if int(version) < 2:
+            conn.execute("ALTER TABLE steps ADD COLUMN attempts TEXT")
+        conn.execute(
+            "UPDATE hypergraph_meta SET value = ? WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION),),
+        )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _insert(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Any]) -> None:
@@ -214,6 +236,8 @@ class SqliteCheckpointer(Checkpointer):
                 f"The checkpoint database was written by a newer hypergraph (schema "
                 f"{row[0]}, this one knows {SCHEMA_VERSION}). Upgrade hypergraph to read it."
             )
+        elif int(row[0]) < SCHEMA_VERSION:
+            _migrate(conn)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -272,7 +296,7 @@ class SqliteCheckpointer(Checkpointer):
             if batch.new_runs:
                 _insert(conn, _INSERT_RUNS, 15, run_rows(batch.new_runs))
             if batch.steps:
-                _insert(conn, _INSERT_STEPS, 16, batch.steps)
+                _insert(conn, _INSERT_STEPS, 17, batch.steps)
             for run_id, window in batch.prune:
                 if window is None:
                     conn.execute(_PRUNE, {"run": run_id})

@@ -13,7 +13,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["as_json", "print_table", "run_table", "short", "step_table", "to_plain", "when"]
+__all__ = [
+    "as_json",
+    "attempts_text",
+    "print_table",
+    "run_table",
+    "short",
+    "step_table",
+    "to_plain",
+    "when",
+]
 
 _short_repr = reprlib.Repr()
 _short_repr.maxstring = 60
@@ -96,9 +105,17 @@ def run_table(runs: Iterable[Any]) -> Table:
 
 
 def step_table(steps: Iterable[Any]) -> Table:
-    """One row per recorded step, in order: what ran, how it ended, and what it produced."""
+    """One row per recorded step, in order: what ran, how it ended, and what it produced.
+
+    When a step was retried, an ``attempts`` column shows how many attempts it took and each
+    failed attempt's error (and the delay before the next one)."""
+    steps = list(steps)
+    retried = any(getattr(step, "attempts", None) for step in steps)
     table = Table(title="steps", title_justify="left")
-    for column in ("step", "node", "status", "duration", "decision / error", "values"):
+    columns = ["step", "node", "status", "duration", "decision / error", "values"]
+    if retried:
+        columns.insert(4, "attempts")
+    for column in columns:
         table.add_column(column)
     for step in steps:
         detail = ""
@@ -108,15 +125,32 @@ def step_table(steps: Iterable[Any]) -> Table:
             detail = f"-> {to_plain(step.decision)}"
         values = ", ".join(f"{k}={short(v)}" for k, v in (step.values or {}).items())
         flags = " (cached)" if step.cached else ""
-        table.add_row(
+        row = [
             str(step.superstep),
             step.node_name,
             _status(step.status) + flags,
             _duration(step.duration_ms),
             detail,
             values,
-        )
+        ]
+        if retried:
+            row.insert(4, attempts_text(getattr(step, "attempts", None) or []))
+        table.add_row(*row)
     return table
+
+
+def attempts_text(attempts: list[Any]) -> str:
+    """``"3 (2 failed)"`` then one line per failed attempt: ``#1 ValueError: ...``."""
+    if not attempts:
+        return ""
+    failed = [a for a in attempts if a.error is not None]
+    lines = [f"{len(attempts)} ({len(failed)} failed)" if failed else str(len(attempts))]
+    for attempt in failed:
+        lines.append(f"#{attempt.number} {attempt.error[:60]}")
+    waited = sum(a.delay for a in attempts)
+    if waited:
+        lines.append(f"waited {waited:.2f} s")
+    return "\n".join(lines)
 
 
 def print_table(table: Table) -> None:

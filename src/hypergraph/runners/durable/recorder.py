@@ -19,7 +19,13 @@ import json
 import time
 from typing import Any
 
-from hypergraph.checkpointers.base import END_NAME, RunUpdate, StepRow, WriteBatch
+from hypergraph.checkpointers.base import (
+    END_NAME,
+    RunUpdate,
+    StepRow,
+    WriteBatch,
+    encode_attempts,
+)
 from hypergraph.checkpointers.rebuild import rebuild_state
 from hypergraph.checkpointers.records import Run, StepRecord, WorkflowStatus
 from hypergraph.checkpointers.serializers import Serializer, ValueNotSerializableError
@@ -205,7 +211,7 @@ class RunRecorder:
         return StepRow(
             self.run.id, superstep, p.name, index, status, _json_counts(p.watched, consumed),
             payload, duration, cached, decision, error, p.kind.value, wall - duration / 1000.0, wall,
-            self.children.get(p.index), output_versions,
+            self.children.get(p.index), output_versions, encode_attempts(call.attempts),
         )  # fmt: skip
 
     # ------------------------------------------------------------------ nested runs

@@ -157,6 +157,8 @@ class NodeCall:
         started: ``perf_counter()`` when the execution started (events only).
         cache_key: The key to store the result under, when the node is cached.
         map_span: Events on, mapped GraphNode: the span its item runs hang under.
+        attempts: A node with a retry policy or timeout: ``(number, error, delay)`` of each
+            attempt so far (recorded with the step by a checkpointer).
     """
 
     __slots__ = (
@@ -175,6 +177,7 @@ class NodeCall:
         "started",
         "cache_key",
         "map_span",
+        "attempts",
     )
 
     args: tuple[Any, ...]
@@ -195,6 +198,7 @@ class NodeCall:
         self.started: float | None = None
         self.cache_key: str | None = None
         self.map_span: Any = None
+        self.attempts: list[tuple[int, str | None, float]] | None = None
 
     @property
     def node(self) -> Any:

@@ -156,12 +156,14 @@ class Attempts:
         self.first_started = 0.0
         self.delay = 0.0  # waited before the current attempt
         self.span: Any = None  # the current attempt's span (events on)
+        call.attempts = []  # (number, error, delay) of each attempt, for the step record
 
     def begin(self) -> None:
         """A new attempt starts now."""
         self.number += 1
         if self.number == 1:
             self.first_started = self.clock.now()
+        self.call.attempts.append((self.number, None, self.delay))
         if self.call.ctx.dispatcher is not None:
             self.span = emit_attempt_start(self.call, self.number, self.delay)
 
@@ -172,6 +174,9 @@ class Attempts:
 
     def failed(self, error: Exception) -> float:
         """The current attempt raised ``error``: the delay before the next one, or raise."""
+        attempts = self.call.attempts
+        if attempts and attempts[-1][0] == self.number:
+            attempts[-1] = (self.number, f"{type(error).__name__}: {error}", self.delay)
         elapsed = self.clock.now() - self.first_started
         name = self.call.plan.name
         outcome = after_failure(
