@@ -200,23 +200,13 @@ class AsyncRunner(BaseRunner):
         events = open_events(event_processors, deferred=True)  # None: no events built
         try:
             own_values, routing, problems = take_resume_values(graph, values, input_values)
-            if (
-                self.checkpointer is not None
-                or workflow_id
-                or checkpoint
-                or fork_from
-                or (retry_from or override_workflow)
-            ):
-                from hypergraph.runners.durable import DurableOptions
-
-                durable = DurableOptions(
-                    workflow_id, checkpoint, fork_from, retry_from, override_workflow
-                )
-                options = ItemOptions(
-                    select, on_missing, on_internal_override, entrypoint, error_handling
-                )
+            durable = self._durable_options(
+                (select, on_missing, on_internal_override, entrypoint, error_handling),
+                workflow_id, checkpoint, fork_from, retry_from, override_workflow,
+            )  # fmt: skip
+            if durable is not None:
                 return await self._run_durable(
-                    graph, own_values, input_values, options, durable, (routing, problems),
+                    graph, own_values, input_values, durable, (routing, problems),
                     max_iterations, limit, events,
                 )  # fmt: skip
             try:
@@ -252,7 +242,6 @@ class AsyncRunner(BaseRunner):
         graph: Graph,
         values: dict[str, Any],
         input_values: dict[str, Any],
-        options: ItemOptions,
         durable_options: DurableOptions,
         resume: tuple[Any, list[str]],
         max_iterations: int | None,
@@ -265,14 +254,14 @@ class AsyncRunner(BaseRunner):
         routing, problems = resume
         try:
             durable, prepared = start_durable_run(
-                self, graph, values, input_values, options, durable_options
+                self, graph, values, input_values, durable_options
             )
         except ValueError as exc:
             add_resume_hint(exc, graph, values, input_values)
             raise
         result = None
         try:
-            report_resume_problems(problems, options.on_internal_override)
+            report_resume_problems(problems, durable_options.options.on_internal_override)
             cap = self._iteration_cap(max_iterations)
             ctx = RunContext(self, cache=self.cache, dispatcher=events)
             ctx.resume = routing

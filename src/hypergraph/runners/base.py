@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph._short_repr import short_repr
 from hypergraph.checkpointers.records import Checkpoint
@@ -11,6 +11,10 @@ from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
+
+if TYPE_CHECKING:  # loaded only when a run is durable
+    from hypergraph.checkpointers.base import Checkpointer
+    from hypergraph.runners.durable import DurableOptions
 
 __all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS", "check_checkpointer"]
 
@@ -27,6 +31,7 @@ class BaseRunner(ABC):
     """
 
     default_max_iterations: int = DEFAULT_MAX_ITERATIONS
+    checkpointer: Checkpointer | None = None
 
     @property
     @abstractmethod
@@ -76,6 +81,34 @@ class BaseRunner(ABC):
         **input_values: Any,
     ) -> list[RunResult]:
         """Execute ``graph`` once per item of the mapped inputs; return one result per item."""
+
+    def _durable_options(
+        self,
+        run_options: tuple[Any, str, str, str | None, str],
+        workflow_id: str | None,
+        checkpoint: Checkpoint | None,
+        fork_from: str | None,
+        retry_from: str | None,
+        override_workflow: bool,
+    ) -> DurableOptions | None:
+        """The durable options of one ``run()``, or ``None`` for a plain run.
+
+        A run is durable when the runner has a checkpointer or any durable option is passed
+        (without a checkpointer the durable start checks then explain what is missing).
+        ``run_options`` are ``run()``'s ``(select, on_missing, on_internal_override,
+        entrypoint, error_handling)``, kept for the start checks of the workflow's values.
+        """
+        if self.checkpointer is None and not (
+            workflow_id or checkpoint or fork_from or retry_from or override_workflow
+        ):
+            return None
+        from hypergraph.runners.durable import DurableOptions
+        from hypergraph.runners.map_plan import ItemOptions
+
+        return DurableOptions(
+            workflow_id, checkpoint, fork_from, retry_from, override_workflow,
+            ItemOptions(*run_options),
+        )  # fmt: skip
 
     def _iteration_cap(self, max_iterations: int | None) -> int:
         """``max_iterations`` checked, or the runner's default when ``None``."""

@@ -138,23 +138,13 @@ class SyncRunner(BaseRunner):
         """
         events = open_events(event_processors)  # None without processors: no events built
         try:
-            if (
-                self.checkpointer is not None
-                or workflow_id
-                or checkpoint
-                or fork_from
-                or (retry_from or override_workflow)
-            ):
-                from hypergraph.runners.durable import DurableOptions
-
-                durable = DurableOptions(
-                    workflow_id, checkpoint, fork_from, retry_from, override_workflow
-                )
-                run_options = ItemOptions(
-                    select, on_missing, on_internal_override, entrypoint, error_handling
-                )
+            durable = self._durable_options(
+                (select, on_missing, on_internal_override, entrypoint, error_handling),
+                workflow_id, checkpoint, fork_from, retry_from, override_workflow,
+            )  # fmt: skip
+            if durable is not None:
                 return self._run_durable(
-                    graph, values, input_values, run_options, durable, max_iterations, events
+                    graph, values, input_values, durable, max_iterations, events
                 )
             prepared = prepare_run(
                 graph,
@@ -297,7 +287,6 @@ class SyncRunner(BaseRunner):
         graph: Graph,
         values: dict[str, Any] | None,
         input_values: dict[str, Any],
-        options: ItemOptions,
         durable_options: DurableOptions,
         max_iterations: int | None,
         events: Any,
@@ -305,9 +294,7 @@ class SyncRunner(BaseRunner):
         """``run`` with a checkpointer: start or resume the workflow, record every superstep."""
         from hypergraph.runners.durable import start_durable_run
 
-        durable, prepared = start_durable_run(
-            self, graph, values, input_values, options, durable_options
-        )
+        durable, prepared = start_durable_run(self, graph, values, input_values, durable_options)
         result = None
         try:
             ctx = RunContext(self, cache=self.cache, dispatcher=events)

@@ -8,7 +8,7 @@ import this package only when they have a checkpointer, so plain runs never load
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hypergraph.checkpointers.records import Checkpoint
@@ -20,6 +20,7 @@ from hypergraph.runners.durable.session import (
     open_map,
     open_run,
 )
+from hypergraph.runners.map_plan import ItemOptions
 
 __all__ = [
     "DurableMap",
@@ -35,13 +36,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DurableOptions:
-    """The durable options of ``run()``, as passed."""
+    """The durable options of ``run()``, as passed, with the run options the start checks use
+    (``options``: select, on_missing, ...); built by ``BaseRunner._durable_options``."""
 
     workflow_id: str | None = None
     checkpoint: Checkpoint | None = None
     fork_from: str | None = None
     retry_from: str | None = None
     override_workflow: bool = False
+    options: ItemOptions = field(default_factory=ItemOptions)
 
 
 def start_durable_run(
@@ -49,7 +52,6 @@ def start_durable_run(
     graph: Any,
     values: dict[str, Any] | None,
     input_values: dict[str, Any] | None,
-    options: Any,
     durable: DurableOptions,
 ) -> tuple[DurableRun, Any]:
     """Check the options, open the workflow, run the usual start checks on the values it
@@ -57,7 +59,7 @@ def start_durable_run(
     nothing is written when a check fails.
 
     ``values``/``input_values`` are the caller's (for AsyncRunner, dotted resume keys already
-    taken out); ``options`` is an ``ItemOptions`` (select, on_missing, ...).
+    taken out).
     """
     check_durable_options(
         runner.checkpointer, durable.workflow_id, durable.checkpoint, durable.fork_from,
@@ -70,7 +72,7 @@ def start_durable_run(
         retry_from=durable.retry_from, override_workflow=durable.override_workflow,
     )  # fmt: skip
     try:
-        prepared = options.prepare(graph, run.values, runner)
+        prepared = durable.options.prepare(graph, run.values, runner)
         run.begin()
     except BaseException:
         run.close(None)
