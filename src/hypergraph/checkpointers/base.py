@@ -73,6 +73,7 @@ __all__ = [
     "decode_decision",
     "encode_attempts",
     "encode_decision",
+    "lease_lost",
     "new_owner",
     "owner_is_gone",
     "run_from_row",
@@ -87,6 +88,13 @@ END_NAME = "END"  # how a gate's END target is stored
 
 class LeaseLostError(RuntimeError):
     """A write was refused because another owner holds the workflow's lease now."""
+
+
+def lease_lost(lease: Lease, holder: str | None) -> LeaseLostError:
+    """The error of a write under ``lease`` refused because ``holder`` (or nobody) holds it now."""
+    return LeaseLostError(
+        f"Workflow {lease.workflow_id!r} is now run by {holder if holder else 'nobody'!r}."
+    )
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from dataclasses import replace
 from hypergraph.checkpointers.base import (
     Checkpointer,
     Lease,
-    LeaseLostError,
     StepRow,
     WriteBatch,
+    lease_lost,
 )
 from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
 from hypergraph.checkpointers.records import Run, WorkflowStatus
@@ -61,9 +61,7 @@ class MemoryCheckpointer(Checkpointer):
             if lease is not None:
                 holder = self._leases.get(lease.workflow_id)
                 if holder is None or holder[0] != lease.owner:
-                    raise LeaseLostError(
-                        f"Workflow {lease.workflow_id!r} is now run by {holder and holder[0]!r}."
-                    )
+                    raise lease_lost(lease, holder[0] if holder is not None else None)
                 self._leases[lease.workflow_id] = (lease.owner, lease.expires_at)
             runs, steps = self._runs, self._steps
             for run_id in batch.deletes:

@@ -8,9 +8,10 @@ closed it (a glance at the socket, no round trip; only then a real check), so af
 restarts the next write reconnects by itself; a write that was cut off by the restart is rolled
 back by the server and reported as :class:`CheckpointStoreUnavailableError`.
 
-A write is one transaction whose first statement both checks and renews the lease (``UPDATE
-... WHERE owner = ... RETURNING``); a single row is sent with ``execute`` (``executemany``
-switches the connection to pipeline mode, which costs more than it saves for one row).
+Statements and storage code are shared with ``SqliteCheckpointer`` (checkpointers/sql.py): a
+write is one transaction whose first statement both checks and renews the lease, and a single
+row is sent with ``execute`` (``executemany`` switches the connection to pipeline mode, which
+costs more than it saves for one row).
 
 The tables are created on first use (``hypergraph_runs``, ``hypergraph_steps``,
 ``hypergraph_leases`` and ``hypergraph_meta``, which holds the schema version for later
@@ -21,24 +22,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from hypergraph.checkpointers.base import (
-    RUN_COLUMNS,
-    STEP_COLUMNS,
-    Checkpointer,
-    Lease,
-    LeaseLostError,
-    StepRow,
-    WriteBatch,
-    run_from_row,
-    run_rows,
-)
 from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
-from hypergraph.checkpointers.records import Run, WorkflowStatus
 from hypergraph.checkpointers.serializers import Serializer
+from hypergraph.checkpointers.sql import SqlCheckpointer, SqlDialect
 
 if TYPE_CHECKING:
     import psycopg
@@ -99,26 +89,7 @@ CREATE TABLE IF NOT EXISTS hypergraph_leases (
 );
 """
 
-_INSERT_STEP = f"INSERT INTO hypergraph_steps ({STEP_COLUMNS}) VALUES ({', '.join(['%s'] * 17)})"
-_INSERT_RUN = (
-    f"INSERT INTO hypergraph_runs ({RUN_COLUMNS}, inputs) VALUES ({', '.join(['%s'] * 15)})"
-)
-_UPDATE_RUN = (
-    "UPDATE hypergraph_runs SET status = %s, duration_ms = %s, node_count = %s, "
-    "error_count = %s, completed_at = %s WHERE id = %s"
-)
-# A step is dropped when a later completed step of the same node exists (resuming restores the
-# latest outputs of each node), and, for a window, only when it is older than the window.
-_PRUNE = """
-DELETE FROM hypergraph_steps AS s WHERE s.run_id = %(run)s AND s.idx < (
-    SELECT MAX(later.idx) FROM hypergraph_steps AS later
-    WHERE later.run_id = %(run)s AND later.node_name = s.node_name
-      AND later.status = 'completed')
-"""
-_PRUNE_WINDOW = _PRUNE + (
-    " AND s.superstep <= (SELECT MAX(superstep) FROM hypergraph_steps WHERE run_id = %(run)s)"
-    " - %(window)s"
-)
+_DIALECT = SqlDialect(param="%s", prefix="hypergraph_", lock_row=True, native_bool=True)
 
 
 class CheckpointStoreUnavailableError(ConnectionError):
@@ -137,7 +108,7 @@ def _import_driver() -> tuple[Any, Any]:
     return psycopg, psycopg_pool
 
 
-class PostgresCheckpointer(Checkpointer):
+class PostgresCheckpointer(SqlCheckpointer):
     """Stores runs in a PostgreSQL database, shared by every process and machine that opens it.
 
     Args:
@@ -158,6 +129,7 @@ class PostgresCheckpointer(Checkpointer):
     which then record their items directly.
     """
 
+    dialect = _DIALECT
     connect_timeout: float = 30.0
     """Seconds a write waits for a working connection (e.g. while the server restarts) before
     raising :class:`CheckpointStoreUnavailableError`. Set it on the object to change it."""
@@ -273,164 +245,12 @@ class PostgresCheckpointer(Checkpointer):
         if pool is not None and self._pool_pid == os.getpid():
             pool.close()
 
-    # ------------------------------------------------------------------ storage
-    def _write(self, batch: WriteBatch, lease: Lease | None) -> None:
-        with self._transaction() as conn:
-            if lease is not None:
-                # Checking the owner and extending the lease is one statement; the row lock it
-                # takes fences the rows below against a takeover until COMMIT.
-                held = conn.execute(
-                    "UPDATE hypergraph_leases SET expires_at = %s "
-                    "WHERE workflow_id = %s AND owner = %s RETURNING 1",
-                    (lease.expires_at, lease.workflow_id, lease.owner),
-                ).fetchone()
-                if held is None:
-                    row = conn.execute(
-                        "SELECT owner FROM hypergraph_leases WHERE workflow_id = %s",
-                        (lease.workflow_id,),
-                    ).fetchone()
-                    raise LeaseLostError(
-                        f"Workflow {lease.workflow_id!r} is now run by "
-                        f"{row[0] if row else 'nobody'!r}."
-                    )
-            with conn.cursor() as cur:
-                for run_id in batch.deletes:
-                    prefix = run_id + "/"
-                    for table, column in (
-                        ("hypergraph_steps", "run_id"),
-                        ("hypergraph_runs", "id"),
-                    ):
-                        cur.execute(
-                            f"DELETE FROM {table} WHERE {column} = %s OR left({column}, %s) = %s",
-                            (run_id, len(prefix), prefix),
-                        )
-                if batch.new_runs:
-                    _insert(cur, _INSERT_RUN, run_rows(batch.new_runs))
-                if batch.steps:
-                    _insert(cur, _INSERT_STEP, [_step_params(s) for s in batch.steps])
-                for run_id, window in batch.prune:
-                    if window is None:
-                        cur.execute(_PRUNE, {"run": run_id})
-                    else:
-                        cur.execute(_PRUNE_WINDOW, {"run": run_id, "window": window})
-                if batch.updates:
-                    cur.executemany(
-                        _UPDATE_RUN,
-                        [
-                            (u.status, u.duration_ms, u.node_count, u.error_count,
-                             u.completed_at, u.run_id)
-                            for u in batch.updates
-                        ],
-                    )  # fmt: skip
+    @contextmanager
+    def _writing(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self._transaction() as conn, conn.cursor() as cur:
+            yield cur
 
-    def _read_run(self, run_id: str) -> Run | None:
-        with self._transaction() as conn:
-            row = conn.execute(
-                f"SELECT {RUN_COLUMNS} FROM hypergraph_runs WHERE id = %s", (run_id,)
-            ).fetchone()
-        return None if row is None else run_from_row(row)
-
-    def _read_inputs(self, run_id: str) -> bytes | None:
-        with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT inputs FROM hypergraph_runs WHERE id = %s", (run_id,)
-            ).fetchone()
-        return None if row is None else bytes(row[0])
-
-    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
-        query = f"SELECT {STEP_COLUMNS} FROM hypergraph_steps WHERE run_id = %s"
-        params: tuple[Any, ...] = (run_id,)
-        if up_to is not None:
-            query += " AND superstep <= %s"
-            params = (run_id, up_to)
-        with self._transaction() as conn:
-            rows = conn.execute(query + " ORDER BY idx", params).fetchall()
-        return [StepRow._make((*row[:6], bytes(row[6]), *row[7:])) for row in rows]
-
-    def _read_runs(
-        self,
-        status: WorkflowStatus | None,
-        graph_name: str | None,
-        since: float | None,
-        limit: int,
-    ) -> list[Run]:
-        where = ["parent_run_id IS NULL"]
-        args: list[Any] = []
-        if status is not None:
-            where.append("status = %s")
-            args.append(status.value)
-        if graph_name is not None:
-            where.append("graph_name = %s")
-            args.append(graph_name)
-        if since is not None:
-            where.append("created_at >= %s")
-            args.append(since)
-        args.append(limit)
-        with self._transaction() as conn:
-            rows = conn.execute(
-                f"SELECT {RUN_COLUMNS} FROM hypergraph_runs WHERE {' AND '.join(where)} "
-                "ORDER BY created_at DESC LIMIT %s",
-                args,
-            ).fetchall()
-        return [run_from_row(row) for row in rows]
-
-    def _read_children(self, parent_run_id: str) -> list[Run]:
-        with self._transaction() as conn:
-            rows = conn.execute(
-                f"SELECT {RUN_COLUMNS} FROM hypergraph_runs WHERE parent_run_id = %s",
-                (parent_run_id,),
-            ).fetchall()
-        return [run_from_row(row) for row in rows]
-
-    def _try_lease(
-        self,
-        workflow_id: str,
-        owner: str,
-        expires_at: float,
-        may_take: Callable[[str, float], bool],
-    ) -> tuple[str, float] | None:
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO hypergraph_leases (workflow_id, owner, expires_at) "
-                "VALUES (%s, %s, %s) ON CONFLICT (workflow_id) DO NOTHING",
-                (workflow_id, owner, expires_at),
-            )
-            row = conn.execute(
-                "SELECT owner, expires_at FROM hypergraph_leases WHERE workflow_id = %s FOR UPDATE",
-                (workflow_id,),
-            ).fetchone()
-            assert row is not None  # inserted above or already there, and locked
-            if row[0] != owner and not may_take(row[0], row[1]):
-                return (str(row[0]), float(row[1]))
-            conn.execute(
-                "UPDATE hypergraph_leases SET owner = %s, expires_at = %s WHERE workflow_id = %s",
-                (owner, expires_at, workflow_id),
-            )
-            return None
-
-    def _release_lease(self, workflow_id: str, owner: str) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM hypergraph_leases WHERE workflow_id = %s AND owner = %s",
-                (workflow_id, owner),
-            )
-
-    # ------------------------------------------------------------------ maintenance
-    def row_counts(self) -> dict[str, int]:
-        """How many rows each table holds (to watch retention keep the tables small)."""
-        counts: dict[str, int] = {}
-        with self._transaction() as conn:
-            for table in ("runs", "steps", "leases"):
-                row = conn.execute(f"SELECT count(*) FROM hypergraph_{table}").fetchone()
-                counts[table] = int(row[0]) if row is not None else 0
-        return counts
-
-
-def _insert(cur: psycopg.Cursor[Any], query: str, rows: list[tuple[Any, ...]]) -> None:
-    if len(rows) == 1:
-        cur.execute(query, rows[0])
-    else:
-        cur.executemany(query, rows)
+    _reading = _writing  # a read is a transaction of its own too
 
 
 def _check_if_closed(conn: psycopg.Connection[Any]) -> None:
@@ -457,7 +277,3 @@ def _redacted(dsn: str) -> str:
         user = credentials.split(":", 1)[0]
         return f"{scheme}://{user}@{host}"
     return " ".join(part for part in dsn.split() if not part.startswith("password="))
-
-
-def _step_params(row: StepRow) -> tuple[Any, ...]:
-    return (*row[:8], bool(row.cached), *row[9:])

@@ -13,24 +13,13 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hypergraph.checkpointers.base import (
-    RUN_COLUMNS,
-    STEP_COLUMNS,
-    Checkpointer,
-    Lease,
-    LeaseLostError,
-    StepRow,
-    WriteBatch,
-    run_from_row,
-    run_rows,
-)
 from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
-from hypergraph.checkpointers.records import Run, WorkflowStatus
 from hypergraph.checkpointers.serializers import Serializer
+from hypergraph.checkpointers.sql import SqlCheckpointer, SqlDialect
 
 __all__ = ["SqliteCheckpointer", "SCHEMA_VERSION"]
 
@@ -86,22 +75,8 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 """
 
-_INSERT_STEPS = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES "
-_INSERT_RUNS = f"INSERT INTO runs ({RUN_COLUMNS}, inputs) VALUES "
-_MAX_ROWS = 200  # rows per multi-row INSERT (200 x 17 parameters stays under SQLite's limit)
-_UPDATE_RUN = (
-    "UPDATE runs SET status = ?, duration_ms = ?, node_count = ?, error_count = ?, "
-    "completed_at = ? WHERE id = ?"
-)
-_PRUNE = """
-DELETE FROM steps WHERE run_id = :run AND idx < (
-    SELECT MAX(later.idx) FROM steps AS later
-    WHERE later.run_id = :run AND later.node_name = steps.node_name
-      AND later.status = 'completed')
-"""
-_PRUNE_WINDOW = (
-    _PRUNE + " AND superstep <= (SELECT MAX(superstep) FROM steps WHERE run_id = :run) - :window"
-)
+# 200 rows x 17 parameters per INSERT stays under SQLite's limit on parameters.
+_DIALECT = SqlDialect(param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=200)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -124,22 +99,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
-def _insert(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Any]) -> None:
-    """Insert ``rows`` with multi-row ``INSERT ... VALUES (...), (...)`` statements.
-
-    ``executemany`` steps the statement once per row, and the sqlite3 module lets go of the GIL
-    around every step: a background writer then queues for the GIL once per row behind the
-    run's thread. One statement per ``_MAX_ROWS`` rows asks for it once per chunk.
-    """
-    one = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rows), _MAX_ROWS):
-        chunk = rows[start : start + _MAX_ROWS]
-        conn.execute(
-            head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row]
-        )
-
-
-class SqliteCheckpointer(Checkpointer):
+class SqliteCheckpointer(SqlCheckpointer):
     """Stores runs in a SQLite database file; safe for several processes on one machine.
 
     Args:
@@ -162,6 +122,8 @@ class SqliteCheckpointer(Checkpointer):
         >>> runner.checkpointer.get_run("wf-1").status
         <WorkflowStatus.COMPLETED: 'completed'>
     """
+
+    dialect = _DIALECT
 
     def __init__(
         self,
@@ -240,23 +202,19 @@ class SqliteCheckpointer(Checkpointer):
             _migrate(conn)
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _writing(self) -> Iterator[sqlite3.Cursor]:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
+            yield conn.cursor()
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
-    def row_counts(self) -> dict[str, int]:
-        """How many rows each table holds (to watch retention keep the tables small)."""
-        conn = self._connection()
-        return {
-            table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            for table in ("runs", "steps", "leases")
-        }
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Cursor]:
+        yield self._connection().cursor()
 
     def close(self) -> None:
         """Close every connection this checkpointer opened (it reopens them on next use)."""
@@ -266,140 +224,3 @@ class SqliteCheckpointer(Checkpointer):
             with contextlib.suppress(sqlite3.Error):  # closing from another thread
                 conn.close()
         self._local = threading.local()
-
-    # ------------------------------------------------------------------ storage
-    def _write(self, batch: WriteBatch, lease: Lease | None) -> None:
-        with self._transaction() as conn:
-            if lease is not None:
-                row = conn.execute(
-                    "SELECT owner FROM leases WHERE workflow_id = ?", (lease.workflow_id,)
-                ).fetchone()
-                if row is None or row[0] != lease.owner:
-                    raise LeaseLostError(
-                        f"Workflow {lease.workflow_id!r} is now run by "
-                        f"{row[0] if row else 'nobody'!r}."
-                    )
-                conn.execute(
-                    "UPDATE leases SET expires_at = ? WHERE workflow_id = ?",
-                    (lease.expires_at, lease.workflow_id),
-                )
-            for run_id in batch.deletes:
-                prefix = run_id + "/"
-                conn.execute(
-                    "DELETE FROM steps WHERE run_id = ? OR substr(run_id, 1, ?) = ?",
-                    (run_id, len(prefix), prefix),
-                )
-                conn.execute(
-                    "DELETE FROM runs WHERE id = ? OR substr(id, 1, ?) = ?",
-                    (run_id, len(prefix), prefix),
-                )
-            if batch.new_runs:
-                _insert(conn, _INSERT_RUNS, 15, run_rows(batch.new_runs))
-            if batch.steps:
-                _insert(conn, _INSERT_STEPS, 17, batch.steps)
-            for run_id, window in batch.prune:
-                if window is None:
-                    conn.execute(_PRUNE, {"run": run_id})
-                else:
-                    conn.execute(_PRUNE_WINDOW, {"run": run_id, "window": window})
-            if batch.updates:
-                conn.executemany(
-                    _UPDATE_RUN,
-                    [
-                        (
-                            u.status,
-                            u.duration_ms,
-                            u.node_count,
-                            u.error_count,
-                            u.completed_at,
-                            u.run_id,
-                        )
-                        for u in batch.updates
-                    ],  # fmt: skip
-                )
-
-    def _read_run(self, run_id: str) -> Run | None:
-        row = (
-            self._connection()
-            .execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
-            .fetchone()
-        )
-        return None if row is None else run_from_row(row)
-
-    def _read_inputs(self, run_id: str) -> bytes | None:
-        row = self._connection().execute("SELECT inputs FROM runs WHERE id = ?", (run_id,))
-        found = row.fetchone()
-        return None if found is None else bytes(found[0])
-
-    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
-        conn = self._connection()
-        if up_to is None:
-            cursor = conn.execute(
-                f"SELECT {STEP_COLUMNS} FROM steps WHERE run_id = ? ORDER BY idx", (run_id,)
-            )
-        else:
-            cursor = conn.execute(
-                f"SELECT {STEP_COLUMNS} FROM steps WHERE run_id = ? AND superstep <= ? "
-                "ORDER BY idx",
-                (run_id, up_to),
-            )
-        return [StepRow._make((*row[:6], bytes(row[6]), *row[7:])) for row in cursor]
-
-    def _read_runs(
-        self,
-        status: WorkflowStatus | None,
-        graph_name: str | None,
-        since: float | None,
-        limit: int,
-    ) -> list[Run]:
-        where = ["parent_run_id IS NULL"]
-        args: list[Any] = []
-        if status is not None:
-            where.append("status = ?")
-            args.append(status.value)
-        if graph_name is not None:
-            where.append("graph_name = ?")
-            args.append(graph_name)
-        if since is not None:
-            where.append("created_at >= ?")
-            args.append(since)
-        args.append(limit)
-        cursor = self._connection().execute(
-            f"SELECT {RUN_COLUMNS} FROM runs WHERE {' AND '.join(where)} "
-            "ORDER BY created_at DESC LIMIT ?",
-            args,
-        )
-        return [run_from_row(row) for row in cursor]
-
-    def _read_children(self, parent_run_id: str) -> list[Run]:
-        cursor = self._connection().execute(
-            f"SELECT {RUN_COLUMNS} FROM runs WHERE parent_run_id = ?", (parent_run_id,)
-        )
-        return [run_from_row(row) for row in cursor]
-
-    def _try_lease(
-        self,
-        workflow_id: str,
-        owner: str,
-        expires_at: float,
-        may_take: Callable[[str, float], bool],
-    ) -> tuple[str, float] | None:
-        with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT owner, expires_at FROM leases WHERE workflow_id = ?", (workflow_id,)
-            ).fetchone()
-            if row is not None and row[0] != owner and not may_take(row[0], row[1]):
-                return (str(row[0]), float(row[1]))
-            conn.execute(
-                "INSERT INTO leases (workflow_id, owner, expires_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (workflow_id) DO UPDATE SET owner = excluded.owner, "
-                "expires_at = excluded.expires_at",
-                (workflow_id, owner, expires_at),
-            )
-            return None
-
-    def _release_lease(self, workflow_id: str, owner: str) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM leases WHERE workflow_id = ? AND owner = ?", (workflow_id, owner)
-            )
