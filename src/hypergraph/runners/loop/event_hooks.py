@@ -181,41 +181,62 @@ def emit_run_start(ctx: Any, graph_name: str | None) -> float:
     return perf_counter()
 
 
+def _run_end(
+    run_id: str,
+    span_id: str,
+    parent_span_id: str | None,
+    graph_name: str | None,
+    started: float | None,
+    error: BaseException | None,
+) -> RunEndEvent:
+    """The end event of a run or map span: FAILED with ``error``, else COMPLETED."""
+    return RunEndEvent(
+        run_id,
+        span_id=span_id,
+        parent_span_id=parent_span_id,
+        graph_name=graph_name,
+        status=RunStatus.FAILED if error is not None else RunStatus.COMPLETED,
+        error=None if error is None else str(error),
+        duration_ms=_elapsed_ms(started),
+    )
+
+
 def emit_run_end(
     ctx: Any, graph_name: str | None, started: float, error: BaseException | None = None
 ) -> None:
     """Emit the end event of the run of ``ctx`` (FAILED when ``error`` is given)."""
     ctx.dispatcher.emit(
-        RunEndEvent(
-            ctx.run_id,
-            span_id=ctx.span_id,
-            parent_span_id=ctx.parent_span_id,
-            graph_name=graph_name,
-            status=RunStatus.FAILED if error is not None else RunStatus.COMPLETED,
-            error=None if error is None else str(error),
-            duration_ms=_elapsed_ms(started),
-        )
+        _run_end(ctx.run_id, ctx.span_id, ctx.parent_span_id, graph_name, started, error)
     )
 
 
 # --------------------------------------------------------------------------- nodes
 
 
+def _emit_node_event(
+    call: Any, event_type: type[Any], span_id: str, parent_span_id: str | None, *fields: Any
+) -> None:
+    """Emit an event of ``call``'s node (its run id, node and graph name) in the given span.
+
+    A node execution's events (start, cache hit, end, error) are in the call's span under the
+    run's span; an attempt's are in the attempt's span under the call's. ``fields`` are the
+    event type's own fields after ``graph_name``, in its order (events/types.py), passed by
+    position: keywords would cost a dict per event, and this runs for every node.
+    """
+    ctx = call.ctx
+    ctx.dispatcher.emit(
+        # BaseEvent's fields, then the node events' node_name and graph_name.
+        event_type(ctx.run_id, span_id, parent_span_id, None, call.plan.name, ctx.graph_name,
+                   *fields)
+    )  # fmt: skip
+
+
 def emit_node_start(call: Any) -> None:
     """A node execution begins: give the call its span and emit :class:`NodeStartEvent`."""
-    ctx = call.ctx
     call.span_id = new_span_id()
-    ctx.dispatcher.emit(
-        NodeStartEvent(
-            ctx.run_id,
-            span_id=call.span_id,
-            parent_span_id=ctx.span_id,
-            node_name=call.plan.name,
-            graph_name=ctx.graph_name,
-            inputs=dict(call.params) if _traces_io(call) else None,
-            superstep=ctx.superstep,
-        )
-    )
+    ctx = call.ctx
+    inputs = dict(call.params) if _traces_io(call) else None
+    _emit_node_event(call, NodeStartEvent, call.span_id, ctx.span_id, inputs, ctx.superstep)
     call.started = perf_counter()
 
 
@@ -290,10 +311,9 @@ def emit_node_end(call: Any, routed: tuple[Any, ...] | None, *, cached: bool = F
     ``routed`` is a gate's activated targets in decision order (``None`` for other nodes).
     A cached execution reports ``duration_ms=0.0``: the function did not run.
     """
-    ctx = call.ctx
-    events = ctx.dispatcher
     if routed is not None:
-        events.emit(
+        ctx = call.ctx
+        ctx.dispatcher.emit(
             RouteDecisionEvent(
                 ctx.run_id,
                 parent_span_id=ctx.span_id,
@@ -302,17 +322,14 @@ def emit_node_end(call: Any, routed: tuple[Any, ...] | None, *, cached: bool = F
                 decision=_decision_value(call.plan.node, routed),
             )
         )
-    events.emit(
-        NodeEndEvent(
-            ctx.run_id,
-            span_id=call.span_id,
-            parent_span_id=ctx.span_id,
-            node_name=call.plan.name,
-            graph_name=ctx.graph_name,
-            duration_ms=0.0 if cached else _elapsed_ms(call.started),
-            cached=cached,
-            outputs=_traced_outputs(call) if _traces_io(call) else None,
-        )
+    _emit_node_event(
+        call,
+        NodeEndEvent,
+        call.span_id,
+        call.ctx.span_id,
+        0.0 if cached else _elapsed_ms(call.started),  # duration_ms
+        cached,
+        _traced_outputs(call) if _traces_io(call) else None,  # outputs
     )
 
 
@@ -332,36 +349,18 @@ def _traced_outputs(call: Any) -> dict[str, Any]:
 
 def emit_node_error(call: Any, exc: BaseException) -> None:
     """A node execution failed: :class:`NodeErrorEvent` with the message and type name."""
-    ctx = call.ctx
     if call.span_id is None:  # failed before it started (e.g. an un-copyable default)
         emit_node_start(call)
-    ctx.dispatcher.emit(
-        NodeErrorEvent(
-            ctx.run_id,
-            span_id=call.span_id,
-            parent_span_id=ctx.span_id,
-            node_name=call.plan.name,
-            graph_name=ctx.graph_name,
-            error=str(exc),
-            error_type=error_type_name(exc),
-        )
-    )
+    _emit_node_event(
+        call, NodeErrorEvent, call.span_id, call.ctx.span_id,
+        str(exc), error_type_name(exc),  # error, error_type
+    )  # fmt: skip
 
 
 def emit_cache_hit(call: Any, cache_key: str, routed: tuple[Any, ...] | None) -> None:
     """A node served from the cache: start, :class:`CacheHitEvent`, (route decision,) end."""
     emit_node_start(call)
-    ctx = call.ctx
-    ctx.dispatcher.emit(
-        CacheHitEvent(
-            ctx.run_id,
-            span_id=call.span_id,
-            parent_span_id=ctx.span_id,
-            node_name=call.plan.name,
-            graph_name=ctx.graph_name,
-            cache_key=cache_key,
-        )
-    )
+    _emit_node_event(call, CacheHitEvent, call.span_id, call.ctx.span_id, cache_key)
     emit_node_end(call, routed, cached=True)
 
 
@@ -382,17 +381,13 @@ def emit_attempt_start(call: Any, number: int, delay: float) -> AttemptSpan:
     if call.span_id is None:
         emit_node_start(call)
     span = AttemptSpan(call, number)
-    ctx = call.ctx
-    ctx.dispatcher.emit(
-        NodeAttemptStartEvent(
-            ctx.run_id,
-            span_id=span.span_id,
-            parent_span_id=call.span_id,
-            node_name=call.plan.name,
-            graph_name=ctx.graph_name,
-            attempt=number,
-            delay=delay,
-        )
+    _emit_node_event(
+        call,
+        NodeAttemptStartEvent,
+        span.span_id,
+        call.span_id,
+        number,
+        delay,  # attempt, delay
     )
     return span
 
@@ -405,21 +400,17 @@ def emit_attempt_end(
 ) -> None:
     """An attempt ended with ``outcome`` (``"success"``, ``"retry"`` or ``"failure"``)."""
     call = span.call
-    ctx = call.ctx
-    ctx.dispatcher.emit(
-        NodeAttemptEndEvent(
-            ctx.run_id,
-            span_id=span.span_id,
-            parent_span_id=call.span_id,
-            node_name=call.plan.name,
-            graph_name=ctx.graph_name,
-            attempt=span.number,
-            outcome=outcome,
-            error=None if error is None else str(error),
-            error_type=None if error is None else error_type_name(error),
-            delay=delay,
-            duration_ms=_elapsed_ms(span.started),
-        )
+    _emit_node_event(
+        call,
+        NodeAttemptEndEvent,
+        span.span_id,
+        call.span_id,
+        span.number,  # attempt
+        outcome,
+        None if error is None else str(error),  # error
+        None if error is None else error_type_name(error),  # error_type
+        delay,
+        _elapsed_ms(span.started),  # duration_ms
     )
 
 
@@ -494,14 +485,13 @@ def end_map(span: MapSpan | None, error: BaseException | None = None) -> None:
     if span is None:
         return
     span.events.emit(
-        RunEndEvent(
+        _run_end(
             span.run_id,
-            span_id=span.span_id,
-            parent_span_id=span.parent_span_id,
-            graph_name=span.graph_name,
-            status=RunStatus.FAILED if error is not None else RunStatus.COMPLETED,
-            error=None if error is None else str(error),
-            duration_ms=_elapsed_ms(span.started),
+            span.span_id,
+            span.parent_span_id,
+            span.graph_name,
+            span.started,
+            error,
         )
     )
 
