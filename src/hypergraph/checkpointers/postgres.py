@@ -40,56 +40,11 @@ SCHEMA_VERSION = 2
 """2 added ``hypergraph_steps.attempts``; an older database is migrated when first opened."""
 _SCHEMA_LOCK = 0x68797067  # pg_advisory_xact_lock key for creating the tables ("hypg")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS hypergraph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS hypergraph_runs (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    graph_name TEXT,
-    duration_ms DOUBLE PRECISION NOT NULL DEFAULT 0,
-    node_count INTEGER NOT NULL DEFAULT 0,
-    error_count INTEGER NOT NULL DEFAULT 0,
-    parent_run_id TEXT,
-    forked_from TEXT,
-    fork_superstep INTEGER,
-    retry_of TEXT,
-    retry_index INTEGER,
-    config TEXT NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL,
-    completed_at DOUBLE PRECISION,
-    inputs BYTEA NOT NULL
-);
-CREATE INDEX IF NOT EXISTS hypergraph_runs_by_parent ON hypergraph_runs (parent_run_id);
-CREATE INDEX IF NOT EXISTS hypergraph_runs_by_created ON hypergraph_runs (created_at);
-CREATE TABLE IF NOT EXISTS hypergraph_steps (
-    run_id TEXT NOT NULL,
-    superstep INTEGER NOT NULL,
-    node_name TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    input_versions TEXT NOT NULL,
-    step_values BYTEA NOT NULL,
-    duration_ms DOUBLE PRECISION NOT NULL,
-    cached BOOLEAN NOT NULL,
-    decision TEXT,
-    error TEXT,
-    node_type TEXT NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL,
-    completed_at DOUBLE PRECISION NOT NULL,
-    child_run_id TEXT,
-    output_versions TEXT NOT NULL,
-    attempts TEXT,
-    PRIMARY KEY (run_id, idx)
-);
-CREATE INDEX IF NOT EXISTS hypergraph_steps_by_node ON hypergraph_steps (run_id, node_name, idx);
-CREATE TABLE IF NOT EXISTS hypergraph_leases (
-    workflow_id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    expires_at DOUBLE PRECISION NOT NULL
-);
-"""
-
-_DIALECT = SqlDialect(param="%s", prefix="hypergraph_", lock_row=True, native_bool=True)
+_DIALECT = SqlDialect(
+    param="%s", prefix="hypergraph_", lock_row=True, native_bool=True,
+    types={"real": "DOUBLE PRECISION", "blob": "BYTEA", "flag": "BOOLEAN", "steps_options": ""},
+)  # fmt: skip
+_SCHEMA = _DIALECT.schema
 
 
 class CheckpointStoreUnavailableError(ConnectionError):

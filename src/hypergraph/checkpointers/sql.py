@@ -39,6 +39,56 @@ __all__ = ["SqlCheckpointer", "SqlDialect"]
 
 TABLES = ("runs", "steps", "leases")
 
+# Every table and index, in one dialect's table names and column types (see SqlDialect).
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hypergraph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {runs} (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    graph_name TEXT,
+    duration_ms {real} NOT NULL DEFAULT 0,
+    node_count INTEGER NOT NULL DEFAULT 0,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    parent_run_id TEXT,
+    forked_from TEXT,
+    fork_superstep INTEGER,
+    retry_of TEXT,
+    retry_index INTEGER,
+    config TEXT NOT NULL,
+    created_at {real} NOT NULL,
+    completed_at {real},
+    inputs {blob} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS {runs}_by_parent ON {runs} (parent_run_id);
+CREATE INDEX IF NOT EXISTS {runs}_by_created ON {runs} (created_at);
+CREATE TABLE IF NOT EXISTS {steps} (
+    run_id TEXT NOT NULL,
+    superstep INTEGER NOT NULL,
+    node_name TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    input_versions TEXT NOT NULL,
+    step_values {blob} NOT NULL,
+    duration_ms {real} NOT NULL,
+    cached {flag} NOT NULL,
+    decision TEXT,
+    error TEXT,
+    node_type TEXT NOT NULL,
+    created_at {real} NOT NULL,
+    completed_at {real} NOT NULL,
+    child_run_id TEXT,
+    output_versions TEXT NOT NULL,
+    attempts TEXT,
+    PRIMARY KEY (run_id, idx)
+){steps_options};
+CREATE INDEX IF NOT EXISTS {steps}_by_node ON {steps} (run_id, node_name, idx);
+CREATE TABLE IF NOT EXISTS {leases} (
+    workflow_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at {real} NOT NULL
+);
+"""
+
 
 class SqlDialect:
     """Every statement of the SQL checkpointers, in one database's words.
@@ -56,6 +106,8 @@ class SqlDialect:
             per row; one statement per chunk asks once). ``None``: ``executemany``, or
             ``execute`` for a single row (psycopg's ``executemany`` switches the connection to
             pipeline mode, which costs more than it saves for one row).
+        types: The column types of the schema: ``real``, ``blob`` and ``flag`` (a boolean), and
+            ``steps_options`` after the steps table's definition (SQLite: ``WITHOUT ROWID``).
     """
 
     def __init__(
@@ -65,12 +117,14 @@ class SqlDialect:
         prefix: str,
         lock_row: bool,
         native_bool: bool,
+        types: dict[str, str],
         rows_per_insert: int | None = None,
     ) -> None:
         self.param = param
         self.native_bool = native_bool
         self.rows_per_insert = rows_per_insert
         self.tables = {name: prefix + name for name in TABLES}
+        self.schema = _SCHEMA.format(**self.tables, **types)
         self._lock = " FOR UPDATE" if lock_row else ""
         sql = self.sql
         self.insert_runs = sql(f"INSERT INTO {{runs}} ({RUN_COLUMNS}, inputs) VALUES ")

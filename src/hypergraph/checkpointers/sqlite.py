@@ -26,57 +26,12 @@ __all__ = ["SqliteCheckpointer", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 2
 """2 added ``steps.attempts``; a file of schema 1 is migrated when first opened."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS hypergraph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    graph_name TEXT,
-    duration_ms REAL NOT NULL DEFAULT 0,
-    node_count INTEGER NOT NULL DEFAULT 0,
-    error_count INTEGER NOT NULL DEFAULT 0,
-    parent_run_id TEXT,
-    forked_from TEXT,
-    fork_superstep INTEGER,
-    retry_of TEXT,
-    retry_index INTEGER,
-    config TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    completed_at REAL,
-    inputs BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_by_parent ON runs (parent_run_id);
-CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
-CREATE TABLE IF NOT EXISTS steps (
-    run_id TEXT NOT NULL,
-    superstep INTEGER NOT NULL,
-    node_name TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    input_versions TEXT NOT NULL,
-    step_values BLOB NOT NULL,
-    duration_ms REAL NOT NULL,
-    cached INTEGER NOT NULL,
-    decision TEXT,
-    error TEXT,
-    node_type TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    completed_at REAL NOT NULL,
-    child_run_id TEXT,
-    output_versions TEXT NOT NULL,
-    attempts TEXT,
-    PRIMARY KEY (run_id, idx)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS steps_by_node ON steps (run_id, node_name, idx);
-CREATE TABLE IF NOT EXISTS leases (
-    workflow_id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    expires_at REAL NOT NULL
-);
-"""
-
 # 200 rows x 17 parameters per INSERT stays under SQLite's limit on parameters.
-_DIALECT = SqlDialect(param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=200)
+_DIALECT = SqlDialect(
+    param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=200,
+    types={"real": "REAL", "blob": "BLOB", "flag": "INTEGER", "steps_options": " WITHOUT ROWID"},
+)  # fmt: skip
+_SCHEMA = _DIALECT.schema
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
