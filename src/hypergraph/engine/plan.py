@@ -10,6 +10,7 @@ at once; a race only means two threads compile equal plans and one of them wins.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.engine.kinds import CallStrategy, NodeKind, strategy_for
@@ -47,6 +48,7 @@ class _Emitted:
 EMITTED: Any = _Emitted()
 
 
+@dataclass(slots=True, init=False, eq=False, repr=False)
 class NodePlan:
     """Everything the engine needs to know about one node, precomputed.
 
@@ -85,46 +87,8 @@ class NodePlan:
         trace_io: The node's own ``trace_io`` (``None``: the run's, from its graph).
     """
 
-    __slots__ = (
-        "index",
-        "active",
-        "node",
-        "name",
-        "kind",
-        "strategy",
-        "is_gate",
-        "inputs",
-        "wait_for",
-        "data_outputs",
-        "emits",
-        "outputs",
-        "state_inputs",
-        "self_produced",
-        "own_inputs",
-        "feeders",
-        "feeds",
-        "watched",
-        "zeros",
-        "wait_offset",
-        "gates",
-        "targets",
-        "default_open",
-        "sources",
-        "call_shape",
-        "param_names",
-        "plain_call",
-        "single_output",
-        "map_params",
-        "map_mode",
-        "map_error_handling",
-        "clone",
-        "func",
-        "retry",
-        "timeout",
-        "guarded",
-        "trace_io",
-    )
-
+    # Typed fields in slots; compile_plan() fills them one by one (init=False), and plans
+    # compare and hash by identity (eq=False).
     index: int
     active: bool
     # The concrete node class follows from ``strategy`` (engine/kinds.py), which the call path

@@ -7,11 +7,11 @@ started it, and each item run of a ``map`` has the map's span as parent.
 
 **Construction cost.** A run builds a few events per node, so building one must be cheap. The
 ``__init__`` that ``@dataclass(frozen=True)`` generates writes each field through
-``object.__setattr__`` and calls each ``default_factory`` through an extra layer (~2-3 us per
-event). :func:`_fast_init` replaces it with an equivalent ``__init__`` generated from the same
-field list that stores straight into the instance ``__dict__`` (~0.6-0.8 us). Everything else
-stays the dataclass's own: frozen ``__setattr__``, ``__eq__``, ``__repr__``, ``fields()``,
-``replace()``, pickling.
+``object.__setattr__`` and calls each ``default_factory`` through an extra layer.
+:func:`_fast_init` replaces it with an equivalent ``__init__`` generated from the same field
+list that stores straight into the instance ``__dict__``, about twice as fast
+(``benchmarks/bench_records.py``, "events"). Everything else stays the dataclass's own: frozen
+``__setattr__``, ``__eq__``, ``__repr__``, ``fields()``, ``replace()``, pickling.
 """
 
 from __future__ import annotations

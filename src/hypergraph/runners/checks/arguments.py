@@ -13,7 +13,7 @@ from __future__ import annotations
 import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hypergraph._short_repr import short_repr
 from hypergraph._warnings import warn_user
@@ -77,9 +77,8 @@ An explicit ``select="**"`` means all outputs and overrides the graph's selectio
 """
 
 
-@dataclass(frozen=True)
-class PreparedRun:
-    """The checked, normalised arguments of one run.
+class PreparedRun(NamedTuple):
+    """The checked, normalised arguments of one run (built once per run and per map item).
 
     Attributes:
         values: the supplied values (a fresh dict, never the caller's).
@@ -104,7 +103,6 @@ class _Verdict:
 
 _MEMO_KEY = "prepare"  # in graph_facts(graph): key set -> _Verdict
 _MEMO_LIMIT = 512  # distinct key sets per graph; past it the memo restarts (rare, cheap)
-_new_object = object.__new__
 
 
 def prepare_run(
@@ -161,14 +159,7 @@ def prepare_run(
         warn_user(verdict.warning)
     if getattr(runner, "cache", None) is None:
         warn_cache_without_backend(graph, runner)
-    # Built without the frozen dataclass __init__, which costs twice as much.
-    prepared = _new_object(PreparedRun)
-    fields = prepared.__dict__
-    fields["values"] = merged
-    fields["selected"] = verdict.selected
-    fields["on_missing"] = on_missing
-    fields["error_handling"] = error_handling
-    return prepared
+    return PreparedRun(merged, verdict.selected, on_missing, error_handling)
 
 
 def _check(
