@@ -482,8 +482,12 @@ class Checkpointer(ABC):
         With retention ``"latest"`` or ``"windowed"`` older steps are gone, so a state before
         the kept supersteps shows only what was kept.
         """
+        return self._replay(run_id, self.steps(run_id, superstep=superstep))
+
+    def _replay(self, run_id: str, steps: list[StepRecord]) -> dict[str, Any]:
+        """The inputs of ``run_id``, then each completed step's outputs in order."""
         values = dict(self.inputs(run_id) or {})
-        for step in self.steps(run_id, superstep=superstep):
+        for step in steps:
             if step.status is StepStatus.COMPLETED:
                 values.update(step.values)
         return values
@@ -520,11 +524,8 @@ class Checkpointer(ABC):
                 "checkpointer.runs()."
             )
         steps = self.steps(run_id, superstep=superstep)
-        values = dict(self.inputs(run_id) or {})
-        for step in steps:
-            if step.status is StepStatus.COMPLETED:
-                values.update(step.values)
         last = steps[-1].superstep if steps else None
+        values = self._replay(run_id, steps)
         return Checkpoint(values, steps, run_id, last if superstep is None else superstep)
 
     async def get_steps(self, run_id: str, *, superstep: int | None = None) -> list[StepRecord]:
