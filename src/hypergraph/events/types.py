@@ -11,7 +11,9 @@ started it, and each item run of a ``map`` has the map's span as parent.
 :func:`_fast_init` replaces it with an equivalent ``__init__`` generated from the same field
 list that stores straight into the instance ``__dict__``, about twice as fast
 (``benchmarks/bench_records.py``, "events"). Everything else stays the dataclass's own: frozen
-``__setattr__``, ``__eq__``, ``__repr__``, ``fields()``, ``replace()``, pickling.
+``__setattr__``, ``__eq__``, ``__repr__``, ``fields()``, ``replace()``, pickling. Events are not
+slotted: a frozen slotted instance can only be filled through its slots' descriptors, which
+builds slower even with the same shortcut (same benchmark, "events (slots, shortcut)").
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from hypergraph._short_repr import short_text
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 
+@dataclass(slots=True, eq=False)
 class RunContext:
     """Facts shared by every call of one run, and the state the cache/event hooks need.
 
@@ -83,44 +85,19 @@ class RunContext:
             continues its stored numbering), reported on node start events.
     """
 
-    __slots__ = (
-        "runner",
-        "cache",
-        "dispatcher",
-        "run_id",
-        "span_id",
-        "parent_span_id",
-        "depth",
-        "resume",
-        "graph_name",
-        "trace_io",
-        "recorder",
-        "superstep",
-    )
-
-    def __init__(
-        self,
-        runner: Any,
-        *,
-        cache: Any = None,
-        dispatcher: Any = None,
-        run_id: str | None = None,
-        span_id: str | None = None,
-        parent_span_id: str | None = None,
-        depth: int = 0,
-    ) -> None:
-        self.runner = runner
-        self.cache = cache
-        self.dispatcher = dispatcher
-        self.run_id = run_id
-        self.span_id = span_id
-        self.parent_span_id = parent_span_id
-        self.depth = depth
-        self.resume: dict[str, dict[str, Any]] | None = None
-        self.graph_name: str | None = None
-        self.trace_io = False
-        self.recorder: Any = None
-        self.superstep = 0
+    runner: Any
+    _: KW_ONLY
+    cache: Any = None
+    dispatcher: Any = None
+    run_id: str | None = None
+    span_id: str | None = None
+    parent_span_id: str | None = None
+    depth: int = 0
+    resume: dict[str, dict[str, Any]] | None = field(default=None, init=False)
+    graph_name: str | None = field(default=None, init=False)
+    trace_io: bool = field(default=False, init=False)
+    recorder: Any = field(default=None, init=False)
+    superstep: int = field(default=0, init=False)
 
     def child(self, parent_span_id: str | None = None) -> RunContext:
         """The context of a nested run (GraphNode or map item) started from this run.
@@ -140,6 +117,7 @@ class RunContext:
         return child
 
 
+@dataclass(slots=True, init=False, eq=False, repr=False)
 class NodeCall:
     """One pending or finished execution of one node within a superstep.
 
@@ -161,44 +139,40 @@ class NodeCall:
             attempt so far (recorded with the step by a checkpointer).
     """
 
-    __slots__ = (
-        "plan",
-        "ctx",
-        "kind",
-        "func",
-        "args",
-        "kwargs",
-        "params",
-        "outputs",
-        "decision",
-        "error",
-        "pause",
-        "span_id",
-        "started",
-        "cache_key",
-        "map_span",
-        "attempts",
-    )
-
+    # Typed slots; the hand-written __init__ below fills them (init=False).
+    plan: NodePlan
+    ctx: RunContext
+    kind: NodeKind
+    func: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
+    params: dict[str, Any]
+    outputs: dict[str, Any] | None
+    decision: frozenset[Any] | None
+    error: BaseException | None
+    pause: PauseInfo | None
+    span_id: str | None
+    started: float | None
+    cache_key: str | None
+    map_span: Any
+    attempts: list[tuple[int, str | None, float]] | None
 
     def __init__(self, plan: NodePlan, ctx: RunContext, params: dict[str, Any]) -> None:
         self.plan = plan
         self.ctx = ctx
-        self.kind: NodeKind = plan.kind
+        self.kind = plan.kind
         # ``plan.func`` is None only for GraphNodes, whose calls never use ``func``.
-        self.func: Callable[..., Any] = plan.func  # type: ignore[assignment]
+        self.func = plan.func  # type: ignore[assignment]
         self.params = params
-        self.outputs: dict[str, Any] | None = None
-        self.decision: frozenset[Any] | None = None
-        self.error: BaseException | None = None
-        self.pause: PauseInfo | None = None
-        self.span_id: str | None = None
-        self.started: float | None = None
-        self.cache_key: str | None = None
-        self.map_span: Any = None
-        self.attempts: list[tuple[int, str | None, float]] | None = None
+        self.outputs = None
+        self.decision = None
+        self.error = None
+        self.pause = None
+        self.span_id = None
+        self.started = None
+        self.cache_key = None
+        self.map_span = None
+        self.attempts = None
 
     @property
     def node(self) -> Any:

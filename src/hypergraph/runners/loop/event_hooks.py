@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
@@ -163,19 +164,23 @@ def error_type_name(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- runs
 
 
-def emit_run_start(ctx: Any, graph_name: str | None) -> float:
-    """Give the run of ``ctx`` its ids, emit its start event, and return the start time."""
+def emit_run_start(ctx: Any, graph_name: str | None, workflow_id: str | None = None) -> float:
+    """Give the run of ``ctx`` its ids, emit its start event, and return the start time.
+
+    ``workflow_id`` defaults to the durable run's own (its recorder's workflow or child run id).
+    """
     if ctx.run_id is None:
         ctx.run_id = new_run_id()
     ctx.span_id = new_span_id()
-    recorder = ctx.recorder  # a durable run: its workflow (or child run) id
+    if workflow_id is None and ctx.recorder is not None:
+        workflow_id = ctx.recorder.run_id
     ctx.dispatcher.emit(
         RunStartEvent(
             ctx.run_id,
             span_id=ctx.span_id,
             parent_span_id=ctx.parent_span_id,
             graph_name=graph_name,
-            workflow_id=recorder.run_id if recorder is not None else None,
+            workflow_id=workflow_id,
         )
     )
     return perf_counter()
@@ -268,18 +273,8 @@ def emit_restored(ctx: Any, steps: Any) -> None:
 def emit_restored_run(ctx: Any, graph_name: str | None, workflow_id: str, steps: Any) -> None:
     """A whole run restored from the store (a map item or a GraphNode's inner run that had
     completed): its start event, its steps as :func:`emit_restored` reports them, its end."""
-    if ctx.run_id is None:
-        ctx.run_id = new_run_id()
-    ctx.span_id = new_span_id()
     ctx.graph_name = graph_name
-    started = perf_counter()
-    emit = ctx.dispatcher.emit
-    emit(
-        RunStartEvent(
-            ctx.run_id, span_id=ctx.span_id, parent_span_id=ctx.parent_span_id,
-            graph_name=graph_name, workflow_id=workflow_id,
-        )
-    )  # fmt: skip
+    started = emit_run_start(ctx, graph_name, workflow_id)
     emit_restored(ctx, steps)
     emit_run_end(ctx, graph_name, started)
 
@@ -364,16 +359,14 @@ def emit_cache_hit(call: Any, cache_key: str, routed: tuple[Any, ...] | None) ->
     emit_node_end(call, routed, cached=True)
 
 
+@dataclass(slots=True, eq=False)
 class AttemptSpan:
     """The span of one attempt of a guarded node call (runners/loop/retry.py)."""
 
-    __slots__ = ("call", "number", "span_id", "started")
-
-    def __init__(self, call: Any, number: int) -> None:
-        self.call = call
-        self.number = number
-        self.span_id = new_span_id()
-        self.started = perf_counter()
+    call: Any
+    number: int
+    span_id: str = field(default_factory=new_span_id, init=False)
+    started: float = field(default_factory=perf_counter, init=False)
 
 
 def emit_attempt_start(call: Any, number: int, delay: float) -> AttemptSpan:
@@ -434,6 +427,7 @@ def _elapsed_ms(started: float | None) -> float:
 # --------------------------------------------------------------------------- maps
 
 
+@dataclass(slots=True, eq=False)
 class MapSpan:
     """The span of one ``map`` (or one mapped GraphNode call) while its items run.
 
@@ -441,17 +435,12 @@ class MapSpan:
     ``parent_span_id=map_span.span_id``.
     """
 
-    __slots__ = ("events", "run_id", "span_id", "parent_span_id", "graph_name", "started")
-
-    def __init__(
-        self, events: RunEvents, graph_name: str | None, parent_span_id: str | None
-    ) -> None:
-        self.events = events
-        self.run_id = new_run_id()
-        self.span_id = new_span_id()
-        self.parent_span_id = parent_span_id
-        self.graph_name = graph_name
-        self.started = perf_counter()
+    events: RunEvents
+    graph_name: str | None
+    parent_span_id: str | None
+    run_id: str = field(default_factory=new_run_id, init=False)
+    span_id: str = field(default_factory=new_span_id, init=False)
+    started: float = field(default_factory=perf_counter, init=False)
 
 
 def start_map(
