@@ -147,6 +147,8 @@ class ExecutionPlan:
         has_own_inputs: Whether any gate-controlled node reads a name it writes.
         interrupt_outputs: ``(index, data outputs)`` of every active interrupt.
         schedules: Memo of :func:`hypergraph.engine.static.scheduler_for` (key set → supersteps).
+        compiled: Memo of :func:`hypergraph.engine.compiled.compiled_run` (key set and
+            selection → generated run function).
     """
 
     __slots__ = (
@@ -160,6 +162,7 @@ class ExecutionPlan:
         "interrupt_outputs",
         "has_own_inputs",
         "schedules",
+        "compiled",
     )
 
     def __init__(
@@ -186,6 +189,8 @@ class ExecutionPlan:
         ]
         # Precomputed supersteps per supplied key set (engine/static.py), filled on demand.
         self.schedules: dict[Any, Any] = {}
+        # Generated run functions per key set and selection (engine/compiled.py), on demand.
+        self.compiled: dict[Any, Any] = {}
 
 
 def _active_names(graph: Any, names: list[str]) -> set[str] | None:

@@ -29,6 +29,7 @@ from hypergraph.runners.loop.call import (
     map_items,
     start_call,
 )
+from hypergraph.runners.loop.compiled_run import compiled_for, run_compiled
 from hypergraph.runners.loop.event_hooks import (
     end_map,
     end_mapped,
@@ -55,6 +56,7 @@ _CAPABILITIES = RunnerCapabilities(
 )
 
 _FUNCTION = NodeKind.FUNCTION
+_NO_COMPILED: Any = object()  # _run_items: the fast path was not looked up yet
 
 
 class SyncRunner(BaseRunner):
@@ -74,6 +76,10 @@ class SyncRunner(BaseRunner):
         >>> SyncRunner().run(Graph([double]), {"x": 5})["doubled"]
         10
     """
+
+    # Calls run one by one in node order, stopping at the first failure: a run nothing
+    # observes may take the compiled fast path (runners/loop/compiled_run.py).
+    inline_calls = True
 
     def __init__(
         self, cache: CacheBackend | None = None, checkpointer: Checkpointer | None = None
@@ -251,25 +257,35 @@ class SyncRunner(BaseRunner):
         span = start_map(events, graph, plan.count)
         parent_span_id = span.span_id if span is not None else None
         # The loop below is the hot path of a large map: everything item-independent is bound
-        # once, and each item costs one PreparedRun, one RunContext and its run.
+        # once, and each item costs one PreparedRun, one RunContext and its run (an unobserved
+        # map's items share one context and, having one key set, one compiled run).
         drive, cache, cap = self._drive, self.cache, self.default_max_iterations
         prepared_for = plan.prepared_for
         results: list[RunResult] = []
         append = results.append
         count, mapped = plan.count, plan.mapped
+        compiled = _NO_COMPILED if events is None and durable is None else None
+        shared = RunContext(self, cache=cache)
         try:
             for index, item in enumerate(plan.items):
-                ctx = RunContext(
-                    self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
-                )
-                if durable is not None:  # each item is a child run: restored if it finished
-                    recorder = durable.item(index, item, ctx)
-                    if isinstance(recorder, RunResult):
-                        append(recorder)
-                        continue
-                    ctx.recorder = recorder
+                prepared = prepared_for(item)
+                if compiled is _NO_COMPILED:
+                    compiled = compiled_for(graph, prepared, shared)
+                if compiled is None:
+                    ctx = RunContext(
+                        self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
+                    )
+                    if durable is not None:  # each item is a child run: restored if it finished
+                        recorder = durable.item(index, item, ctx)
+                        if isinstance(recorder, RunResult):
+                            append(recorder)
+                            continue
+                        ctx.recorder = recorder
                 try:
-                    result = drive(run_steps(graph, prepared_for(item), ctx, cap))
+                    if compiled is None:
+                        result = drive(run_steps(graph, prepared, ctx, cap))
+                    else:
+                        result = run_compiled(compiled, graph, prepared, shared)
                 except Exception as exc:
                     note_failed_item(exc, index, count, item, mapped)
                     raise

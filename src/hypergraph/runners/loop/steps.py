@@ -53,6 +53,7 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 from hypergraph._warnings import warn_user
+from hypergraph.engine.compiled import CompiledRun
 from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
 from hypergraph.engine.state import RunState
@@ -61,6 +62,7 @@ from hypergraph.exceptions import InfiniteLoopError
 from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.failure_notes import note_failed_node
 from hypergraph.runners.loop.call import NodeCall, RunContext, prepare_call, start_call
+from hypergraph.runners.loop.compiled_run import compiled_for, run_compiled
 from hypergraph.runners.loop.event_hooks import (
     emit_node_error,
     emit_restored,
@@ -94,7 +96,17 @@ def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -
         return _observed_steps(graph, prepared, ctx, max_iterations)
     if ctx.recorder is not None:
         return _recorded_steps(graph, prepared, ctx, max_iterations)
+    compiled = compiled_for(graph, prepared, ctx)  # nothing observes it: maybe the fast path
+    if compiled is not None:
+        return _compiled_steps(compiled, graph, prepared, ctx)
     return _steps(graph, prepared, ctx, max_iterations)
+
+
+def _compiled_steps(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunContext) -> RunSteps:
+    """A run the compiled function executes whole (runners/loop/compiled_run.py): no superstep
+    reaches the driver, whose first ``next`` returns the result or raises the failure."""
+    return run_compiled(compiled, graph, prepared, ctx)
+    yield  # a generator, like every run
 
 
 def _observed_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> RunSteps:

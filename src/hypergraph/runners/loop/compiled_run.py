@@ -1,0 +1,73 @@
+"""The fast path: a run nothing observes, executed by its compiled function (engine/compiled.py).
+
+A plain DAG run whose nodes are ordinary sync functions (or GraphNodes made of them), with no
+event processors, no checkpointer and no resume answers, is the same sequence of calls every
+time. :func:`compiled_for` hands back its generated function when the run qualifies, and
+:func:`run_compiled` runs it and builds the :class:`RunResult` exactly as
+:func:`~hypergraph.runners.loop.steps.run_steps` would: same values, same status, the failing
+node noted on its exception, ``error_handling`` applied the same way.
+
+Only drivers that execute a superstep's calls one by one, in node order, stopping at the first
+failure (``SyncRunner``, which sets ``inline_calls``) may take this path: the generated function
+does exactly that. Any observer sends the run down the general path, where every hook lives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypergraph.engine.compiled import CompiledRun, compiled_run
+from hypergraph.engine.plan import NodePlan, get_plan
+from hypergraph.runners.failure_notes import note_failed_node
+from hypergraph.runners.loop.call import NodeCall, RunContext
+from hypergraph.runners.result import RunResult, RunStatus, assemble_result, new_run_id
+
+__all__ = ["compiled_for", "run_compiled"]
+
+_COMPLETED = RunStatus.COMPLETED
+
+
+def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | None:
+    """The compiled run for ``graph`` started from ``prepared``, or ``None`` for the general path.
+
+    ``None`` whenever something observes the run (events, a recorder, resume answers), the
+    driver does not execute calls inline, or the graph and key set are not a plain DAG of
+    compilable nodes (engine/compiled.py).
+    """
+    if ctx.dispatcher is not None or ctx.recorder is not None or ctx.resume:
+        return None
+    if not getattr(ctx.runner, "inline_calls", False):
+        return None
+    plan = get_plan(graph)
+    return compiled_run(
+        plan, frozenset(prepared.values), prepared.selected, prepared.on_missing, _nested
+    )
+
+
+def run_compiled(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunContext) -> RunResult:
+    """Run ``compiled`` from ``prepared`` and return the run's result (or raise its failure)."""
+    from hypergraph.runners.loop.steps import select_outputs
+
+    values = prepared.values  # a fresh dict owned by this run: it becomes the run's state
+    position, outcome = compiled.function(values, ctx)
+    if position is None:
+        if outcome is None:  # a GraphNode may have left a selected output unset
+            plan = get_plan(graph)
+            outcome = select_outputs(plan, values, prepared.selected, prepared.on_missing)
+        run_id = ctx.run_id if ctx.run_id is not None else new_run_id()
+        return assemble_result(outcome, _COMPLETED, run_id)
+    note_failed_node(outcome, compiled.order[position].name, graph.name)
+    if prepared.error_handling != "continue":
+        raise outcome
+    outputs = select_outputs(get_plan(graph), values, prepared.selected, "ignore")
+    run_id = ctx.run_id if ctx.run_id is not None else new_run_id()
+    return assemble_result(outputs, RunStatus.FAILED, run_id, outcome)
+
+
+def _nested(p: NodePlan, ctx: RunContext, values: dict[str, Any]) -> dict[str, Any]:
+    """A GraphNode's call from generated code: its inner run, through the driver as usual."""
+    call = NodeCall(p, ctx, values)
+    call.args, call.kwargs = (), values
+    result = ctx.runner._run_nested(p.node.graph, values, call)
+    outputs: dict[str, Any] = p.node.map_outputs_from_original(result.values)
+    return outputs

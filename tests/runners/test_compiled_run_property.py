@@ -1,0 +1,199 @@
+"""Property: the compiled fast path (runners/loop/compiled_run.py) never changes a result.
+
+Random DAGs of arithmetic nodes — several outputs, defaults, bindings, nodes that raise, a
+nested graph now and then, optional inputs left out, intermediate values supplied, a random
+``select`` and ``on_missing`` — run through ``SyncRunner.run`` and ``SyncRunner.map`` twice: as
+users run them (the fast path whenever it applies) and on the general scheduler. The general
+path is forced either through the runner's ``inline_calls`` switch or by a processor listening
+to events. Values (with their order), status, error (type, message, notes, failing node),
+pause and the number of results must be identical; for ``error_handling="raise"`` the raised
+exception must be.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hypergraph import FunctionNode, Graph, SyncRunner
+from hypergraph.events import EventProcessor
+
+EXTERNAL = ("a", "b", "c")
+DEFAULT_FOR = {"c": 3}  # every consumer of c declares this default
+
+
+class _Ignore(EventProcessor):
+    """Listens to every event and does nothing: the run is observed, so it is not compiled."""
+
+    def on_event(self, event: Any) -> None:
+        pass
+
+
+def _general_runner() -> SyncRunner:
+    runner = SyncRunner()
+    runner.inline_calls = False  # type: ignore[misc]
+    return runner
+
+
+def _make_node(index: int, params: list[str], n_outputs: int, factor: int, fails_on: int | None):
+    name = f"node{index}"
+    ordered = [p for p in params if p not in DEFAULT_FOR] + [p for p in params if p in DEFAULT_FOR]
+    signature = ", ".join(f"{p}={DEFAULT_FOR[p]}" if p in DEFAULT_FOR else p for p in ordered)
+    total = " + ".join(params) if params else "0"
+    check = ""
+    if fails_on is not None:
+        check = f"    if ({total}) % 5 == {fails_on}:\n        raise ValueError('{name} refused')\n"
+    if n_outputs == 1:
+        body = f"return ({total}) * {factor} + {index}"
+    elif n_outputs == 2:
+        body = f"return ({total}) * {factor}, ({total}) - {index}"
+    else:  # declares two outputs but returns three values: the node's own error
+        body = f"return ({total}), 1, 2"
+    namespace: dict[str, Any] = {}
+    exec(f"def {name}({signature}):\n{check}    {body}\n", namespace)
+    outputs = f"o{index}" if n_outputs == 1 else (f"o{index}", f"p{index}")
+    return FunctionNode(namespace[name], output_name=outputs)
+
+
+@st.composite
+def random_graphs(draw: Any) -> tuple[Graph, dict[str, Any], dict[str, Any]]:
+    size = draw(st.integers(1, 9))
+    nodes = []
+    produced: list[str] = []
+    for i in range(size):
+        params = draw(st.lists(st.sampled_from([*produced, *EXTERNAL]), unique=True, max_size=3))
+        n_outputs = draw(st.sampled_from([1, 1, 1, 2, 3]))
+        fails_on = draw(st.one_of(st.none(), st.none(), st.integers(0, 4)))
+        node = _make_node(i, params, n_outputs, draw(st.integers(-3, 3)), fails_on)
+        nodes.append(node)
+        produced.extend(node.data_outputs)
+    if size > 1 and draw(st.booleans()):  # wrap a prefix of the nodes as a nested graph
+        cut = draw(st.integers(1, size - 1))
+        inner = Graph(nodes[:cut], name="inner")
+        if draw(st.booleans()):
+            inner = inner.select(*draw(st.lists(st.sampled_from(inner.outputs), min_size=1,
+                                                unique=True)))  # fmt: skip
+        nodes = [inner.as_node(), *nodes[cut:]]
+    graph = Graph(list(draw(st.permutations(nodes))), name="random")
+    if "b" in graph.inputs.all and draw(st.booleans()):
+        graph = graph.bind(b=100)
+    inputs = [name for name in graph.inputs.all if name in EXTERNAL]
+    supplied = {name: draw(st.integers(-5, 5)) for name in inputs if draw(st.integers(0, 5))}
+    if draw(st.integers(0, 4)) == 0:  # now and then an intermediate value is supplied too
+        name = draw(st.sampled_from(graph.outputs))
+        supplied[name] = draw(st.integers(-5, 5))
+    options: dict[str, Any] = {
+        "error_handling": draw(st.sampled_from(["raise", "continue"])),
+        "on_missing": draw(st.sampled_from(["ignore", "warn", "error"])),
+    }
+    if draw(st.booleans()):
+        options["select"] = draw(st.lists(st.sampled_from(graph.outputs), unique=True))
+    return graph, supplied, options
+
+
+def _outcome(operation: Any) -> tuple[str, Any]:
+    """``("returned", result)`` or ``("raised", exception)``, with warnings captured."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            returned = operation()
+        except Exception as exc:
+            return "raised", (_error(exc), [str(w.message) for w in caught])
+    return "returned", (returned, [str(w.message) for w in caught])
+
+
+def _error(exc: BaseException | None) -> Any:
+    if exc is None:
+        return None
+    return (
+        type(exc),
+        exc.args,
+        getattr(exc, "__notes__", None),
+        getattr(exc, "_hypergraph_failed_node", None),
+    )
+
+
+def _result(result: Any) -> Any:
+    return (
+        list(result.values.items()),
+        result.status,
+        _error(result.error),
+        result.failed_node,
+        result.pause,
+        result.workflow_id,
+        result.run_id.startswith("run-"),
+    )
+
+
+def _same(fast: tuple[str, Any], general: tuple[str, Any], many: bool) -> None:
+    assert fast[0] == general[0]
+    if fast[0] == "raised":
+        assert fast[1] == general[1]
+        return
+    (fast_value, fast_warnings), (general_value, general_warnings) = fast[1], general[1]
+    assert fast_warnings == general_warnings
+    if many:
+        assert [_result(r) for r in fast_value] == [_result(r) for r in general_value]
+    else:
+        assert _result(fast_value) == _result(general_value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs(), st.booleans())
+def test_compiled_run_matches_general_scheduler(case: Any, observed: bool) -> None:
+    graph, supplied, options = case
+    general = SyncRunner() if observed else _general_runner()
+    extra = {"event_processors": [_Ignore()]} if observed else {}
+    fast = _outcome(lambda: SyncRunner().run(graph, dict(supplied), **options))
+    slow = _outcome(lambda: general.run(graph, dict(supplied), **options, **extra))
+    _same(fast, slow, many=False)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs(), st.lists(st.integers(-5, 5), min_size=1, max_size=6))
+def test_compiled_map_matches_general_scheduler(case: Any, items: list[int]) -> None:
+    graph, supplied, options = case
+    inputs = [name for name in graph.inputs.all if name in supplied and name in EXTERNAL]
+    if not inputs:
+        return
+    values = {**supplied, inputs[0]: items}
+    fast = _outcome(lambda: SyncRunner().map(graph, values, map_over=inputs[0], **options))
+    slow = _outcome(lambda: _general_runner().map(graph, values, map_over=inputs[0], **options))
+    _same(fast, slow, many=True)
+
+
+def test_unobserved_chain_takes_the_compiled_path() -> None:
+    """The switch the property tests rely on really selects the path (and the fast path is used)."""
+    calls: list[str] = []
+
+    def step(x: int) -> int:
+        calls.append("step")
+        return x + 1
+
+    graph = Graph([FunctionNode(step, output_name="y")])
+    assert SyncRunner().run(graph, x=1)["y"] == 2
+    from hypergraph.engine.plan import get_plan
+
+    plan = get_plan(graph)
+    assert [c for c in plan.compiled.values() if c is not None], "the run was compiled"
+    plan.compiled.clear()
+    assert _general_runner().run(graph, x=1)["y"] == 2
+    assert not plan.compiled, "the general path never compiles"
+    assert calls == ["step", "step"]
+
+
+@pytest.mark.parametrize("error_handling", ["raise", "continue"])
+def test_compiled_failure_names_the_node_like_the_general_path(error_handling: str) -> None:
+    def boom(x: int) -> int:
+        raise KeyError(x)
+
+    graph = Graph([FunctionNode(boom, output_name="y")], name="g")
+    fast = _outcome(lambda: SyncRunner().run(graph, x=1, error_handling=error_handling))
+    slow = _outcome(lambda: _general_runner().run(graph, x=1, error_handling=error_handling))
+    _same(fast, slow, many=False)
+    if error_handling == "raise":
+        assert fast[1][0][2] == ["hypergraph: raised by node 'boom' of graph 'g'"]
