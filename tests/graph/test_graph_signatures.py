@@ -67,7 +67,7 @@ def test_internal_helpers_keep_their_documented_signatures():
     ]
     assert _shape(validate_graph) == [
         ("nodes", POS, EMPTY),
-        ("nx_graph", POS, EMPTY),
+        ("edges", POS, EMPTY),
         ("graph_name", POS, EMPTY),
         ("strict_types", POS, EMPTY),
     ]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.graph.edges import any_producers, is_gate
+from hypergraph.graph.edges import Edges, any_producers, is_gate, to_nx_graph
 
 if TYPE_CHECKING:
     from hypergraph.nodes.base import HyperNode
@@ -29,11 +29,12 @@ __all__ = ["check_output_conflicts", "exclusive_branches"]
 
 
 def check_output_conflicts(
-    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str], *, explicit_edges: bool
+    nodes: Mapping[str, HyperNode], edges: Edges, *, explicit_edges: bool
 ) -> None:
     """Raise ``GraphConfigError`` if two producers of one name may run unordered.
 
-    Emit signals alone never conflict: several nodes may emit the same signal.
+    Emit signals alone never conflict: several nodes may emit the same signal. A networkx
+    graph is built only when some name has several producers.
     """
     data_names = {o for node in nodes.values() for o in node.data_outputs}
     contested = {
@@ -43,9 +44,8 @@ def check_output_conflicts(
     }
     if not contested:
         return
-    order_graph = (
-        nx_graph if explicit_edges else _without_contested_edges(nodes, nx_graph, contested)
-    )
+    kept = edges if explicit_edges else _without_contested_edges(nodes, edges, contested)
+    order_graph = to_nx_graph(nodes, kept)
     reach: dict[str, set[str]] = {}
     branches: list[list[set[str]]] | None = None
     for name, sources in contested.items():
@@ -60,10 +60,10 @@ def check_output_conflicts(
 
 
 def _without_contested_edges(
-    nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str], contested: Mapping[str, list[str]]
-) -> nx.DiGraph[str]:
-    pruned: nx.DiGraph[str] = nx.DiGraph(nx_graph)  # a mutable copy; the original may be frozen
-    for source, target, attrs in nx_graph.edges(data=True):
+    nodes: Mapping[str, HyperNode], edges: Edges, contested: Mapping[str, list[str]]
+) -> Edges:
+    pruned = dict(edges)
+    for (source, target), attrs in edges.items():
         if attrs["edge_type"] != "data":
             continue
         if not all(v in contested for v in attrs["value_names"]):
@@ -72,7 +72,7 @@ def _without_contested_edges(
         # it when the target also waits for a signal of the source.
         if set(nodes[target].wait_for).intersection(nodes[source].outputs):
             continue
-        pruned.remove_edge(source, target)
+        del pruned[source, target]
     return pruned
 
 

@@ -1,7 +1,6 @@
-"""Building the networkx graph of a :class:`~hypergraph.graph.Graph`: nodes, then edges.
+"""The edges of a :class:`~hypergraph.graph.Graph`, and the networkx graph built from them.
 
-Three kinds of edges exist (docs/guides/graphs.md), each stored as ``edge_type`` on the networkx
-edge:
+Three kinds of edges exist (docs/guides/graphs.md), each stored as ``edge_type`` on the edge:
 
 * ``"data"`` — a value flows from producer to consumer; ``value_names`` lists the names.
   Inferred by matching output names to parameter names, or declared with ``edges=[...]``.
@@ -11,6 +10,10 @@ edge:
 Nodes are treated through the public ``HyperNode`` members only (docs/reference/nodes.md) (``name``,
 ``inputs``, ``data_outputs``, ``outputs``, ``wait_for``, ``node_type``, ``targets``) so this module
 never imports node classes.
+
+Edges are worked out as a plain ``{(source, target): {"edge_type", "value_names"}}`` dict
+(:data:`Edges`, in creation order): building a graph and validating it needs nothing more, and
+the networkx graph (:func:`to_nx_graph`) is only built when a property asks for it.
 """
 
 from __future__ import annotations
@@ -28,11 +31,18 @@ if TYPE_CHECKING:
     from hypergraph.nodes.gates import GateNode
 
 __all__ = [
+    "Edges",
+    "build_edges",
     "build_nx_graph",
     "data_producers",
+    "edges_in_node_order",
     "is_gate",
     "any_producers",
+    "to_nx_graph",
 ]
+
+# (source, target) -> {"edge_type": ..., "value_names": [...]}, in the order edges were created.
+Edges = dict[tuple[str, str], dict[str, Any]]
 
 
 def is_gate(node: HyperNode) -> TypeGuard[GateNode]:
@@ -58,41 +68,70 @@ def any_producers(nodes: Mapping[str, HyperNode]) -> dict[str, list[str]]:
     return producers
 
 
-def build_nx_graph(
-    nodes: Mapping[str, HyperNode], explicit_edges: Sequence[Any] | None
-) -> nx.DiGraph[str]:
-    """Return the (unfrozen) DiGraph of ``nodes`` with data, control and ordering edges.
+def build_edges(nodes: Mapping[str, HyperNode], explicit_edges: Sequence[Any] | None) -> Edges:
+    """Return the data, control and ordering edges of ``nodes``.
 
     ``explicit_edges=None`` infers data edges by name; a sequence replaces inference by the
     declared edges (control and ordering edges are added either way).
     """
+    edges: Edges = {}
+    if explicit_edges is None:
+        _add_inferred_data_edges(edges, nodes)
+    else:
+        _add_explicit_edges(edges, nodes, explicit_edges)
+    _add_control_edges(edges, nodes)
+    _add_ordering_edges(edges, nodes)
+    return edges
+
+
+def to_nx_graph(nodes: Mapping[str, HyperNode], edges: Edges) -> nx.DiGraph[str]:
+    """The (unfrozen) DiGraph of ``nodes`` and ``edges``: node attributes are ``nx_attrs``."""
     graph: nx.DiGraph[str] = nx.DiGraph()
     for name, node in nodes.items():
         # ``parent`` is None at this level; Graph.to_flat_graph() fills it for nested nodes.
         graph.add_node(name, **{**node.nx_attrs, "parent": None})
-    if explicit_edges is None:
-        _add_inferred_data_edges(graph, nodes)
-    else:
-        _add_explicit_edges(graph, nodes, explicit_edges)
-    _add_control_edges(graph, nodes)
-    _add_ordering_edges(graph, nodes)
+    graph.add_edges_from(
+        (
+            source,
+            target,
+            {"edge_type": attrs["edge_type"], "value_names": list(attrs["value_names"])},
+        )
+        for (source, target), attrs in edges.items()
+    )
     return graph
 
 
-def _add_data_edge(graph: nx.DiGraph[str], source: str, target: str, names: Iterable[str]) -> None:
+def build_nx_graph(
+    nodes: Mapping[str, HyperNode], explicit_edges: Sequence[Any] | None
+) -> nx.DiGraph[str]:
+    """Return the (unfrozen) DiGraph of ``nodes`` with data, control and ordering edges."""
+    return to_nx_graph(nodes, build_edges(nodes, explicit_edges))
+
+
+def edges_in_node_order(
+    nodes: Mapping[str, HyperNode], edges: Edges
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(source, target, attrs)`` in the order ``nx_graph.edges(data=True)`` lists them:
+    by source in node order, then in creation order."""
+    position = {name: i for i, name in enumerate(nodes)}
+    ordered = sorted(edges.items(), key=lambda item: position[item[0][0]])
+    return [(source, target, attrs) for (source, target), attrs in ordered]
+
+
+def _add_data_edge(edges: Edges, source: str, target: str, names: Iterable[str]) -> None:
     """Add a data edge or merge ``names`` into an existing edge of the pair."""
     names = list(names)
-    if graph.has_edge(source, target):
-        attrs = graph.edges[source, target]
+    attrs = edges.get((source, target))
+    if attrs is not None:
         attrs["edge_type"] = "data"
         for value in names:
             if value not in attrs["value_names"]:
                 attrs["value_names"].append(value)
     else:
-        graph.add_edge(source, target, edge_type="data", value_names=names)
+        edges[source, target] = {"edge_type": "data", "value_names": names}
 
 
-def _add_inferred_data_edges(graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode]) -> None:
+def _add_inferred_data_edges(edges: Edges, nodes: Mapping[str, HyperNode]) -> None:
     # With several producers of a name the edge comes from the first one in node order; the
     # engine resolves values by name, so the edge records dependency, not the only source.
     first_producer = {name: sources[0] for name, sources in data_producers(nodes).items()}
@@ -100,7 +139,7 @@ def _add_inferred_data_edges(graph: nx.DiGraph[str], nodes: Mapping[str, HyperNo
         for param in node.inputs:
             source = first_producer.get(param)
             if source is not None:
-                _add_data_edge(graph, source, consumer, [param])
+                _add_data_edge(edges, source, consumer, [param])
 
 
 def _endpoint_name(end: Any, nodes: Mapping[str, HyperNode], role: str, item: Any) -> str:
@@ -127,13 +166,13 @@ def _declared_values(values: Any, item: Any) -> list[str]:
 
 
 def _add_explicit_edges(
-    graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode], edges: Sequence[Any]
+    edges: Edges, nodes: Mapping[str, HyperNode], declared: Sequence[Any]
 ) -> None:
-    if isinstance(edges, (str, bytes)) or not isinstance(edges, Iterable):
+    if isinstance(declared, (str, bytes)) or not isinstance(declared, Iterable):
         raise GraphConfigError(
-            f"edges must be a list of 2-tuple or 3-tuple items, got {type(edges).__name__}."
+            f"edges must be a list of 2-tuple or 3-tuple items, got {type(declared).__name__}."
         )
-    for item in edges:
+    for item in declared:
         if not isinstance(item, tuple) or len(item) not in (2, 3):
             raise GraphConfigError(
                 "Each edge must be a 2-tuple or 3-tuple (source, target[, values]), got "
@@ -158,27 +197,27 @@ def _add_explicit_edges(
         else:
             values = [o for o in source_node.outputs if o in target_node.inputs]
         if values:
-            _add_data_edge(graph, source, target, values)
-        elif not graph.has_edge(source, target):
+            _add_data_edge(edges, source, target, values)
+        elif (source, target) not in edges:
             # Nothing flows between the pair: the declaration only orders them.
-            graph.add_edge(source, target, edge_type="ordering", value_names=[])
+            edges[source, target] = {"edge_type": "ordering", "value_names": []}
 
 
-def _add_control_edges(graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode]) -> None:
+def _add_control_edges(edges: Edges, nodes: Mapping[str, HyperNode]) -> None:
     for name, node in nodes.items():
         if not is_gate(node):
             continue
         for target in node.targets:
             # Non-string targets are END; unknown and self targets are reported by validation.
             known = isinstance(target, str) and target in nodes and target != name
-            if known and not graph.has_edge(name, target):
-                graph.add_edge(name, target, edge_type="control", value_names=[])
+            if known and (name, target) not in edges:
+                edges[name, target] = {"edge_type": "control", "value_names": []}
 
 
-def _add_ordering_edges(graph: nx.DiGraph[str], nodes: Mapping[str, HyperNode]) -> None:
+def _add_ordering_edges(edges: Edges, nodes: Mapping[str, HyperNode]) -> None:
     producers = any_producers(nodes)
     for waiter, node in nodes.items():
         for signal in node.wait_for:
             for producer in producers.get(signal, ()):
-                if producer != waiter and not graph.has_edge(producer, waiter):
-                    graph.add_edge(producer, waiter, edge_type="ordering", value_names=[signal])
+                if producer != waiter and (producer, waiter) not in edges:
+                    edges[producer, waiter] = {"edge_type": "ordering", "value_names": [signal]}

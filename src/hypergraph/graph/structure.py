@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from hypergraph.graph.conflicts import check_output_conflicts
-from hypergraph.graph.edges import any_producers, build_nx_graph, data_producers, is_gate
+from hypergraph.graph.edges import (
+    any_producers,
+    build_edges,
+    data_producers,
+    is_gate,
+    to_nx_graph,
+)
 from hypergraph.graph.loop_writers import check_loop_writers
 from hypergraph.graph.validation import validate_graph
 
@@ -50,7 +56,10 @@ def cyclic_components(
 
 
 class GraphStructure:
-    """Nodes (by name, constructor order) and the frozen DiGraph connecting them.
+    """Nodes (by name, constructor order), their edges, and the frozen DiGraph connecting them.
+
+    Building and validating a structure needs only the edges (graph/edges.py); the networkx
+    graph is built the first time :attr:`nx_graph` is read.
 
     The dicts and lists returned by the cached facts are shared by every graph using this
     structure: callers must treat them as read-only.
@@ -65,12 +74,17 @@ class GraphStructure:
     ) -> None:
         self.nodes = nodes
         self.explicit_edges = explicit_edges is not None
-        nx_graph = build_nx_graph(nodes, explicit_edges)
+        self.edges = build_edges(nodes, explicit_edges)
         check_loop_writers(nodes)  # first: its hint replaces the conflict rule's emit/wait_for
-        check_output_conflicts(nodes, nx_graph, explicit_edges=self.explicit_edges)
-        validate_graph(nodes, nx_graph, graph_name, strict_types)
-        self.nx_graph: nx.DiGraph[str] = nx.freeze(nx_graph)
+        check_output_conflicts(nodes, self.edges, explicit_edges=self.explicit_edges)
+        validate_graph(nodes, self.edges, graph_name, strict_types)
         self._data_cycles: dict[frozenset[str], tuple[frozenset[str], ...]] = {}
+
+    @cached_property
+    def nx_graph(self) -> nx.DiGraph[str]:
+        """The frozen ``networkx.DiGraph`` of the nodes and edges, built on first use."""
+        graph: nx.DiGraph[str] = nx.freeze(to_nx_graph(self.nodes, self.edges))
+        return graph
 
     # ------------------------------------------------------------------ names
     @cached_property
@@ -98,8 +112,8 @@ class GraphStructure:
     @cached_property
     def leaf_outputs(self) -> tuple[str, ...]:
         """Unique outputs of nodes without outgoing edges (a self-loop is one)."""
-        graph = self.nx_graph
-        leaves = (node for name, node in self.nodes.items() if graph.out_degree(name) == 0)
+        sources = {source for source, _ in self.edges}
+        leaves = (node for name, node in self.nodes.items() if name not in sources)
         return tuple(dict.fromkeys(o for node in leaves for o in node.outputs))
 
     # ------------------------------------------------------------------ facts for the engine
@@ -112,17 +126,19 @@ class GraphStructure:
         are added before testing, so a loop like ``init -> x``, ``step(x) -> x`` driven by a
         gate counts as cyclic (the engine caps iterations only for cyclic graphs).
         """
-        if not nx.is_directed_acyclic_graph(self.nx_graph):
+        successors: dict[str, set[str]] = {name: set() for name in self.nodes}
+        for source, target in self.edges:
+            successors[source].add(target)
+        if _has_cycle(successors):
             return True
         shared = {name: srcs for name, srcs in self.producers.items() if len(srcs) > 1}
         if not shared:
             return False
-        dependencies: nx.DiGraph[str] = nx.DiGraph(self.nx_graph)
         for consumer, node in self.nodes.items():
             for param in node.inputs:
                 for producer in shared.get(param, ()):
-                    dependencies.add_edge(producer, consumer)
-        return not nx.is_directed_acyclic_graph(dependencies)
+                    successors[producer].add(consumer)
+        return _has_cycle(successors)
 
     @cached_property
     def has_async_nodes(self) -> bool:
@@ -210,12 +226,30 @@ class GraphStructure:
             digest.update(b"\n")
         edges = sorted(
             (source, target, attrs["edge_type"], ",".join(sorted(attrs["value_names"])))
-            for source, target, attrs in self.nx_graph.edges(data=True)
+            for (source, target), attrs in self.edges.items()
         )
         for edge in edges:
             digest.update("|".join(edge).encode())
             digest.update(b"\n")
         return digest.hexdigest()
+
+
+def _has_cycle(successors: Mapping[str, set[str]]) -> bool:
+    """Whether the directed graph ``successors`` has a cycle (a self-loop counts): Kahn's
+    topological sort leaves some node unvisited exactly when there is one."""
+    indegree = dict.fromkeys(successors, 0)
+    for targets in successors.values():
+        for target in targets:
+            indegree[target] += 1
+    ready = [name for name, count in indegree.items() if count == 0]
+    visited = 0
+    while ready:
+        visited += 1
+        for target in successors[ready.pop()]:
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                ready.append(target)
+    return visited < len(successors)
 
 
 def _nested_structures(structure: GraphStructure) -> list[GraphStructure]:

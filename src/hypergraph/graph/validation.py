@@ -1,7 +1,7 @@
 """Build-time validation of a graph (docs/guides/graphs.md): every check raises
 ``GraphConfigError``.
 
-``validate_graph`` runs once the networkx graph exists. Duplicate node names, explicit edge tuples
+``validate_graph`` runs once the edges are known (graph/edges.py; no networkx graph is needed). Duplicate node names, explicit edge tuples
 and the output-conflict rule (docs/guides/graphs.md, in :mod:`hypergraph.graph.conflicts`) are
 checked earlier, while the graph is built; ``check_output_conflicts`` is re-exported here so that
 all graph checks can be found in one place.
@@ -14,12 +14,10 @@ import keyword
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from hypergraph._short_repr import short_repr
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.conflicts import check_output_conflicts
-from hypergraph.graph.edges import any_producers, is_gate
+from hypergraph.graph.edges import Edges, any_producers, edges_in_node_order, is_gate
 
 if TYPE_CHECKING:
     from hypergraph.nodes.base import HyperNode
@@ -63,7 +61,7 @@ def check_unique_node_names(nodes: Iterable[HyperNode]) -> dict[str, HyperNode]:
 
 def validate_graph(
     nodes: dict[str, HyperNode],
-    nx_graph: nx.DiGraph[str],
+    edges: Edges,
     graph_name: str | None,
     strict_types: bool,
 ) -> None:
@@ -74,10 +72,10 @@ def validate_graph(
     _check_graph_node_collisions(nodes)
     _check_gate_targets(nodes)
     _check_wait_for(nodes)
-    _check_consistent_defaults(nodes, nx_graph)
+    _check_consistent_defaults(nodes, edges)
     _check_graph_nodes(nodes)
     if strict_types:
-        _check_types(nodes, nx_graph)
+        _check_types(nodes, edges)
 
 
 def _suggest_name(name: Any) -> str:
@@ -178,14 +176,11 @@ def defaults_equal(first: Any, second: Any) -> bool:
         return False
 
 
-def _check_consistent_defaults(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str]) -> None:
+def _check_consistent_defaults(nodes: Mapping[str, HyperNode], edges: Edges) -> None:
     # A name fed by a data edge never takes its default from outside ("an edge cancels a
     # default"); a default there only seeds a cycle, so it is not a shared graph input.
     edge_fed = {
-        v
-        for _, _, attrs in nx_graph.edges(data=True)
-        if attrs["edge_type"] == "data"
-        for v in attrs["value_names"]
+        v for attrs in edges.values() if attrs["edge_type"] == "data" for v in attrs["value_names"]
     }
     consumers: dict[str, list[str]] = {}
     for name, node in nodes.items():
@@ -244,11 +239,12 @@ def _check_graph_nodes(nodes: Mapping[str, HyperNode]) -> None:
             )
 
 
-def _check_types(nodes: Mapping[str, HyperNode], nx_graph: nx.DiGraph[str]) -> None:
+def _check_types(nodes: Mapping[str, HyperNode], edges: Edges) -> None:
     from hypergraph._typing import is_type_compatible
 
     memo: dict[str, Any] = {}
-    for source, target, attrs in nx_graph.edges(data=True):
+    # In the networkx graph's edge order, so the first mismatch reported stays the same.
+    for source, target, attrs in edges_in_node_order(nodes, edges):
         if attrs["edge_type"] != "data":
             continue
         for value in attrs["value_names"]:

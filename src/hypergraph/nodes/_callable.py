@@ -95,7 +95,10 @@ class CallableNode(HyperNode):
         hints = safe_get_type_hints(func)
         self.parameter_annotations = {p: hints[p] for p in params if p in hints}
         self._return_hint = hints.get("return", inspect.Signature.empty)
-        self._definition_hash = hash_definition(func)
+        # Hashing reads the function's source, the costliest part of building a node: it is
+        # done on first use of ``definition_hash`` (caching, checkpoints), never for graphs that
+        # do not need it.
+        self._definition_hash: str | None = None
         if rename_inputs:
             self._apply_constructor_renames(rename_inputs)
 
@@ -114,7 +117,10 @@ class CallableNode(HyperNode):
     @property
     def definition_hash(self) -> str:
         """Hash of the function's source (see ``hash_definition``); unchanged by renames."""
-        return self._definition_hash
+        found = self._definition_hash
+        if found is None:
+            found = self._definition_hash = hash_definition(self.func)
+        return found
 
     def has_default_for(self, param: str) -> bool:
         """Whether ``param`` (current name) has a signature default."""
@@ -156,6 +162,8 @@ class CallableNode(HyperNode):
         # `@node` replaces the module attribute `f` by the node, so pickling `func` by
         # reference would fail ("not the same object"). Store a reference to the node instead.
         state = dict(self.__dict__)
+        # Ship the hash computed here: where the node lands, the source may not be readable.
+        state["_definition_hash"] = self.definition_hash
         for key in ("func", "__wrapped__"):
             if key in state:
                 state[key] = _FuncRef.create(state[key])

@@ -18,8 +18,9 @@ from typing import Any
 
 from hypergraph.engine.compiled import CompiledRun, compiled_run
 from hypergraph.engine.plan import NodePlan, get_plan
+from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.failure_notes import note_failed_node
-from hypergraph.runners.loop.call import NodeCall, RunContext
+from hypergraph.runners.loop.call import RunContext
 from hypergraph.runners.result import RunResult, RunStatus, assemble_result, new_run_id
 
 __all__ = ["compiled_for", "run_compiled"]
@@ -65,9 +66,22 @@ def run_compiled(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunConte
 
 
 def _nested(p: NodePlan, ctx: RunContext, values: dict[str, Any]) -> dict[str, Any]:
-    """A GraphNode's call from generated code: its inner run, through the driver as usual."""
-    call = NodeCall(p, ctx, values)
-    call.args, call.kwargs = (), values
-    result = ctx.runner._run_nested(p.node.graph, values, call)
+    """A GraphNode's call from generated code: its inner run, compiled too when it qualifies.
+
+    What :func:`~hypergraph.runners.loop.steps.nested_run_steps` does for an unobserved run
+    (inner checks, a child context, the runner's default cap), with as few frames per level
+    as the general path, so deeply nested graphs reach the same depth.
+    """
+    from hypergraph.runners.loop.steps import run_steps
+
+    graph = p.node.graph
+    runner = ctx.runner
+    prepared = prepare_run(graph, values, None, runner=runner, on_internal_override="ignore")
+    child = ctx.child()
+    compiled = compiled_for(graph, prepared, child)
+    if compiled is not None:
+        result = run_compiled(compiled, graph, prepared, child)
+    else:
+        result = runner._drive(run_steps(graph, prepared, child, runner.default_max_iterations))
     outputs: dict[str, Any] = p.node.map_outputs_from_original(result.values)
     return outputs
