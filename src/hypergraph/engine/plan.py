@@ -216,18 +216,6 @@ def _param_names(node: Any) -> tuple[str, ...]:
     return tuple(by_index.get(i, name) for i, name in enumerate(inputs))
 
 
-def _controlling_gates(nodes: list[Any]) -> dict[str, list[str]]:
-    controlled: dict[str, list[str]] = {}
-    names = {n.name for n in nodes}
-    for node in nodes:
-        if getattr(node, "node_type", None) != "BRANCH":
-            continue
-        for target in node.targets:
-            if isinstance(target, str) and target in names:
-                controlled.setdefault(target, []).append(node.name)
-    return controlled
-
-
 def compile_plan(graph: Any) -> ExecutionPlan:
     """Build the :class:`ExecutionPlan` of ``graph`` (prefer :func:`get_plan`, which caches)."""
     nodes = list(graph.iter_nodes())
@@ -238,7 +226,8 @@ def compile_plan(graph: Any) -> ExecutionPlan:
     # resolve to that value for every consumer, or a sibling consumer would silently never run.
     spec = getattr(graph, "inputs", None)
     bound = {**getattr(spec, "bound", {}), **(getattr(graph, "bound_values", None) or {})}
-    controlled = _controlling_gates(nodes)
+    # Structure facts are computed once per graph structure (graph/structure.py).
+    controlled: dict[str, list[str]] = graph.controlled_by
     active_names = _active_names(graph, names)
 
     plans: list[NodePlan] = []
@@ -308,7 +297,7 @@ def compile_plan(graph: Any) -> ExecutionPlan:
         for name in dict.fromkeys(p.inputs + p.wait_for):
             consumers.setdefault(name, []).append(i)
 
-    _link_gate_feeders(plans)
+    _link_gate_feeders(plans, graph._structure.producers)
     active = tuple(
         i for i, name in enumerate(names) if active_names is None or name in active_names
     )
@@ -326,17 +315,18 @@ def compile_plan(graph: Any) -> ExecutionPlan:
     )
 
 
-def _link_gate_feeders(plans: list[NodePlan]) -> None:
-    """Fill ``feeders``/``feeds`` for the gates controlling a node that writes its own inputs."""
+def _link_gate_feeders(plans: list[NodePlan], producer_names: dict[str, list[str]]) -> None:
+    """Fill ``feeders``/``feeds`` for the gates controlling a node that writes its own inputs.
+
+    ``producer_names`` maps each data output to its producers' names, in node order.
+    """
     for p in plans:
         p.feeders, p.feeds = frozenset(), ()
     gates = sorted({g for p in plans if p.own_inputs for g in p.gates})
     if not gates:
         return
-    producers: dict[str, list[int]] = {}
-    for p in plans:
-        for name in p.data_outputs:
-            producers.setdefault(name, []).append(p.index)
+    index = {p.name: p.index for p in plans}
+    producers = {name: [index[n] for n in names] for name, names in producer_names.items()}
     feeds: dict[int, list[int]] = {}
     for g in gates:
         found: set[int] = set()

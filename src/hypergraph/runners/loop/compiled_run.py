@@ -47,22 +47,25 @@ def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | No
 
 def run_compiled(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunContext) -> RunResult:
     """Run ``compiled`` from ``prepared`` and return the run's result (or raise its failure)."""
-    from hypergraph.runners.loop.steps import select_outputs
-
     values = prepared.values  # a fresh dict owned by this run: it becomes the run's state
     position, outcome = compiled.function(values, ctx)
     if position is None:
         if outcome is None:  # a GraphNode may have left a selected output unset
-            plan = get_plan(graph)
-            outcome = select_outputs(plan, values, prepared.selected, prepared.on_missing)
+            outcome = _select(graph, values, prepared, prepared.on_missing)
         run_id = ctx.run_id if ctx.run_id is not None else new_run_id()
         return assemble_result(outcome, _COMPLETED, run_id)
     note_failed_node(outcome, compiled.order[position].name, graph.name)
     if prepared.error_handling != "continue":
         raise outcome
-    outputs = select_outputs(get_plan(graph), values, prepared.selected, "ignore")
+    outputs = _select(graph, values, prepared, "ignore")
     run_id = ctx.run_id if ctx.run_id is not None else new_run_id()
     return assemble_result(outputs, RunStatus.FAILED, run_id, outcome)
+
+
+def _select(graph: Any, values: dict[str, Any], prepared: Any, on_missing: str) -> Any:
+    from hypergraph.runners.loop.steps import select_outputs
+
+    return select_outputs(get_plan(graph), values, prepared.selected, on_missing)
 
 
 def _nested(p: NodePlan, ctx: RunContext, values: dict[str, Any]) -> dict[str, Any]:
@@ -79,9 +82,16 @@ def _nested(p: NodePlan, ctx: RunContext, values: dict[str, Any]) -> dict[str, A
     prepared = prepare_run(graph, values, None, runner=runner, on_internal_override="ignore")
     child = ctx.child()
     compiled = compiled_for(graph, prepared, child)
-    if compiled is not None:
-        result = run_compiled(compiled, graph, prepared, child)
-    else:
+    if compiled is None:
         result = runner._drive(run_steps(graph, prepared, child, runner.default_max_iterations))
-    outputs: dict[str, Any] = p.node.map_outputs_from_original(result.values)
+        inner: Any = result.values
+    else:  # only the outputs are needed: no RunResult, no run id
+        values = prepared.values
+        position, inner = compiled.function(values, child)
+        if position is not None:  # a nested run raises (error_handling="raise")
+            note_failed_node(inner, compiled.order[position].name, graph.name)
+            raise inner
+        if inner is None:
+            inner = _select(graph, values, prepared, prepared.on_missing)
+    outputs: dict[str, Any] = p.node.map_outputs_from_original(inner)
     return outputs
