@@ -10,22 +10,24 @@ run costs the node calls themselves plus a few local variable moves. For a chain
     def run(values, ctx):
         x0 = values['a']
         try:
-            values['b'] = x1 = c2(a=x0)
+            x1 = c2(x0)
         except Exception as exc:
-            return 0, exc
+            return 0, exc, locals()
         try:
-            values['c'] = x2 = c3(b=x1)
+            x2 = c3(x1)
         except Exception as exc:
-            return 1, exc
-        return None, OutputValues((('b', x1), ('c', x2)))
+            return 1, exc, locals()
+        return None, OutputValues((('b', x1), ('c', x2))), None
 
 Nodes run in the schedule's order (superstep by superstep, node order inside one), exactly the
 order in which ``SyncRunner`` executes them on the general path, and the first failure stops the
-run. Each produced value is written into ``values`` as well, so a failed run leaves the state
-the general path would have. The function returns ``(None, outputs)`` on success and
-``(position, exception)`` when the node at ``position`` of :attr:`CompiledRun.order` raised;
-``outputs`` is ``None`` when a GraphNode may have left a selected name unset, and the caller
-selects the outputs from ``values`` as the general path does.
+run. Values live in local variables; plain Python functions get their parameters positionally.
+The function returns ``(None, outputs, None)`` on success and ``(position, exception, locals)``
+when the node at ``position`` of :attr:`CompiledRun.order` raised: the locals hold the values
+produced before the failure, which :meth:`CompiledRun.failed_state` puts back into ``values``.
+GraphNode outputs go into ``values`` directly (an inner run may return fewer names than the node
+declares, so readers look them up there, as the general path does); when such a name is
+selected, ``outputs`` is ``None`` and the caller selects from ``values``.
 
 Only what the general path would do without any hook is compiled; :func:`compile_run` returns
 ``None`` (use the general path) for anything else: a schedule that is not static, a node that
@@ -39,6 +41,7 @@ checkpoints, resume answers) is the caller's decision (runners/loop/compiled_run
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 from hypergraph.engine.kinds import NodeKind
@@ -61,19 +64,30 @@ class CompiledRun:
         function: The generated function (see the module docstring for what it returns).
         order: The node plans in the order they are called.
         source: The generated source text (for debugging and tests).
+        variables: Value name → the local variable holding it, for every value a node of
+            the run produces.
     """
 
-    __slots__ = ("function", "order", "source")
+    __slots__ = ("function", "order", "source", "variables")
 
     def __init__(
         self,
-        function: Callable[[dict[str, Any], Any], tuple[Any, Any]],
+        function: Callable[[dict[str, Any], Any], tuple[Any, Any, Any]],
         order: tuple[NodePlan, ...],
         source: str,
+        variables: dict[str, str],
     ) -> None:
         self.function = function
         self.order = order
         self.source = source
+        self.variables = variables
+
+    def failed_state(self, values: dict[str, Any], frame_locals: dict[str, Any]) -> None:
+        """Put the values produced before a failure (locals of the generated function) into
+        ``values``, which then holds the state the general path would have."""
+        for name, variable in self.variables.items():
+            if variable in frame_locals:
+                values[name] = frame_locals[variable]
 
 
 def compiled_run(
@@ -185,41 +199,60 @@ def compile_run(
                 continue  # the inner run applies its own default or binding
             else:  # a deep-copied default: its copy may fail, which the general path reports
                 return None
-        given = ", ".join(f"{param!r}: {value}" for param, value in arguments)
         lines.append("    try:")
-        if maybe:
+        if maybe:  # keywords only, collected at run time
+            given = ", ".join(f"{param!r}: {value}" for param, value in arguments)
             lines.append(f"        kw = {{{given}}}")
             for name, param in maybe:
                 lines.append(f"        if {name!r} in values: kw[{param!r}] = values[{name!r}]")
-            kwargs = "kw"
-        else:
-            kwargs = f"{{{given}}}"
         if p.kind is NodeKind.GRAPH:
+            given = ", ".join(f"{param!r}: {value}" for param, value in arguments)
+            kwargs = "kw" if maybe else f"{{{given}}}"
             lines.append(f"        values.update(nested({constant(p)}, ctx, {kwargs}))")
         else:
-            if maybe:
+            if maybe:  # ``kw`` holds every argument
                 call = f"{constant(p.func)}(**kw)"
             else:
-                call = f"{constant(p.func)}({', '.join(f'{a}={v}' for a, v in arguments)})"
+                call = _call(constant(p.func), p.func, arguments)
             outputs = p.data_outputs
             if len(outputs) == 1:
-                lines.append(f"        values[{outputs[0]!r}] = {variable(outputs[0])} = {call}")
+                lines.append(f"        {variable(outputs[0])} = {call}")
             elif not outputs:
                 lines.append(f"        {call}")
             else:  # the node checks the returned sequence: a failure of the node
                 lines.append(f"        out = {constant(p.node.wrap_outputs)}({call})")
                 lines.extend(f"        {variable(n)} = out[{n!r}]" for n in outputs)
-                lines.append("        values.update(out)")
         lines.append("    except Exception as exc:")
-        lines.append(f"        return {position}, exc")
-    if any(name in uncertain for name in names):
-        lines.append("    return None, None")  # the caller selects from ``values``
+        lines.append(f"        return {position}, exc, locals()")
+    produced_locals = {name: local[name] for name in produced if name in local}
+    if any(name in uncertain for name in names):  # the caller selects from ``values``
+        lines.extend(f"    values[{name!r}] = {var}" for name, var in produced_locals.items())
+        lines.append("    return None, None, None")
     else:
         pairs = "".join(f"({name!r}, {local[name]}), " for name in names if name in local)
-        lines.append(f"    return None, OutputValues(({pairs}))")
+        lines.append(f"    return None, OutputValues(({pairs})), None")
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<hypergraph run of {plan.graph.name or 'graph'}>", "exec"), namespace)
-    return CompiledRun(namespace["run"], order, source)
+    return CompiledRun(namespace["run"], order, source, produced_locals)
+
+
+def _call(function: str, func: Any, arguments: list[tuple[str, str]]) -> str:
+    """The call expression: positional arguments where the function surely takes them.
+
+    Only a plain Python function (not a wrapper, which might look at how it was called) gets
+    its positional-or-keyword parameters positionally, in signature order; the general path
+    passes keywords, and for such a function both bind the same parameters.
+    """
+    parts: list[str] = []
+    if type(func) is FunctionType and not hasattr(func, "__wrapped__"):
+        code = func.__code__
+        slots = code.co_varnames[code.co_posonlyargcount : code.co_argcount]
+        given = dict(arguments)
+        if code.co_posonlyargcount == 0 and all(name in given for name in slots):
+            parts = [given.pop(name) for name in slots]
+            arguments = list(given.items())
+    parts.extend(f"{param}={value}" for param, value in arguments)
+    return f"{function}({', '.join(parts)})"
 
 
 def _output_values() -> Any:

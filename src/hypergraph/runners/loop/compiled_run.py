@@ -48,7 +48,7 @@ def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | No
 def run_compiled(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunContext) -> RunResult:
     """Run ``compiled`` from ``prepared`` and return the run's result (or raise its failure)."""
     values = prepared.values  # a fresh dict owned by this run: it becomes the run's state
-    position, outcome = compiled.function(values, ctx)
+    position, outcome, frame_locals = compiled.function(values, ctx)
     if position is None:
         if outcome is None:  # a GraphNode may have left a selected output unset
             outcome = _select(graph, values, prepared, prepared.on_missing)
@@ -57,6 +57,7 @@ def run_compiled(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunConte
     note_failed_node(outcome, compiled.order[position].name, graph.name)
     if prepared.error_handling != "continue":
         raise outcome
+    compiled.failed_state(values, frame_locals)
     outputs = _select(graph, values, prepared, "ignore")
     run_id = ctx.run_id if ctx.run_id is not None else new_run_id()
     return assemble_result(outputs, RunStatus.FAILED, run_id, outcome)
@@ -87,7 +88,7 @@ def _nested(p: NodePlan, ctx: RunContext, values: dict[str, Any]) -> dict[str, A
         inner: Any = result.values
     else:  # only the outputs are needed: no RunResult, no run id
         values = prepared.values
-        position, inner = compiled.function(values, child)
+        position, inner, _ = compiled.function(values, child)
         if position is not None:  # a nested run raises (error_handling="raise")
             note_failed_node(inner, compiled.order[position].name, graph.name)
             raise inner
