@@ -4,7 +4,7 @@ Random DAGs of arithmetic nodes — several outputs, defaults, bindings, nodes t
 nested graph now and then, optional inputs left out, intermediate values supplied, a random
 ``select`` and ``on_missing`` — run through ``SyncRunner.run`` and ``SyncRunner.map`` twice: as
 users run them (the fast path whenever it applies) and on the general scheduler. The general
-path is forced either through the runner's ``inline_calls`` switch or by a processor listening
+path is forced either through the runner's ``_inline_calls`` switch or by a processor listening
 to events. Values (with their order), status, error (type, message, notes, failing node),
 pause and the number of results must be identical; for ``error_handling="raise"`` the raised
 exception must be.
@@ -35,7 +35,7 @@ class _Ignore(EventProcessor):
 
 def _general_runner() -> SyncRunner:
     runner = SyncRunner()
-    runner.inline_calls = False  # type: ignore[misc]
+    runner._inline_calls = False  # type: ignore[misc]
     return runner
 
 

@@ -79,7 +79,7 @@ class SyncRunner(BaseRunner):
 
     # Calls run one by one in node order, stopping at the first failure: a run nothing
     # observes may take the compiled fast path (runners/loop/compiled_run.py).
-    inline_calls = True
+    _inline_calls = True
 
     def __init__(
         self, cache: CacheBackend | None = None, checkpointer: Checkpointer | None = None

@@ -8,7 +8,7 @@ time. :func:`compiled_for` hands back its generated function when the run qualif
 node noted on its exception, ``error_handling`` applied the same way.
 
 Only drivers that execute a superstep's calls one by one, in node order, stopping at the first
-failure (``SyncRunner``, which sets ``inline_calls``) may take this path: the generated function
+failure (``SyncRunner``, which sets ``_inline_calls``) may take this path: the generated function
 does exactly that. Any observer sends the run down the general path, where every hook lives.
 """
 
@@ -37,7 +37,7 @@ def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | No
     """
     if ctx.dispatcher is not None or ctx.recorder is not None or ctx.resume:
         return None
-    if not getattr(ctx.runner, "inline_calls", False):
+    if not getattr(ctx.runner, "_inline_calls", False):
         return None
     plan = get_plan(graph)
     return compiled_run(
@@ -81,14 +81,14 @@ def _nested(p: NodePlan, ctx: RunContext, values: dict[str, Any]) -> dict[str, A
     graph = p.node.graph
     runner = ctx.runner
     prepared = prepare_run(graph, values, None, runner=runner, on_internal_override="ignore")
-    child = ctx.child()
-    compiled = compiled_for(graph, prepared, child)
+    compiled = compiled_for(graph, prepared, ctx)
     if compiled is None:
+        child = ctx.child()
         result = runner._drive(run_steps(graph, prepared, child, runner.default_max_iterations))
         inner: Any = result.values
-    else:  # only the outputs are needed: no RunResult, no run id
+    else:  # only the outputs are needed: no RunResult, no run id, no context of its own
         values = prepared.values
-        position, inner, _ = compiled.function(values, child)
+        position, inner, _ = compiled.function(values, ctx)
         if position is not None:  # a nested run raises (error_handling="raise")
             note_failed_node(inner, compiled.order[position].name, graph.name)
             raise inner
