@@ -56,7 +56,6 @@ _CAPABILITIES = RunnerCapabilities(
 )
 
 _FUNCTION = NodeKind.FUNCTION
-_NO_COMPILED: Any = object()  # _run_items: the fast path was not looked up yet
 
 
 class SyncRunner(BaseRunner):
@@ -257,21 +256,23 @@ class SyncRunner(BaseRunner):
         span = start_map(events, graph, plan.count)
         parent_span_id = span.span_id if span is not None else None
         # The loop below is the hot path of a large map: everything item-independent is bound
-        # once, and each item costs one PreparedRun, one RunContext and its run (an unobserved
-        # map's items share one context and, having one key set, one compiled run).
+        # once, and each item costs one PreparedRun, one RunContext and its run.
         drive, cache, cap = self._drive, self.cache, self.default_max_iterations
         prepared_for = plan.prepared_for
         results: list[RunResult] = []
         append = results.append
         count, mapped = plan.count, plan.mapped
-        compiled = _NO_COMPILED if events is None and durable is None else None
+        # The items share the map's key set and options (plan.prepared): an unobserved map
+        # looks the compiled run up once, and each item then costs its call and its result.
         shared = RunContext(self, cache=cache)
+        template = plan.prepared
+        compiled = None
+        if events is None and durable is None and template is not None:
+            compiled = compiled_for(graph, template, shared)
         try:
             for index, item in enumerate(plan.items):
-                prepared = prepared_for(item)
-                if compiled is _NO_COMPILED:
-                    compiled = compiled_for(graph, prepared, shared)
                 if compiled is None:
+                    prepared = prepared_for(item)
                     ctx = RunContext(
                         self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
                     )
@@ -285,7 +286,7 @@ class SyncRunner(BaseRunner):
                     if compiled is None:
                         result = drive(run_steps(graph, prepared, ctx, cap))
                     else:
-                        result = run_compiled(compiled, graph, prepared, shared)
+                        result = run_compiled(compiled, graph, template, shared, item)
                 except Exception as exc:
                     note_failed_item(exc, index, count, item, mapped)
                     raise

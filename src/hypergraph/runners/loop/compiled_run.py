@@ -45,9 +45,20 @@ def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | No
     )
 
 
-def run_compiled(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunContext) -> RunResult:
-    """Run ``compiled`` from ``prepared`` and return the run's result (or raise its failure)."""
-    values = prepared.values  # a fresh dict owned by this run: it becomes the run's state
+def run_compiled(
+    compiled: CompiledRun,
+    graph: Any,
+    prepared: Any,
+    ctx: RunContext,
+    values: dict[str, Any] | None = None,
+) -> RunResult:
+    """Run ``compiled`` from ``prepared`` and return the run's result (or raise its failure).
+
+    ``values`` replaces ``prepared.values`` (a map item run with the map's checked options).
+    Either is a fresh dict owned by this run: it becomes the run's state.
+    """
+    if values is None:
+        values = prepared.values
     position, outcome, frame_locals = compiled.function(values, ctx)
     if position is None:
         if outcome is None:  # a GraphNode may have left a selected output unset
