@@ -11,6 +11,7 @@ import importlib
 import inspect
 from collections.abc import Callable
 from functools import partial
+from types import FunctionType
 from typing import Any
 
 from hypergraph._hashing import hash_definition
@@ -58,6 +59,51 @@ def _signature(func: Callable[..., Any], owner: str) -> inspect.Signature:
         ) from exc
 
 
+def _parameters(func: Callable[..., Any], owner: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """``(parameter names in signature order, {name: default})`` of ``func``.
+
+    A plain Python function is read straight from its code object, what ``inspect.signature``
+    would report for it at a fraction of the cost (building a node is mostly this); anything
+    else (wrappers, partials, callable objects, a ``__signature__``) goes through ``inspect``.
+    """
+    if (
+        type(func) is not FunctionType
+        or "__wrapped__" in func.__dict__
+        or ("__signature__" in func.__dict__)
+    ):
+        signature = _signature(func, owner)
+        defaults = {
+            p.name: p.default
+            for p in signature.parameters.values()
+            if p.default is not inspect.Parameter.empty
+        }
+        return tuple(signature.parameters), defaults
+    code = func.__code__
+    positional = code.co_argcount
+    keyword_only = code.co_kwonlyargcount
+    names = code.co_varnames
+    ordered = list(names[:positional])
+    extra = positional + keyword_only  # *args and **kwargs names follow the keyword-only ones
+    if code.co_flags & inspect.CO_VARARGS:
+        ordered.append(names[extra])
+        extra += 1
+    ordered.extend(names[positional : positional + keyword_only])
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        ordered.append(names[extra])
+    found: dict[str, Any] = {}
+    if func.__defaults__:
+        found.update(
+            zip(names[positional - len(func.__defaults__) : positional], func.__defaults__)
+        )
+    if func.__kwdefaults__:
+        found.update(
+            (name, func.__kwdefaults__[name])
+            for name in names[positional : positional + keyword_only]
+            if name in func.__kwdefaults__
+        )
+    return tuple(ordered), found
+
+
 class CallableNode(HyperNode):
     """A node whose work is done by ``func``; inputs are the function's parameters."""
 
@@ -82,16 +128,10 @@ class CallableNode(HyperNode):
             raise TypeError(f"A node needs a callable, got {short_repr(func)}")
         self.func = func
         self.name = function_name(func) if name is None else name
-        signature = _signature(func, self.name)
-        params = tuple(signature.parameters)
+        params, self.defaults = _parameters(func, self.name)
         self.inputs = params
         self._to_param = {p: p for p in params}
         self._identity_params = True
-        self.defaults = {
-            p.name: p.default
-            for p in signature.parameters.values()
-            if p.default is not inspect.Parameter.empty
-        }
         hints = safe_get_type_hints(func)
         self.parameter_annotations = {p: hints[p] for p in params if p in hints}
         self._return_hint = hints.get("return", inspect.Signature.empty)
