@@ -91,6 +91,15 @@ def square(x: int) -> int:
 SQUARES = Graph([square], name="squares")
 
 
+@node(output_name="total")
+def add_up(y: list[int]) -> int:
+    effect("add_up")
+    return sum(y)
+
+
+NESTED = Graph([SQUARES.as_node().map_over("x"), add_up], name="nested")
+
+
 def main() -> None:
     scenario, backend, location = sys.argv[1], sys.argv[2], sys.argv[3]  # a folder or a URL
     cp = open_checkpointer(backend, location, durability="sync")
@@ -111,6 +120,9 @@ def main() -> None:
             SQUARES, x=list(range(12)), map_over="x", workflow_id="batch-7"
         )
         print(json.dumps([[r["y"], r.restored] for r in results]))
+    elif scenario == "nested-map":
+        result = SyncRunner(checkpointer=cp).run(NESTED, x=list(range(12)), workflow_id="n-1")
+        print(json.dumps(dict(result.values)))
     cp.close()
 
 

@@ -94,3 +94,17 @@ def test_killed_mid_map_restores_finished_items(shared_store, tmp_path) -> None:
     results = finish("map", shared_store, log)
     assert results == [[i * i, i < 7] for i in range(12)]
     assert done_counts(log) == Counter({f"square{i}": 1 for i in range(12)})
+
+
+def test_killed_mid_nested_map_restores_finished_items(shared_store, tmp_path) -> None:
+    log = tmp_path / "effects.log"
+    proc = start("nested-map", shared_store, log, hang_at="square7")
+    wait_for(log, "hang square7", proc)
+    kill(proc)
+    assert done_counts(log) == Counter({f"square{i}": 1 for i in range(7)})
+
+    result = finish("nested-map", shared_store, log)
+    assert result == {"y": [i * i for i in range(12)], "total": sum(i * i for i in range(12))}
+    expected = Counter({f"square{i}": 1 for i in range(12)})
+    expected["add_up"] = 1
+    assert done_counts(log) == expected

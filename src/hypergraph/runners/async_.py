@@ -518,7 +518,7 @@ class AsyncRunner(BaseRunner):
         async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
             index, values = indexed
             try:
-                return await self._drive(nested_run_steps(call, values))
+                return await self._drive(nested_run_steps(call, values, index))
             except Exception as exc:
                 if not keep_going:
                     params = call.plan.map_params or ()

@@ -373,10 +373,12 @@ class SyncRunner(BaseRunner):
             node_name=call.plan.name,
         )
 
-    def _run_nested(self, graph: Any, values: dict[str, Any], call: NodeCall) -> RunResult:
+    def _run_nested(
+        self, graph: Any, values: dict[str, Any], call: NodeCall, index: int | None = None
+    ) -> RunResult:
         """One inner run of a GraphNode call (docs/guides/graphs.md): inner selection, default cap,
-        raise."""
-        return self._drive(nested_run_steps(call, values))
+        raise; ``index`` is the position of a ``map_over`` item."""
+        return self._drive(nested_run_steps(call, values, index))
 
     def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:
         """All items of a mapped GraphNode, in order; ``None`` marks a failed item (continue)."""
@@ -388,7 +390,7 @@ class SyncRunner(BaseRunner):
         try:
             for index, values in enumerate(items):
                 try:
-                    results.append(self._run_nested(graph, values, call))
+                    results.append(self._run_nested(graph, values, call, index))
                 except Exception as exc:
                     if not keep_going:
                         note_failed_item(

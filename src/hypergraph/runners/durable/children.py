@@ -24,12 +24,14 @@ from hypergraph.runners.result import RunResult, RunStatus
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
     from hypergraph.checkpointers.writer import Sink
+    from hypergraph.runners.durable.session import DurableMap
 
 __all__ = [
     "encode_inputs",
     "input_types",
     "new_run",
     "open_child",
+    "open_nested_map",
     "prune_op",
     "restored_result",
     "resume_child",
@@ -160,3 +162,27 @@ def open_child(
     run = new_run(child_id, graph, graph_config(graph, cp.serializer), parent_run_id=parent.run_id)
     sink.put(WriteBatch(new_runs=[(run, payload)]))
     return RunRecorder(sink, cp.serializer, run, [], prune_op(cp, child_id))
+
+
+def open_nested_map(
+    parent: RunRecorder, map_id: str, graph: Any, values: dict[str, Any]
+) -> DurableMap:
+    """The map run ``map_id`` of a ``map_over`` GraphNode call of ``parent`` (``values``: the
+    call's inputs): created, or reopened with its items when a run before stopped in it."""
+    from hypergraph.runners.durable.session import DurableMap
+
+    sink = parent.sink
+    cp = sink.checkpointer
+    selected = tuple(graph.selected) if graph.selected else None
+    existing = cp.get_run(map_id)
+    if existing is not None:
+        children = {child.id: child for child in cp._read_children(map_id)}
+        update = RunUpdate(
+            map_id, "active", existing.duration_ms, existing.node_count, existing.error_count, None
+        )
+        sink.put(WriteBatch(updates=[update]))
+        return DurableMap(cp, graph, existing, children, sink, selected)
+    payload = encode_inputs(cp.serializer, values, map_id)
+    run = new_run(map_id, graph, graph_config(graph, cp.serializer), parent_run_id=parent.run_id)
+    sink.put(WriteBatch(new_runs=[(run, payload)]))
+    return DurableMap(cp, graph, run, {}, sink, selected)

@@ -81,6 +81,8 @@ class RunRecorder:
         "started",
         "last",
         "held",
+        "maps",
+        "owner",
     )
 
     def __init__(
@@ -107,6 +109,8 @@ class RunRecorder:
         self.children: dict[int, str] = {}  # node index -> child run of this superstep's call
         self.started = self.last = time.perf_counter()
         self.held: tuple[bytes, list[StepRow]] | None = None
+        self.maps: dict[int, Any] = {}  # node index -> map run of this superstep's map_over call
+        self.owner: Any = None  # the DurableMap this run is an item of, told how it ended
 
     def hold(self, inputs: bytes) -> RunRecorder:
         """Keep this (new) run's record and steps in memory and write them in one batch when
@@ -167,6 +171,8 @@ class RunRecorder:
         cached = resolved or ()
         rows = [self._row(c, superstep, c in cached, duration, wall, state) for c in calls]
         self.children.clear()
+        if self.maps:
+            self._end_maps(calls)
         if self.held is not None:
             self.held[1].extend(rows)
             return
@@ -228,6 +234,49 @@ class RunRecorder:
         self.children[call.plan.index] = child_id
         return open_child(self, child_id, call.node.graph, values, ctx)
 
+    def nested_item(
+        self, call: Any, index: int, values: dict[str, Any], ctx: Any = None
+    ) -> RunRecorder | RunResult:
+        """The recorder of item ``index`` of mapped GraphNode ``call``, or its result when it
+        completed before (reported through the item's context ``ctx`` when events are on).
+
+        The call's items are the child runs of one map run, ``"<run>/<node>@<superstep>"``,
+        opened by the first item: item ``i`` is ``"<map run>/<i>"``, as in a durable ``map``.
+        """
+        from hypergraph.runners.durable.children import open_nested_map
+
+        node = call.plan.index
+        mapped = self.maps.get(node)
+        if mapped is None:
+            name = call.plan.name
+            map_id = (
+                self.unfinished_children.pop(name, None) or f"{self.run.id}/{name}@{self.superstep}"
+            )
+            self.children[node] = map_id
+            mapped = open_nested_map(self, map_id, call.node.graph, call.kwargs)
+            self.maps[node] = mapped
+        result: RunRecorder | RunResult = mapped.item(index, values, ctx)
+        return result
+
+    def _end_maps(self, calls: list[Any]) -> None:
+        """Record how the map runs of this superstep's ``map_over`` calls ended."""
+        maps, self.maps = self.maps, {}
+        updates = []
+        for call in calls:
+            mapped = maps.get(call.plan.index)
+            if mapped is None:
+                continue
+            if call.outputs is not None:
+                done = mapped.failed == 0
+                status = WorkflowStatus.COMPLETED if done else WorkflowStatus.PARTIAL
+            elif call.error is not None:
+                status = WorkflowStatus.FAILED
+            else:
+                status = WorkflowStatus.PAUSED
+            updates.append(mapped.end(status))
+        if updates:
+            self.sink.put(WriteBatch(updates=updates))
+
     # ------------------------------------------------------------------ end
     def finish(self, result: RunResult | None, error: BaseException | None = None) -> None:
         """Record how the run ended (``result``, or ``error`` when it raised)."""
@@ -236,6 +285,8 @@ class RunRecorder:
             result.workflow_id = self.run.id
         else:
             status = WorkflowStatus.FAILED
+        if self.owner is not None:
+            self.owner.item_finished(status)
         self.update(status)
 
     def update(self, status: WorkflowStatus) -> None:

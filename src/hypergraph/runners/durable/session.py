@@ -14,6 +14,7 @@ Order of the checks when a workflow id already exists (each raised before any no
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -388,6 +389,8 @@ class DurableMap:
         self.selected = selected
         self.config = graph_config(graph, cp.serializer)
         self.hold_items = cp.policy.durability == "async"  # one write per item (see hold)
+        self.done = self.failed = 0  # items that completed (restored too) or failed so far
+        self.started = time.perf_counter()
 
     @property
     def workflow_id(self) -> str:
@@ -402,20 +405,41 @@ class DurableMap:
         child_id = f"{self.run.id}/{index}"
         stored = self.children.get(child_id)
         if stored is not None:
-            return resume_child(self.sink, stored, self.graph, self.selected, ctx)
+            resumed = resume_child(self.sink, stored, self.graph, self.selected, ctx)
+            if isinstance(resumed, RunResult):
+                self.done += 1
+            else:
+                resumed.owner = self
+            return resumed
         cp = self.cp
         payload = encode_inputs(cp.serializer, values, child_id)
         run = new_run(child_id, self.graph, self.config, parent_run_id=self.run.id)
         recorder = RunRecorder(self.sink, cp.serializer, run, [], prune_op(cp, child_id))
+        recorder.owner = self
         if self.hold_items:
             return recorder.hold(payload)
         self.sink.put(WriteBatch(new_runs=[(run, payload)]))
         return recorder
 
+    def item_finished(self, status: WorkflowStatus) -> None:
+        """An item's run ended with ``status`` (its recorder tells)."""
+        if status is WorkflowStatus.COMPLETED:
+            self.done += 1
+        elif status is WorkflowStatus.FAILED:
+            self.failed += 1
+
+    def end(self, status: WorkflowStatus) -> RunUpdate:
+        """The update that records how a ``map_over`` call's map run ended (its items are
+        written through the outer run's sink, which stays open)."""
+        elapsed = (time.perf_counter() - self.started) * 1000.0
+        finished = status in (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED)
+        return RunUpdate(
+            self.run.id, status.value, self.run.duration_ms + elapsed, self.done, self.failed,
+            time.time() if finished else None,
+        )  # fmt: skip
+
     def close(self, results: list[RunResult] | None, error: BaseException | None = None) -> None:
         """Record the map's status, flush, release the lease; failed writes go on results."""
-        import time
-
         if results is None or error is not None:
             status = WorkflowStatus.FAILED
         elif all(r.status is RunStatus.COMPLETED for r in results):

@@ -54,7 +54,6 @@ from typing import Any
 
 from hypergraph._warnings import warn_user
 from hypergraph.engine.compiled import CompiledRun
-from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import EMITTED, ExecutionPlan, get_plan
 from hypergraph.engine.state import RunState
 from hypergraph.engine.static import scheduler_for
@@ -229,13 +228,16 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
     return _result(plan, state, prepared, ctx, RunStatus.COMPLETED)
 
 
-def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
+def nested_run_steps(call: NodeCall, values: dict[str, Any], index: int | None = None) -> RunSteps:
     """The inner run of GraphNode ``call`` with ``values`` (inner names), docs/guides/graphs.md.
 
-    Every driver runs nested graphs (and each ``map_over`` item) through this: the inner graph's
-    own selection, the runner's default iteration cap, ``error_handling="raise"``, a child
-    context (same runner, cache, dispatcher), and the answers for interrupts inside this
-    GraphNode that the caller supplied under dotted resume keys (taken once per outer run).
+    Every driver runs nested graphs (and each ``map_over`` item, ``index`` being its position)
+    through this: the inner graph's own selection, the runner's default iteration cap,
+    ``error_handling="raise"``, a child context (same runner, cache, dispatcher), and the
+    answers for interrupts inside this GraphNode that the caller supplied under dotted resume
+    keys (taken once per outer run). In a durable run the inner run is a child run, and each
+    ``map_over`` item one child run of the call's map: a child that completed before comes back
+    restored instead of running.
     """
     graph = call.node.graph
     ctx = call.ctx
@@ -253,8 +255,11 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any]) -> RunSteps:
     parent = call.map_span.span_id if call.map_span is not None else call.span_id
     child = ctx.child(parent_span_id=parent)
     child.resume = routing
-    if ctx.recorder is not None and call.kind is NodeKind.GRAPH:  # mapped items are not recorded
-        recorder = ctx.recorder.nested(call, values, child)
+    if ctx.recorder is not None:
+        if index is None:
+            recorder = ctx.recorder.nested(call, values, child)
+        else:
+            recorder = ctx.recorder.nested_item(call, index, values, child)
         if isinstance(recorder, RunResult):  # it completed before the process stopped
             return _finished(recorder)
         child.recorder = recorder
