@@ -138,7 +138,7 @@ class RunRecorder:
         self.superstep, self.index = info.next_superstep, info.next_index
         self.node_count, self.error_count = info.node_count, info.error_count
         self.restored = info.restored
-        self.unfinished_children = info.unfinished_children
+        self.unfinished_children.update(info.unfinished_children)
         for name in self.overrides:  # a fork's new input: its readers must run again
             state.versions[name] = state.versions.get(name, 0) + 1
         self.steps = []  # not needed any more

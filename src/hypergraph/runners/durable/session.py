@@ -39,6 +39,7 @@ from hypergraph.runners.durable.children import (
     prune_op,
     resume_child,
 )
+from hypergraph.runners.durable.copies import carry_children
 from hypergraph.runners.durable.recorder import RunRecorder, decode_steps
 from hypergraph.runners.result import RunResult, RunStatus, new_run_id
 
@@ -109,7 +110,10 @@ class DurableRun:
 
     def begin(self) -> None:
         """Write the run record (new run, fork, retry) or its status (resume)."""
-        self.sink.put(self._batch)
+        batch = self._batch
+        self.sink.put(batch)
+        if len(batch.new_runs) > 1:  # child runs copied for a fork or retry: read back soon
+            self.sink.flush()
 
     @property
     def workflow_id(self) -> str:
@@ -293,11 +297,13 @@ def _fork(
     overrides = frozenset(_changed_inputs(cp, _normalised(cp, base), supplied))
     inputs = {**base, **supplied}
     up_to = checkpoint.source_superstep
+    before = [s for s in checkpoint.steps if up_to is None or s.superstep <= up_to]
     steps = [
-        replace(step, run_id=workflow_id)
-        for step in checkpoint.steps
-        if step.status is not StepStatus.FAILED and (up_to is None or step.superstep <= up_to)
+        replace(step, run_id=workflow_id) for step in before if step.status is not StepStatus.FAILED
     ]
+    carried: dict[str, str] = {}
+    if source is not None and not overrides:  # new inputs may reach nested graphs: rerun them
+        steps, carried = carry_children(cp, source.id, workflow_id, before, steps, batch)
     run = new_run(
         workflow_id,
         graph,
@@ -305,7 +311,7 @@ def _fork(
         forked_from=checkpoint.source_run_id,
         fork_superstep=up_to,
     )
-    return _start_copy(cp, run, inputs, steps, overrides, sink, batch)
+    return _start_copy(cp, run, inputs, steps, overrides, sink, batch, carried)
 
 
 def _retry(
@@ -331,11 +337,11 @@ def _retry(
     if source.status is WorkflowStatus.COMPLETED:
         raise WorkflowAlreadyCompletedError(source.id)
     inputs = {**_stored_inputs(cp, source.id, graph), **answers}
+    stored = decode_steps(cp, source.id, get_plan(graph))
     steps = [
-        replace(step, run_id=workflow_id)
-        for step in decode_steps(cp, source.id, get_plan(graph))
-        if step.status is StepStatus.COMPLETED
+        replace(step, run_id=workflow_id) for step in stored if step.status is StepStatus.COMPLETED
     ]
+    steps, carried = carry_children(cp, source.id, workflow_id, stored, steps, batch)
     run = new_run(
         workflow_id,
         graph,
@@ -343,7 +349,7 @@ def _retry(
         retry_of=source.retry_of or source.id,
         retry_index=(source.retry_index or 0) + 1,
     )
-    return _start_copy(cp, run, inputs, steps, frozenset(), sink, batch)
+    return _start_copy(cp, run, inputs, steps, frozenset(), sink, batch, carried)
 
 
 def _normalised(cp: Checkpointer, values: dict[str, Any]) -> dict[str, Any]:
@@ -359,12 +365,16 @@ def _start_copy(
     overrides: frozenset[str],
     sink: Sink,
     batch: WriteBatch,
+    carried: dict[str, str],
 ) -> DurableRun:
-    """A new workflow that starts with ``steps`` copied from another one."""
+    """A new workflow that starts with ``steps`` copied from another one, continuing the
+    ``carried`` child runs (GraphNode name → copied child run, see :mod:`.copies`)."""
     dumps = cp.serializer.dumps
-    batch.new_runs.append((run, encode_inputs(cp.serializer, inputs, run.id)))
+    # The run record goes before the copied child runs that point at it.
+    batch.new_runs.insert(0, (run, encode_inputs(cp.serializer, inputs, run.id)))
     batch.steps.extend(step_row(step, dumps(step.values)) for step in steps)
     recorder = RunRecorder(sink, cp.serializer, run, steps, prune_op(cp, run.id), overrides)
+    recorder.unfinished_children.update(carried)
     return DurableRun(inputs, recorder, sink, batch)
 
 
