@@ -162,16 +162,29 @@ class WorkflowAlreadyCompletedError(Exception):
 
     Attributes:
         workflow_id: The workflow.
+        items: For a ``map`` workflow, how many items it recorded (``None`` for a run).
     """
 
-    def __init__(self, workflow_id: str) -> None:
+    def __init__(self, workflow_id: str, *, items: int | None = None) -> None:
         self.workflow_id = workflow_id
+        self.items = items
+        if items is None:
+            advice = (
+                f"Read its result with checkpointer.state({workflow_id!r}) (or "
+                f"checkpointer.steps({workflow_id!r}) for every step). To run it again, use a "
+                f"new workflow_id, fork it with fork_from={workflow_id!r}, or pass "
+                "override_workflow=True to discard it and start over."
+            )
+        else:  # a map's own state is its inputs: the results live in its item runs
+            advice = (
+                f"It is a map of {items} items, each its own child run: read item i's result "
+                f"with checkpointer.state('{workflow_id}/<i>') (e.g. "
+                f"checkpointer.state('{workflow_id}/0')). To run it again, use a new "
+                "workflow_id."
+            )
         super().__init__(
             f"Workflow {workflow_id!r} already completed; running it again would re-run "
-            f"nothing. Read its result with checkpointer.state({workflow_id!r}) (or "
-            f"checkpointer.steps({workflow_id!r}) for every step). To run it again, use a new "
-            f"workflow_id, fork it with fork_from={workflow_id!r}, or pass "
-            "override_workflow=True to discard it and start over."
+            f"nothing. {advice}"
         )
 
 

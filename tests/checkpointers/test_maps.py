@@ -42,6 +42,15 @@ def test_rerunning_a_map_restores_finished_items(make_checkpointer, durability) 
     assert checkpointer.runs() and all(r.parent_run_id is None for r in checkpointer.runs())
 
 
+def test_a_map_that_raised_counts_its_finished_and_failed_items(checkpointer) -> None:
+    runner = SyncRunner(checkpointer=checkpointer)
+    with pytest.raises(ValueError):
+        runner.map(squares([], {3}), x=[1, 2, 3, 4], map_over="x", workflow_id="b")
+    run = checkpointer.get_run("b")
+    assert run.status is WorkflowStatus.FAILED
+    assert (run.node_count, run.error_count) == (2, 1)
+
+
 def test_continue_mode_leaves_a_partial_map_to_finish_later(checkpointer) -> None:
     calls: list[int] = []
     fail_on = {2}

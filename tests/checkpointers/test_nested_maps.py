@@ -108,3 +108,17 @@ def test_restored_items_are_reported_to_event_processors(checkpointer) -> None:
     assert ends.seen == [
         ("square", True), ("square", True), ("square", False), ("inner", False), ("add", False)
     ]  # fmt: skip
+
+
+def test_a_failed_item_is_named_in_the_stored_step_error(checkpointer) -> None:
+    runner = SyncRunner(checkpointer=checkpointer)
+    with pytest.raises(RuntimeError):
+        runner.run(outer_graph([], {3}), x=[1, 2, 3, 4], workflow_id="wf")
+    (failed,) = checkpointer.steps("wf")
+    assert failed.node_name == "inner" and failed.status.value == "failed"
+    assert failed.error == (
+        "RuntimeError: item 3 failed (raised by node 'square' of graph 'inner'; map_over of "
+        "node 'inner' failed at item index 2 of 4: x=3)"
+    )
+    (item_step,) = checkpointer.steps("wf/inner@0/2")
+    assert item_step.error == "RuntimeError: item 3 failed"  # its own node: nothing to add

@@ -71,6 +71,19 @@ def test_a_completed_workflow_says_how_to_read_its_result(checkpointer) -> None:
     assert calls == ["first", "second"]
 
 
+def test_a_completed_map_points_at_its_item_runs(checkpointer) -> None:
+    from .test_maps import squares
+
+    runner = SyncRunner(checkpointer=checkpointer)
+    runner.map(squares([], set()), x=[1, 2, 3], map_over="x", workflow_id="batch")
+    with pytest.raises(WorkflowAlreadyCompletedError) as info:
+        runner.map(squares([], set()), x=[1, 2, 3], map_over="x", workflow_id="batch")
+    assert "map of 3 items" in str(info.value)
+    assert "checkpointer.state('batch/0')" in str(info.value)
+    assert info.value.items == 3
+    assert checkpointer.state("batch/0")["y"] == 1  # where the message says to look
+
+
 def test_override_workflow_starts_over(checkpointer) -> None:
     calls: list[str] = []
     runner = SyncRunner(checkpointer=checkpointer)

@@ -107,3 +107,33 @@ def test_runs_live_in_postgres_too(hypergraph_cli: Cli, postgres_database: str) 
     assert json.loads(resumed.stdout)["values"]["sent"] == "sent 'a note on owls' (fine)"
     listed = json.loads(hypergraph_cli("runs", "list", "--db", postgres_database, "--json").stdout)
     assert [(r["id"], r["status"]) for r in listed] == [("wf-pg", "completed")]
+
+
+def test_show_names_the_failed_items_of_a_map(hypergraph_cli: Cli, workdir: Path) -> None:
+    from hypergraph import Graph, SqliteCheckpointer, SyncRunner, node
+
+    @node(output_name="y")
+    def parse(text: str, strict: bool) -> int:
+        return int(text)
+
+    db = workdir / "runs.db"
+    checkpointer = SqliteCheckpointer(db)
+    SyncRunner(checkpointer=checkpointer).map(
+        Graph([parse], name="parser"), {"text": ["1", "two", "3", "four"], "strict": True},
+        map_over="text", workflow_id="batch", error_handling="continue",
+    )  # fmt: skip
+    checkpointer.close()
+
+    shown = hypergraph_cli("runs", "show", "batch", "--db", str(db))
+    assert shown.returncode == 0, shown.stderr
+    assert "failed items" in shown.stdout
+    rows = [line for line in shown.stdout.splitlines() if "invalid literal" in line]
+    assert len(rows) == 2
+    assert "1" in rows[0] and "text='two'" in rows[0] and "parse" in rows[0]
+    assert "strict" not in shown.stdout  # the same for every item: not what varies
+    payload = json.loads(hypergraph_cli("runs", "show", "batch", "--db", str(db), "--json").stdout)
+    assert [(i["index"], i["inputs"], i["node"]) for i in payload["failed_items"]] == [
+        (1, {"text": "two"}, "parse"),
+        (3, {"text": "four"}, "parse"),
+    ]
+    assert payload["failed_items"][0]["error"].startswith("ValueError: invalid literal")

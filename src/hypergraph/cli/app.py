@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hypergraph.cli.render import as_json, print_table, run_table, short, step_table, to_plain
+from hypergraph.cli.items import failed_items
+from hypergraph.cli.render import (
+    as_json,
+    item_table,
+    print_table,
+    run_table,
+    short,
+    step_table,
+    to_plain,
+)
 from hypergraph.cli.stores import open_checkpointer
 from hypergraph.cli.targets import BadTarget, load_graph, parse_assignments
 
@@ -185,11 +194,14 @@ def build_app() -> click.Group:
                     f"no run {run_id!r} in {db}: 'hypergraph runs list --db {db}' lists them"
                 )
             steps = checkpointer.steps(run_id)
+            failed = failed_items(checkpointer, run_id)
         if json_output:
-            click.echo(as_json({"run": run, "steps": steps}))
+            click.echo(as_json({"run": run, "steps": steps, "failed_items": failed}))
             return
         print_table(run_table([run]))
         print_table(step_table(steps))
+        if failed:
+            print_table(item_table(failed))
 
     @runs.command("resume", help="Resume run RUN_ID of MODULE:GRAPH, answering a pause.")
     @click.argument("run_id")

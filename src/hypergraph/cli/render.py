@@ -16,6 +16,7 @@ from rich.table import Table
 __all__ = [
     "as_json",
     "attempts_text",
+    "item_table",
     "print_table",
     "run_table",
     "short",
@@ -119,8 +120,8 @@ def step_table(steps: Iterable[Any]) -> Table:
         table.add_column(column)
     for step in steps:
         detail = ""
-        if step.error:
-            detail = short(step.error) if not isinstance(step.error, str) else step.error[:80]
+        if step.error:  # with where it failed inside (nested node, map item): keep it whole
+            detail = short(step.error) if not isinstance(step.error, str) else step.error[:400]
         elif step.decision is not None:
             detail = f"-> {to_plain(step.decision)}"
         values = ", ".join(f"{k}={short(v)}" for k, v in (step.values or {}).items())
@@ -151,6 +152,17 @@ def attempts_text(attempts: list[Any]) -> str:
     if waited:
         lines.append(f"waited {waited:.2f} s")
     return "\n".join(lines)
+
+
+def item_table(items: Iterable[Mapping[str, Any]]) -> Table:
+    """The failed items of a map: index, the inputs that vary per item, node and error."""
+    table = Table(title="failed items", title_justify="left")
+    for column in ("item", "inputs", "node", "error"):
+        table.add_column(column)
+    for item in items:
+        inputs = ", ".join(f"{k}={short(v)}" for k, v in item["inputs"].items())
+        table.add_row(str(item["index"]), inputs, item["node"] or "-", (item["error"] or "")[:400])
+    return table
 
 
 def print_table(table: Table) -> None:

@@ -18,9 +18,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["add_note", "failed_node_of", "note_failed_item", "note_failed_node"]
+__all__ = [
+    "add_note",
+    "describe_failure",
+    "failed_node_of",
+    "note_failed_item",
+    "note_failed_node",
+]
 
 _NODE_ATTR = "_hypergraph_failed_node"
+_PREFIX = "hypergraph: "
 _MAX_VALUE = 60
 
 
@@ -44,7 +51,7 @@ def note_failed_node(exc: BaseException, node_name: str, graph_name: str | None)
         return
     if inner is None:
         where = f" of graph '{graph_name}'" if graph_name else ""
-        add_note(exc, f"hypergraph: raised by node '{node_name}'{where}")
+        add_note(exc, f"{_PREFIX}raised by node '{node_name}'{where}")
 
 
 def failed_node_of(exc: BaseException | None) -> str | None:
@@ -64,7 +71,21 @@ def note_failed_item(
     """Record that item ``index`` (0-based) of ``count`` failed, showing its mapped inputs."""
     shown = ", ".join(f"{name}={_short(item[name])}" for name in mapped if name in item)
     where = f"map_over of node '{node_name}'" if node_name else "map()"
-    add_note(exc, f"hypergraph: {where} failed at item index {index} of {count}: {shown}")
+    add_note(exc, f"{_PREFIX}{where} failed at item index {index} of {count}: {shown}")
+
+
+def describe_failure(exc: BaseException, node_name: str) -> str:
+    """One line saying how node ``node_name`` failed: ``"Type: message"``, then in parentheses
+    where inside it the failure happened (the inner node of a nested graph, the failed item
+    of a ``map_over`` and its inputs), from the notes above. Stored with a failed step."""
+    own = f"{_PREFIX}raised by node '{node_name}'"
+    notes = [
+        note[len(_PREFIX) :]
+        for note in getattr(exc, "__notes__", None) or ()
+        if isinstance(note, str) and note.startswith(_PREFIX) and not note.startswith(own)
+    ]
+    text = f"{type(exc).__name__}: {exc}"
+    return f"{text} ({'; '.join(notes)})" if notes else text
 
 
 def _short(value: Any) -> str:

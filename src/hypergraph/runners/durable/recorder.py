@@ -36,6 +36,7 @@ from hypergraph.engine.scheduler import Scheduler
 from hypergraph.engine.state import RunState
 from hypergraph.engine.static import StaticScheduler, scheduler_for
 from hypergraph.nodes.gates import END
+from hypergraph.runners.failure_notes import describe_failure
 from hypergraph.runners.result import RunResult, RunStatus
 
 __all__ = ["RunRecorder", "UnserializableOutputError", "decode_steps", "output_types"]
@@ -207,7 +208,7 @@ class RunRecorder:
             if call.error is not None:
                 self.error_count += 1
                 status = "failed"
-                error = f"{type(call.error).__name__}: {call.error}"
+                error = describe_failure(call.error, p.name)
             else:
                 status = "paused"
         try:

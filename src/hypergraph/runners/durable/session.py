@@ -456,8 +456,11 @@ class DurableMap:
             status = WorkflowStatus.COMPLETED
         else:
             status = WorkflowStatus.PARTIAL
-        done = sum(1 for r in results or () if r.status is RunStatus.COMPLETED)
-        failed = sum(1 for r in results or () if r.status is RunStatus.FAILED)
+        if results is not None:
+            done = sum(1 for r in results if r.status is RunStatus.COMPLETED)
+            failed = sum(1 for r in results if r.status is RunStatus.FAILED)
+        else:  # the map raised: what its item recorders reported
+            done, failed = self.done, self.failed
         finished = status is not WorkflowStatus.PARTIAL
         update = RunUpdate(
             self.run.id, status.value, self.run.duration_ms, done, failed,
@@ -496,7 +499,7 @@ def open_map(
         if changed:
             raise InputOverrideRequiresForkError(workflow_id, changed)
         if existing.status is WorkflowStatus.COMPLETED:
-            raise WorkflowAlreadyCompletedError(workflow_id)
+            raise WorkflowAlreadyCompletedError(workflow_id, items=existing.node_count)
         children = {child.id: child for child in cp._read_children(workflow_id)}
         sink.put(
             WriteBatch(updates=[RunUpdate(workflow_id, "active", existing.duration_ms, 0, 0, None)])
