@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.graph.edges import data_producers, is_gate
 
 if TYPE_CHECKING:
     from hypergraph.nodes.base import HyperNode
@@ -37,13 +36,19 @@ if TYPE_CHECKING:
 __all__ = ["check_loop_writers"]
 
 
-def check_loop_writers(nodes: Mapping[str, HyperNode]) -> None:
-    """Raise ``GraphConfigError`` for a loop that rewrites a name a frozen writer reads."""
-    producers = data_producers(nodes)
+def check_loop_writers(
+    nodes: Mapping[str, HyperNode],
+    producers: Mapping[str, list[str]],
+    gates_of: Mapping[str, list[str]],
+) -> None:
+    """Raise ``GraphConfigError`` for a loop that rewrites a name a frozen writer reads.
+
+    ``producers`` (data name → writers) and ``gates_of`` (node → gates targeting it) are the
+    graph's structure facts (graph/structure.py), computed once per structure.
+    """
     shared = {name: writers for name, writers in producers.items() if len(writers) > 1}
     if not shared:
         return
-    gates_of = _controlling_gates(nodes)
     for name, writers in shared.items():
         frozen = [w for w in writers if name in nodes[w].inputs and w not in gates_of]
         for first in frozen:
@@ -54,18 +59,6 @@ def check_loop_writers(nodes: Mapping[str, HyperNode]) -> None:
                 for gate in gates_of.get(second, ()):
                     if dependent.intersection(nodes[gate].inputs):
                         raise GraphConfigError(_message(name, first, second, gate))
-
-
-def _controlling_gates(nodes: Mapping[str, HyperNode]) -> dict[str, list[str]]:
-    """Node name → gates that target it, in node order."""
-    result: dict[str, list[str]] = {}
-    for gate_name, node in nodes.items():
-        if not is_gate(node):
-            continue
-        for target in getattr(node, "targets", ()):
-            if isinstance(target, str) and target in nodes and target != gate_name:
-                result.setdefault(target, []).append(gate_name)
-    return result
 
 
 def _names_computed_from(nodes: Mapping[str, HyperNode], name: str, *, skip: str) -> set[str]:

@@ -75,7 +75,8 @@ class GraphStructure:
         self.nodes = nodes
         self.explicit_edges = explicit_edges is not None
         self.edges = build_edges(nodes, explicit_edges)
-        check_loop_writers(nodes)  # first: its hint replaces the conflict rule's emit/wait_for
+        # First: its hint replaces the conflict rule's emit/wait_for.
+        check_loop_writers(nodes, self.producers, self.controlled_by)
         check_output_conflicts(nodes, self.edges, explicit_edges=self.explicit_edges)
         validate_graph(nodes, self.edges, graph_name, strict_types)
         self._data_cycles: dict[frozenset[str], tuple[frozenset[str], ...]] = {}
