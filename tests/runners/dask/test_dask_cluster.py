@@ -258,6 +258,24 @@ def test_unshippable_errors_and_outputs_fail_their_item_only(dask_client):
     assert "cannot be pickled" in str(results[2].error)
 
 
+def test_run_raises_for_an_output_that_cannot_be_sent_back_naming_node_and_output(dask_client):
+    runner = DaskRunner(client=dask_client)
+    with pytest.raises(TypeError, match="Output 'outcome' of node 'awkward' of the run"):
+        runner.run(AWKWARD, x=2)
+    failed = runner.run(AWKWARD, x=2, error_handling="continue")
+    assert failed.status == "failed" and isinstance(failed.error, TypeError)
+
+
+def test_unpicklable_output_error_names_the_items_index_in_the_whole_map(dask_client):
+    runner = DaskRunner(client=dask_client, chunk_size=2)
+    xs = [0, 3, 0, 3, 2, 3]  # item 4 returns a lock; it is the first item of the third chunk
+    with pytest.raises(TypeError, match="Output 'outcome' of node 'awkward' of map item 4 "):
+        runner.map(AWKWARD, {"x": xs}, map_over="x")
+    results = runner.map(AWKWARD, {"x": xs}, map_over="x", error_handling="continue")
+    assert [r.status for r in results] == ["completed"] * 4 + ["failed", "completed"]
+    assert "of map item 4 " in str(results[4].error)
+
+
 # ------------------------------------------------------------------ cache
 def test_disk_cache_is_used_in_the_workers_and_a_second_map_hits(dask_client, tmp_path):
     log = tmp_path / "calls.log"

@@ -42,6 +42,7 @@ from hypergraph.runners.dask.durable import (
     completed_indices,
     pending_items,
 )
+from hypergraph.runners.dask.main_guard import check_main_guard
 from hypergraph.runners.dask.shipping import (
     MAX_ASYNC_CHUNK_SIZE,
     default_chunk_size,
@@ -199,7 +200,9 @@ class DaskRunner(BaseRunner):
             client = Client(self._address, set_as_default=False)
             self._finalizer = weakref.finalize(self, _shutdown, client, None)
             return client
-        cluster = LocalCluster(**_local_cluster_options(self._cluster_options))
+        options = _local_cluster_options(self._cluster_options)
+        check_main_guard(bool(options["processes"]))  # before any worker process starts
+        cluster = LocalCluster(**options)
         try:
             client = Client(cluster, set_as_default=False)
         except BaseException:
@@ -317,6 +320,8 @@ class DaskRunner(BaseRunner):
             outcome: RunResult | BaseException = outcomes[0]
             if isinstance(outcome, BaseException):
                 raise outcome
+            if error_handling == "raise" and outcome.error is not None:
+                raise outcome.error  # e.g. an output that could not be sent back, as map does
             return outcome
         finally:
             if events is not None:
@@ -470,8 +475,10 @@ class DaskRunner(BaseRunner):
         job_future = share_job(client, blob)
         token = uuid.uuid4().hex
 
-        def submit(columns: bytes) -> Any:
-            return client.submit(run_chunk, job_future, token, columns, span_id, pure=False)
+        def submit(first_index: int, columns: bytes) -> Any:
+            return client.submit(
+                run_chunk, job_future, token, columns, span_id, first_index, pure=False
+            )
 
         try:
             results = collect_chunks(

@@ -43,7 +43,7 @@ def replay_events(events: Any, recorded: list[Any]) -> None:
 
 def collect_chunks(
     client: Any,
-    submit: Callable[[bytes], Any],
+    submit: Callable[[int, bytes], Any],
     chunks: Iterable[Chunk],
     count: int,
     *,
@@ -55,7 +55,8 @@ def collect_chunks(
 
     Args:
         client: The ``distributed.Client`` (used to cancel chunks).
-        submit: Submits one chunk's pickled columns and returns its future.
+        submit: Submits one chunk (its first item's index, its pickled columns) and returns
+            its future.
         chunks: The planned chunks, produced lazily (see ``shipping.plan_chunks``).
         count: Total number of items.
         max_in_flight: Most chunks outstanding at once.
@@ -74,7 +75,7 @@ class _Collector:
     def __init__(
         self,
         client: Any,
-        submit: Callable[[bytes], Any],
+        submit: Callable[[int, bytes], Any],
         chunks: Iterable[Chunk],
         count: int,
         max_in_flight: int,
@@ -124,7 +125,7 @@ class _Collector:
             self.planned_all = True
             return
         index, start, size, blob = chunk
-        future = self.submit(blob)
+        future = self.submit(start, blob)
         self.in_flight[future] = (index, start, size)
         self.completed.add(future)
 

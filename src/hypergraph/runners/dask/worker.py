@@ -167,11 +167,15 @@ def run_one(job_blob: bytes) -> bytes:
     except Exception as exc:
         outcome = exc
     events = close_open_spans(recorder.events, refused) if recorder is not None else []
-    return _dumps_outcomes([outcome], events)
+    return _dumps_outcomes([outcome], events, job.graph, None)
 
 
 def run_chunk(
-    job_blob: bytes, token: str, columns_blob: bytes, parent_span_id: str | None
+    job_blob: bytes,
+    token: str,
+    columns_blob: bytes,
+    parent_span_id: str | None,
+    first_index: int = 0,
 ) -> bytes:
     """Task body of one ``DaskRunner.map`` chunk.
 
@@ -180,6 +184,7 @@ def run_chunk(
         token: Identifies the job, so each worker process unpickles it once.
         columns_blob: The chunk's mapped values, ``{name: [value per item]}``, pickled.
         parent_span_id: The client's map span; the item runs' events hang under it.
+        first_index: The index of the chunk's first item in the whole map (for messages).
 
     Returns:
         ``dumps((results, events))``: one ``RunResult`` per item (failures as FAILED results)
@@ -205,7 +210,7 @@ def run_chunk(
         if recorder is not None
         else []
     )
-    return _dumps_outcomes(results, events)
+    return _dumps_outcomes(results, events, graph, first_index)
 
 
 def _run_plain(
@@ -354,13 +359,25 @@ def load_outcomes(data: bytes) -> tuple[list[Any], list[Any]]:
     return _unpack(packed), events
 
 
-def _dumps_outcomes(outcomes: list[Any], events: list[Any]) -> bytes:
-    """Pickle ``(outcomes, events)``, replacing what cannot travel by a descriptive error."""
+def _dumps_outcomes(
+    outcomes: list[Any], events: list[Any], graph: Any, first_index: int | None
+) -> bytes:
+    """Pickle ``(outcomes, events)``, replacing what cannot travel by a descriptive error.
+
+    ``first_index`` is the map index of ``outcomes[0]`` (``None`` for a ``run``).
+    """
     try:
         return dumps((_pack(outcomes), events))
     except Exception:
         pass
-    safe = [_shippable(outcome, position) for position, outcome in enumerate(outcomes)]
+    safe = [
+        _shippable(
+            outcome,
+            "the run" if first_index is None else f"map item {first_index + position}",
+            graph,
+        )
+        for position, outcome in enumerate(outcomes)
+    ]
     try:
         return dumps((_pack(safe), events))
     except Exception:  # an event holding something odd: progress is worth less than results
@@ -407,7 +424,7 @@ def _unpack(packed: tuple[list[Any], list[Any], dict[int, Any]]) -> list[Any]:
     return outcomes
 
 
-def _shippable(outcome: Any, position: int) -> Any:
+def _shippable(outcome: Any, where: str, graph: Any) -> Any:
     """``outcome`` if it pickles, else an equivalent that does (same status and message)."""
     try:
         loads(dumps(outcome))  # an exception may pickle yet fail to rebuild on the client
@@ -427,13 +444,25 @@ def _shippable(outcome: Any, position: int) -> Any:
         dumps(outcome.values)
     except Exception:
         error = TypeError(
-            f"The outputs of map item {position} of this chunk cannot be pickled to send them "
-            f"back from the Dask worker ({problem}). How to fix: return picklable values "
+            f"{_unpicklable_output(outcome.values, graph)} of {where} cannot be pickled to send "
+            f"it back from the Dask worker ({problem}). How to fix: return picklable values "
             "(plain data, not locks, open files or connections) from the nodes, or select "
             "only the picklable outputs with select=[...]."
         )
         return RunResult({}, RunStatus.FAILED, run_id=outcome.run_id, error=error)
     return outcome
+
+
+def _unpicklable_output(values: Any, graph: Any) -> str:
+    """``"Output 'y' of node 'f'"`` for the first output in ``values`` that does not pickle."""
+    for name, value in values.items():
+        try:
+            loads(dumps(value))
+        except Exception:
+            producers = [n.name for n in graph.nodes.values() if name in n.outputs]
+            node = f" of node '{producers[0]}'" if producers else ""
+            return f"Output '{name}'{node}"
+    return "The outputs"
 
 
 def _unshippable_error(error: BaseException, problem: str) -> RuntimeError:
