@@ -45,11 +45,11 @@ from hypergraph.runners.dask.durable import (
 from hypergraph.runners.dask.main_guard import check_main_guard
 from hypergraph.runners.dask.shipping import (
     MAX_ASYNC_CHUNK_SIZE,
+    SharedJob,
     default_chunk_size,
     default_in_flight,
     pickle_job,
     plan_chunks,
-    share_job,
 )
 from hypergraph.runners.dask.stream import collect_chunks, replay_events
 from hypergraph.runners.dask.worker import (
@@ -472,25 +472,25 @@ class DaskRunner(BaseRunner):
         if own_span:
             span = start_map(events, graph, count)
         span_id = span.span_id if span is not None else None
-        job_future = share_job(client, blob)
+        job = SharedJob(client, blob)
         token = uuid.uuid4().hex
 
         def submit(first_index: int, columns: bytes) -> Any:
             return client.submit(
-                run_chunk, job_future, token, columns, span_id, first_index, pure=False
+                run_chunk, job.future, token, columns, span_id, first_index, pure=False
             )
 
         try:
             results = collect_chunks(
                 client, submit, chain([first], chunks), count, max_in_flight=in_flight,
-                keep_going=error_handling == "continue", events=events,
+                keep_going=error_handling == "continue", events=events, job=job,
             )  # fmt: skip
         except BaseException as exc:
             if own_span:
                 end_map(span, exc)
             raise
         finally:
-            job_future.release()
+            job.release()
         if own_span:
             end_map(span)
         return results

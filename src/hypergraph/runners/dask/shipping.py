@@ -8,7 +8,8 @@ Used by :class:`~hypergraph.runners.dask.DaskRunner` before and while it submits
   This runs before anything is submitted, so an unshippable graph never half-runs.
 - :func:`plan_chunks` cuts the lazily planned map items into chunks of aligned columns, pickled
   one chunk at a time, so the client never holds more than the chunks in flight.
-- :func:`share_job` puts the pickled job in the cluster once per map, for every chunk to use.
+- :class:`SharedJob` puts the pickled job in the cluster once per map, for every chunk to use,
+  and sends it again if the cluster loses it.
 - :func:`default_chunk_size` / :func:`default_in_flight` size chunks from the cluster's threads.
 
 **Why GraphConfigError** for every pickling failure: like an un-copyable ``clone`` value
@@ -30,11 +31,11 @@ __all__ = [
     "CHUNKS_PER_THREAD",
     "MAX_ASYNC_CHUNK_SIZE",
     "MAX_CHUNK_SIZE",
+    "SharedJob",
     "default_chunk_size",
     "default_in_flight",
     "pickle_job",
     "plan_chunks",
-    "share_job",
 ]
 
 # A few chunks per worker thread balance the load (a slow chunk does not idle the others) while
@@ -116,17 +117,39 @@ def plan_chunks(
         index += 1
 
 
-def share_job(client: Any, blob: bytes) -> Any:
-    """A future holding the pickled job in the cluster; every chunk of the map depends on it.
+class SharedJob:
+    """The pickled job of one map, held in the cluster for every chunk to depend on.
 
     Dask moves it to each worker once. A small job is the result of a task: the scheduler
     keeps the task, so the job is recomputed if every worker holding it is lost. A large one
     is scattered to every worker instead, so the scheduler does not hold (and warn about) a
-    large task; it is lost only if all workers are lost at once.
+    large task; when every worker holding it is lost, the scheduler forgets it and the chunks
+    depending on it come back cancelled: :meth:`renew` then sends it again (the client keeps
+    the bytes until the map ends), and the chunks are resubmitted.
     """
-    if len(blob) < _SCATTER_FROM_BYTES:
-        return client.submit(keep_bytes, blob, pure=False)
-    return client.scatter(blob, broadcast=True, hash=False)
+
+    def __init__(self, client: Any, blob: bytes) -> None:
+        self._client = client
+        self._blob = blob
+        self.future: Any = self._share()
+        self.renewals = 0
+
+    def _share(self) -> Any:
+        if len(self._blob) < _SCATTER_FROM_BYTES:
+            return self._client.submit(keep_bytes, self._blob, pure=False)
+        return self._client.scatter(self._blob, broadcast=True, hash=False)
+
+    def renew(self) -> None:
+        """Send the job again unless it is still held (another chunk may have renewed it)."""
+        if self.future.status == "finished":
+            return
+        self.future.release()
+        self.future = self._share()
+        self.renewals += 1
+
+    def release(self) -> None:
+        """Let the cluster forget the job (the map is over)."""
+        self.future.release()
 
 
 # --------------------------------------------------------------------------- diagnostics

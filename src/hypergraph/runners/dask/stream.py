@@ -13,23 +13,36 @@ the client keeps only the results.
 - ``"raise"``: after a failing item, chunks *after* its chunk are cancelled and no new chunk is
   submitted; earlier chunks still finish, because one of them may fail too, and the failure
   raised is the first in input order (the original exception, as SyncRunner raises it).
-- A chunk whose task itself fails (a worker lost too often, a graph that cannot be unpickled on
-  the worker) counts as a failure of each of its items with that error.
+- A chunk whose task is cancelled by the cluster because the job it depends on was lost (every
+  worker holding a scattered job died) is resubmitted after the job is sent again, at most
+  ``MAX_RESENDS`` times per chunk.
+- A chunk whose task killed its workers too often (``KilledWorker``) is rerun one task per item,
+  and those suspect items run one at a time, so a worker that dies then was killed by that item:
+  only the item that kills its worker fails, with that error. Each item is rerun once (Dask's
+  ``allowed-failures`` bounds the attempts of each task), so the search is bounded.
+- A chunk whose task itself fails otherwise (a graph that cannot be unpickled on the worker)
+  counts as a failure of each of its items with that error.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError
+from dataclasses import dataclass
 from typing import Any
 
-from hypergraph.runners.dask.worker import load_outcomes
+from hypergraph.runners.dask.shipping import SharedJob
+from hypergraph.runners.dask.worker import dumps, load_outcomes, loads
 from hypergraph.runners.map_plan import failed_item_result
 from hypergraph.runners.result import RunResult
 
-__all__ = ["collect_chunks", "replay_events"]
+__all__ = ["MAX_RESENDS", "collect_chunks", "replay_events"]
 
 Chunk = tuple[int, int, int, bytes]  # (chunk index, first item index, item count, columns)
+
+# Times one chunk is resubmitted after the cluster lost the job it depends on.
+MAX_RESENDS = 3
 
 
 def replay_events(events: Any, recorded: list[Any]) -> None:
@@ -50,6 +63,7 @@ def collect_chunks(
     max_in_flight: int,
     keep_going: bool,
     events: Any,
+    job: SharedJob,
 ) -> list[RunResult]:
     """Run every chunk through ``submit`` and return the ``count`` results in input order.
 
@@ -62,11 +76,25 @@ def collect_chunks(
         max_in_flight: Most chunks outstanding at once.
         keep_going: ``error_handling == "continue"``.
         events: The client's event channel, or ``None``.
+        job: The map's shared job, renewed when the cluster loses it.
 
     Raises:
         The first failing item's exception, in input order, when ``keep_going`` is false.
     """
-    return _Collector(client, submit, chunks, count, max_in_flight, keep_going, events).run()
+    collector = _Collector(client, submit, chunks, count, max_in_flight, keep_going, events, job)
+    return collector.run()
+
+
+@dataclass
+class _Part:
+    """A submitted task: a whole chunk, or one item of a chunk rerun item by item."""
+
+    chunk: int  # the planned chunk it belongs to
+    start: int  # index of its first item in the whole map
+    size: int
+    blob: bytes  # its pickled columns, kept to resubmit it
+    resends: int = 0
+    suspect: bool = False  # one item of a chunk that killed its workers, rerun alone
 
 
 class _Collector:
@@ -81,23 +109,30 @@ class _Collector:
         max_in_flight: int,
         keep_going: bool,
         events: Any,
+        job: SharedJob,
     ) -> None:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
+        self.killed_worker: type[BaseException] = KilledWorker
         self.client = client
         self.submit = submit
         self.chunks = iter(chunks)
         self.max_in_flight = max_in_flight
         self.keep_going = keep_going
         self.events = events
+        self.job = job
         self.results: list[Any] = [None] * count
-        self.in_flight: dict[Any, tuple[int, int, int]] = {}  # future -> (index, start, size)
+        self.in_flight: dict[Any, _Part] = {}
         self.completed = as_completed(loop=client.loop)
         self.planned_all = False
         # "raise": (item index, chunk index, exception) of the first failure seen so far.
         self.failure: tuple[int, int, BaseException] | None = None
+        self.parts_left: dict[int, int] = {}  # chunk index -> its parts not yet collected
+        self.part_events: dict[int, dict[int, list[Any]]] = {}  # chunk -> start -> events
         self.waiting_events: dict[int, list[Any]] = {}  # chunk index -> events, until replayed
         self.next_replay = 0
+        self.suspects: deque[_Part] = deque()  # items waiting to be rerun alone
+        self.suspect_running = False
 
     def run(self) -> list[RunResult]:
         try:
@@ -105,10 +140,11 @@ class _Collector:
                 self._submit_next()
             while self.in_flight:
                 future = next(self.completed)
-                meta = self.in_flight.pop(future, None)
-                if meta is None:  # a chunk cancelled after an earlier failure
+                part = self.in_flight.pop(future, None)
+                if part is None:  # a chunk cancelled after an earlier failure
                     continue
-                self._collect(future, *meta)
+                self._collect(future, part)
+                future.release()  # collected: the cluster need not keep (or recompute) it
                 self._submit_next()
         finally:
             if self.in_flight:  # an exception (or Ctrl-C) left chunks running: stop them
@@ -125,24 +161,71 @@ class _Collector:
             self.planned_all = True
             return
         index, start, size, blob = chunk
-        future = self.submit(start, blob)
-        self.in_flight[future] = (index, start, size)
+        self.parts_left[index] = 1
+        self._submit(_Part(index, start, size, blob))
+
+    def _submit(self, part: _Part) -> None:
+        future = self.submit(part.start, part.blob)
+        self.in_flight[future] = part
         self.completed.add(future)
 
-    def _collect(self, future: Any, index: int, start: int, size: int) -> None:
+    def _collect(self, future: Any, part: _Part) -> None:
         try:
             outcomes, recorded = load_outcomes(future.result())
-        except CancelledError:
-            raise  # someone else cancelled it (client closed, cluster gone): not an item failure
+        except CancelledError as exc:
+            if self.client.status not in ("running", "connecting") or part.resends >= MAX_RESENDS:
+                raise  # the client closed, or the cluster keeps losing the job
+            self._resend(part, exc)
+            return
         except Exception as exc:  # the task itself failed, e.g. KilledWorker
-            outcomes, recorded = [failed_item_result(exc) for _ in range(size)], []
-        self.results[start : start + size] = outcomes
+            if isinstance(exc, self.killed_worker) and not part.suspect:
+                self._rerun_items(part)  # find the item that kills its worker
+                self._next_suspect()
+                return
+            outcomes, recorded = [failed_item_result(exc) for _ in range(part.size)], []
+        if part.suspect:
+            self.suspect_running = False
+            self._next_suspect()
+        self.results[part.start : part.start + part.size] = outcomes
         if not self.keep_going:
             for offset, result in enumerate(outcomes):
                 if result.error is not None:
-                    self._record_failure(start + offset, index, result.error)
+                    self._record_failure(part.start + offset, part.chunk, result.error)
                     break
-        self.waiting_events[index] = recorded
+        self._part_done(part, recorded)
+
+    def _resend(self, part: _Part, exc: BaseException) -> None:
+        """The cluster lost the job this part depends on: send the job again, then the part."""
+        self.job.renew()
+        part.resends += 1
+        self._submit(part)
+
+    def _rerun_items(self, part: _Part) -> None:
+        """Queue the items of a chunk that killed its workers, to run one task per item."""
+        columns: dict[str, list[Any]] = loads(part.blob)
+        self.parts_left[part.chunk] += part.size - 1
+        for offset in range(part.size):
+            blob = dumps({name: [column[offset]] for name, column in columns.items()})
+            self.suspects.append(_Part(part.chunk, part.start + offset, 1, blob, suspect=True))
+
+    def _next_suspect(self) -> None:
+        """Submit the next queued suspect item unless one is running (they run one at a time)."""
+        while self.suspects and not self.suspect_running:
+            part = self.suspects.popleft()
+            if self.failure is not None and not self.keep_going and part.chunk > self.failure[1]:
+                continue  # "raise": a chunk after the failure no longer counts
+            self.suspect_running = True
+            self._submit(part)
+
+    def _part_done(self, part: _Part, recorded: list[Any]) -> None:
+        """Keep a part's events; once its whole chunk is in, queue them for replay."""
+        self.part_events.setdefault(part.chunk, {})[part.start] = recorded
+        self.parts_left[part.chunk] -= 1
+        if self.parts_left[part.chunk] > 0:
+            return
+        del self.parts_left[part.chunk]
+        parts = self.part_events.pop(part.chunk)
+        self.waiting_events[part.chunk] = [e for start in sorted(parts) for e in parts[start]]
         self._replay_ready()
 
     def _record_failure(self, item: int, chunk: int, error: BaseException) -> None:
@@ -150,7 +233,7 @@ class _Collector:
             return
         self.failure = (item, chunk, error)
         # Later chunks cannot hold an earlier failure: stop them. Earlier ones keep running.
-        later = [f for f, (index, _, _) in self.in_flight.items() if index > chunk]
+        later = [f for f, part in self.in_flight.items() if part.chunk > chunk]
         for future in later:
             del self.in_flight[future]
         if later:
