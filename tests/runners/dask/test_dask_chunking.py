@@ -9,13 +9,13 @@ from hypergraph.runners.map_plan import plan_items
 
 pytest.importorskip("distributed")
 
+from hypergraph.runners.dask.codec import dump_outcomes, load_outcomes, loads  # noqa: E402
 from hypergraph.runners.dask.shipping import (  # noqa: E402
     MAX_CHUNK_SIZE,
     default_chunk_size,
     default_in_flight,
     plan_chunks,
 )
-from hypergraph.runners.dask.worker import _dumps_outcomes, load_outcomes, loads  # noqa: E402
 
 
 def test_default_chunk_size_aims_at_a_few_chunks_per_thread_and_is_capped():
@@ -64,7 +64,7 @@ def test_results_round_trip_with_failures_in_place():
         KeyError("k"),
         RunResult({"y": 4}, RunStatus.COMPLETED, run_id="run-000000000004"),
     ]
-    back, events = load_outcomes(_dumps_outcomes(outcomes, ["e"], None, 0))
+    back, events = load_outcomes(dump_outcomes(outcomes, ["e"], None, 0))
     assert events == ["e"]
     assert [type(o).__name__ for o in back] == ["RunResult", "RunResult", "KeyError", "RunResult"]
     assert back[0] == outcomes[0] and back[3] == outcomes[3]

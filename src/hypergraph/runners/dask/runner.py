@@ -42,6 +42,7 @@ from hypergraph.runners.dask.durable import (
     completed_indices,
     pending_items,
 )
+from hypergraph.runners.dask.codec import load_outcomes
 from hypergraph.runners.dask.main_guard import check_main_guard
 from hypergraph.runners.dask.shipping import (
     MAX_ASYNC_CHUNK_SIZE,
@@ -52,14 +53,7 @@ from hypergraph.runners.dask.shipping import (
     plan_chunks,
 )
 from hypergraph.runners.dask.stream import collect_chunks, replay_events
-from hypergraph.runners.dask.worker import (
-    MapJob,
-    RunJob,
-    load_outcomes,
-    needs_async_runner,
-    run_chunk,
-    run_one,
-)
+from hypergraph.runners.dask.worker import MapJob, RunJob, needs_async_runner, run_chunk, run_one
 from hypergraph.runners.loop.event_hooks import MapSpan, end_map, open_events, start_map
 from hypergraph.runners.map_plan import ItemOptions, plan_items, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult, new_run_id

@@ -25,7 +25,8 @@ from itertools import islice
 from typing import Any
 
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.runners.dask.worker import dumps, keep_bytes, load_cloudpickle
+from hypergraph.runners.dask.codec import dumps, load_cloudpickle
+from hypergraph.runners.dask.worker import keep_bytes
 
 __all__ = [
     "CHUNKS_PER_THREAD",

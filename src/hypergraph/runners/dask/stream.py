@@ -32,8 +32,8 @@ from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import Any
 
+from hypergraph.runners.dask.codec import dumps, load_outcomes, loads
 from hypergraph.runners.dask.shipping import SharedJob
-from hypergraph.runners.dask.worker import dumps, load_outcomes, loads
 from hypergraph.runners.map_plan import failed_item_result
 from hypergraph.runners.result import RunResult
 

@@ -15,8 +15,9 @@ caching and events are exactly what the local runners produce. Items always run 
 **Shipping.** The client pickles the job (graph, broadcast values, options, cache) once per map
 with cloudpickle; every task receives those bytes as a Dask dependency plus a token, and each
 worker process unpickles a job once (:func:`_load_job` keeps a few jobs per process). Results
-travel back as bytes made by :func:`dumps`, with unpicklable exceptions or outputs replaced by
-descriptive errors so that one odd value cannot lose a whole chunk.
+travel back as bytes made by :func:`~hypergraph.runners.dask.codec.dump_outcomes`, with
+unpicklable exceptions or outputs replaced by descriptive errors so that one odd value cannot
+lose a whole chunk.
 
 **Events.** With processors on the client, a task records its events and sends them back. The
 chunk's own map span (opened by ``SyncRunner.map``) is dropped and its item runs are re-parented
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -37,6 +37,7 @@ from typing import Any
 from hypergraph.events.processor import EventProcessor
 from hypergraph.events.types import RunStartEvent
 from hypergraph.exceptions import IncompatibleRunnerError
+from hypergraph.runners.dask.codec import dump_outcomes, load_cloudpickle, loads
 from hypergraph.runners.dask.open_spans import close_open_spans
 from hypergraph.runners.result import RunResult, RunStatus
 
@@ -44,25 +45,10 @@ __all__ = [
     "MapJob",
     "RunJob",
     "keep_bytes",
+    "needs_async_runner",
     "run_chunk",
     "run_one",
-    "dumps",
-    "loads",
-    "load_outcomes",
-    "needs_async_runner",
-    "load_cloudpickle",
 ]
-
-
-def load_cloudpickle() -> Any:
-    """The ``cloudpickle`` module (installed with ``distributed``), imported on first use.
-
-    Imported lazily so that this module, and ``hypergraph.runners.dask``, import without Dask;
-    ``DaskRunner()`` itself reports a missing installation.
-    """
-    import cloudpickle as module
-
-    return module
 
 
 # Jobs kept unpickled per worker process: a few concurrent maps, without growing forever.
@@ -139,7 +125,7 @@ def keep_bytes(blob: bytes) -> bytes:
 
 
 def run_one(job_blob: bytes) -> bytes:
-    """Task body of ``DaskRunner.run``: returns ``dumps((result or exception, events))``."""
+    """Task body of ``DaskRunner.run``: returns ``dump_outcomes([result or exception], events)``."""
     job: RunJob = load_cloudpickle().loads(job_blob)
     recorder = _EventRecorder() if job.record_events else None
     options = {
@@ -167,7 +153,7 @@ def run_one(job_blob: bytes) -> bytes:
     except Exception as exc:
         outcome = exc
     events = close_open_spans(recorder.events, refused) if recorder is not None else []
-    return _dumps_outcomes([outcome], events, job.graph, None)
+    return dump_outcomes([outcome], events, job.graph, None)
 
 
 def run_chunk(
@@ -187,7 +173,7 @@ def run_chunk(
         first_index: The index of the chunk's first item in the whole map (for messages).
 
     Returns:
-        ``dumps((results, events))``: one ``RunResult`` per item (failures as FAILED results)
+        ``dump_outcomes(results, events)``: one ``RunResult`` per item (failures as FAILED results)
         and the recorded events (empty without processors).
     """
     job: MapJob = _load_job(token, job_blob)
@@ -210,7 +196,7 @@ def run_chunk(
         if recorder is not None
         else []
     )
-    return _dumps_outcomes(results, events, graph, first_index)
+    return dump_outcomes(results, events, graph, first_index)
 
 
 def _run_plain(
@@ -325,149 +311,3 @@ def _reparent(events: list[Any], parent_span_id: str | None) -> list[Any]:
             event = replace(event, parent_span_id=parent_span_id)
         kept.append(event)
     return kept
-
-
-# --------------------------------------------------------------------------- bytes
-
-
-def dumps(value: Any) -> bytes:
-    """Pickle ``value`` for the trip between client and workers.
-
-    Plain pickle first (fast for data); cloudpickle when it fails or when the data refers to
-    ``__main__``, whose classes and functions only exist in the sending process.
-    """
-    cloudpickled: bytes
-    try:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        cloudpickled = load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        return cloudpickled
-    if b"__main__" in data:
-        cloudpickled = load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        return cloudpickled
-    return data
-
-
-def loads(data: bytes) -> Any:
-    """Inverse of :func:`dumps` (cloudpickle output is plain pickle data)."""
-    return pickle.loads(data)
-
-
-def load_outcomes(data: bytes) -> tuple[list[Any], list[Any]]:
-    """``(outcomes, events)`` from the bytes a task returned (see :func:`_dumps_outcomes`)."""
-    packed, events = loads(data)
-    return _unpack(packed), events
-
-
-def _dumps_outcomes(
-    outcomes: list[Any], events: list[Any], graph: Any, first_index: int | None
-) -> bytes:
-    """Pickle ``(outcomes, events)``, replacing what cannot travel by a descriptive error.
-
-    ``first_index`` is the map index of ``outcomes[0]`` (``None`` for a ``run``).
-    """
-    try:
-        return dumps((_pack(outcomes), events))
-    except Exception:
-        pass
-    safe = [
-        _shippable(
-            outcome,
-            "the run" if first_index is None else f"map item {first_index + position}",
-            graph,
-        )
-        for position, outcome in enumerate(outcomes)
-    ]
-    try:
-        return dumps((_pack(safe), events))
-    except Exception:  # an event holding something odd: progress is worth less than results
-        return dumps((_pack(safe), []))
-
-
-def _pack(outcomes: list[Any]) -> tuple[list[Any], list[Any], dict[int, Any]]:
-    """Outcomes as columns: plain COMPLETED results travel as their values dict and run id.
-
-    Pickling a ``RunResult`` object costs several times more than its dict and id (enum,
-    dataclass and dict-subclass reconstruction), and a large map moves millions of them.
-    Anything else (failures, exceptions) travels as itself in ``others``, by position.
-    """
-    values: list[Any] = []
-    run_ids: list[Any] = []
-    others: dict[int, Any] = {}
-    completed = RunStatus.COMPLETED
-    for position, outcome in enumerate(outcomes):
-        if (
-            type(outcome) is RunResult
-            and outcome.status is completed
-            and outcome.error is None
-            and outcome.pause is None
-            and outcome.workflow_id is None
-        ):
-            values.append(dict(outcome.values))
-            run_ids.append(outcome.run_id)
-        else:
-            values.append(None)
-            run_ids.append(None)
-            others[position] = outcome
-    return values, run_ids, others
-
-
-def _unpack(packed: tuple[list[Any], list[Any], dict[int, Any]]) -> list[Any]:
-    values, run_ids, others = packed
-    completed = RunStatus.COMPLETED
-    outcomes: list[Any] = [
-        RunResult(item_values, completed, run_id=run_id) if run_id is not None else None
-        for item_values, run_id in zip(values, run_ids)
-    ]
-    for position, outcome in others.items():
-        outcomes[position] = outcome
-    return outcomes
-
-
-def _shippable(outcome: Any, where: str, graph: Any) -> Any:
-    """``outcome`` if it pickles, else an equivalent that does (same status and message)."""
-    try:
-        loads(dumps(outcome))  # an exception may pickle yet fail to rebuild on the client
-        return outcome
-    except Exception as exc:
-        problem = f"{type(exc).__name__}: {exc}"
-    if isinstance(outcome, BaseException):
-        return _unshippable_error(outcome, problem)
-    error = outcome.error
-    if error is not None:
-        try:
-            loads(dumps(error))
-        except Exception:
-            error = _unshippable_error(error, problem)
-            outcome = RunResult(outcome.values, outcome.status, run_id=outcome.run_id, error=error)
-    try:
-        dumps(outcome.values)
-    except Exception:
-        error = TypeError(
-            f"{_unpicklable_output(outcome.values, graph)} of {where} cannot be pickled to send "
-            f"it back from the Dask worker ({problem}). How to fix: return picklable values "
-            "(plain data, not locks, open files or connections) from the nodes, or select "
-            "only the picklable outputs with select=[...]."
-        )
-        return RunResult({}, RunStatus.FAILED, run_id=outcome.run_id, error=error)
-    return outcome
-
-
-def _unpicklable_output(values: Any, graph: Any) -> str:
-    """``"Output 'y' of node 'f'"`` for the first output in ``values`` that does not pickle."""
-    for name, value in values.items():
-        try:
-            loads(dumps(value))
-        except Exception:
-            producers = [n.name for n in graph.nodes.values() if name in n.outputs]
-            node = f" of node '{producers[0]}'" if producers else ""
-            return f"Output '{name}'{node}"
-    return "The outputs"
-
-
-def _unshippable_error(error: BaseException, problem: str) -> RuntimeError:
-    return RuntimeError(
-        f"{type(error).__module__}.{type(error).__qualname__}: {error} (the original exception "
-        f"could not be sent back from the Dask worker: {problem}; make the exception class "
-        "picklable, e.g. pass every constructor argument on to Exception.__init__)"
-    )
