@@ -41,9 +41,14 @@ def dumps(value: Any) -> bytes:
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
-        return load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return _cloudpickle_dumps(value)
     if b"__main__" in data:
-        return load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return _cloudpickle_dumps(value)
+    return data
+
+
+def _cloudpickle_dumps(value: Any) -> bytes:
+    data: bytes = load_cloudpickle().dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return data
 
 
