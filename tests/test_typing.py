@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import runpy
+import sys
 from pathlib import Path
 
 from mypy import api as mypy_api
@@ -18,9 +19,15 @@ USER_CODE = TESTS / "typing_samples" / "user_code.py"
 
 
 def _mypy(*args: str, cache_dir: Path) -> tuple[str, int]:
-    stdout, stderr, status = mypy_api.run(
-        [*args, "--strict", "--cache-dir", str(cache_dir), "--no-error-summary"]
-    )
+    # mypy raises the interpreter's recursion limit for good (to 2**14); put it back, or every
+    # later test in this process would run with a limit no user program has.
+    limit = sys.getrecursionlimit()
+    try:
+        stdout, stderr, status = mypy_api.run(
+            [*args, "--strict", "--cache-dir", str(cache_dir), "--no-error-summary"]
+        )
+    finally:
+        sys.setrecursionlimit(limit)
     return stdout + stderr, status
 
 

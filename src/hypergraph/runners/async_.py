@@ -49,6 +49,7 @@ from hypergraph.runners.concurrency import (
     run_pool,
 )
 from hypergraph.runners.failure_notes import note_failed_item
+from hypergraph.runners.hosting import item_position
 from hypergraph.runners.loop.call import (
     NodeCall,
     RunContext,
@@ -355,6 +356,7 @@ class AsyncRunner(BaseRunner):
         span = start_map(events, graph, count)
         parent_span_id = span.span_id if span is not None else None
         cache, cap, prepared_for = self.cache, self.default_max_iterations, plan.prepared_for
+        hosting = self._hosting
 
         async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
             index, item = indexed
@@ -367,10 +369,11 @@ class AsyncRunner(BaseRunner):
             try:
                 result = await self._drive(run_steps(graph, prepared_for(item), ctx, cap))
             except Exception as exc:
-                note_failed_item(exc, index, count, item, plan.mapped)
+                note_failed_item(exc, *item_position(hosting, index, count), item, plan.mapped)
                 raise
             if result.error is not None:  # "continue": a FAILED item
-                note_failed_item(result.error, index, count, item, plan.mapped)
+                position = item_position(hosting, index, count)
+                note_failed_item(result.error, *position, item, plan.mapped)
             return result
 
         workers = limit if limit is not None else count

@@ -10,6 +10,7 @@ from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT
+from hypergraph.runners.hosting import Hosting
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
 if TYPE_CHECKING:  # loaded only when a run is durable
@@ -32,6 +33,8 @@ class BaseRunner(ABC):
 
     default_max_iterations: int = DEFAULT_MAX_ITERATIONS
     checkpointer: Checkpointer | None = None
+    # Set by a host runner on the local runner doing its work (runners/hosting.py).
+    _hosting: Hosting | None = None
 
     @property
     @abstractmethod

@@ -20,6 +20,7 @@ from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.failure_notes import note_failed_item
+from hypergraph.runners.hosting import item_position
 from hypergraph.runners.loop.call import (
     NodeCall,
     RunContext,
@@ -269,6 +270,7 @@ class SyncRunner(BaseRunner):
         compiled = None
         if events is None and durable is None and template is not None:
             compiled = compiled_for(graph, template, shared)
+        hosting = self._hosting
         try:
             for index, item in enumerate(plan.items):
                 if compiled is None:
@@ -288,10 +290,11 @@ class SyncRunner(BaseRunner):
                     else:
                         result = run_compiled(compiled, graph, template, shared, item)
                 except Exception as exc:
-                    note_failed_item(exc, index, count, item, mapped)
+                    note_failed_item(exc, *item_position(hosting, index, count), item, mapped)
                     raise
                 if result.error is not None:  # "continue": a FAILED item
-                    note_failed_item(result.error, index, count, item, mapped)
+                    position = item_position(hosting, index, count)
+                    note_failed_item(result.error, *position, item, mapped)
                 append(result)
         except Exception as exc:
             end_map(span, exc)

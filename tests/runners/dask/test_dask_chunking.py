@@ -64,7 +64,7 @@ def test_results_round_trip_with_failures_in_place():
         KeyError("k"),
         RunResult({"y": 4}, RunStatus.COMPLETED, run_id="run-000000000004"),
     ]
-    back, events = load_outcomes(dump_outcomes(outcomes, ["e"], None, 0))
+    back, events = load_outcomes(dump_outcomes(outcomes, ["e"], None, range(4)))
     assert events == ["e"]
     assert [type(o).__name__ for o in back] == ["RunResult", "RunResult", "KeyError", "RunResult"]
     assert back[0] == outcomes[0] and back[3] == outcomes[3]

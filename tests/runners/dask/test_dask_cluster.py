@@ -203,12 +203,19 @@ def test_unpicklable_node_raises_graph_config_error_naming_it_before_anything_ru
 def test_a_200_level_nested_graph_hashes_and_gets_a_clean_error_instead_of_being_shipped(
     dask_client,
 ):
-    deep = DOUBLE
-    for level in range(200):
-        deep = Graph([deep.as_node(name=f"level{level}")], name=f"g{level}")
-    assert len(deep.definition_hash) == 64
-    with pytest.raises(GraphConfigError, match="DaskRunner cannot send"):
-        DaskRunner(client=dask_client).run(deep, x=1)
+    # Whether pickling recurses too deeply depends on the interpreter's recursion limit:
+    # Python's default here, whatever an earlier test (mypy run in-process) set.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        deep = DOUBLE
+        for level in range(200):
+            deep = Graph([deep.as_node(name=f"level{level}")], name=f"g{level}")
+        assert len(deep.definition_hash) == 64
+        with pytest.raises(GraphConfigError, match="DaskRunner cannot send"):
+            DaskRunner(client=dask_client).run(deep, x=1)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def test_unpicklable_broadcast_value_raises_graph_config_error_naming_the_input(dask_client):
@@ -274,6 +281,28 @@ def test_unpicklable_output_error_names_the_items_index_in_the_whole_map(dask_cl
     results = runner.map(AWKWARD, {"x": xs}, map_over="x", error_handling="continue")
     assert [r.status for r in results] == ["completed"] * 4 + ["failed", "completed"]
     assert "of map item 4 " in str(results[4].error)
+
+
+@node(output_name="root")
+def square_root(x: int) -> float:
+    if x < 0:
+        raise ValueError(f"negative input {x}")
+    return x**0.5
+
+
+ROOTS = Graph([square_root], name="roots")
+
+
+def test_failure_note_gives_the_items_index_in_the_whole_map_not_in_its_chunk(dask_client):
+    runner = DaskRunner(client=dask_client, chunk_size=2)
+    xs = [0, 1, 4, 9, 16, -25]  # item 5 fails; it is the second item of the third chunk
+    note = "hypergraph: map() failed at item index 5 of 6: x=-25"
+    with pytest.raises(ValueError, match="negative input -25") as info:
+        runner.map(ROOTS, {"x": xs}, map_over="x")
+    assert note in info.value.__notes__
+    results = runner.map(ROOTS, {"x": xs}, map_over="x", error_handling="continue")
+    assert [r.status for r in results] == ["completed"] * 5 + ["failed"]
+    assert note in results[5].error.__notes__
 
 
 # ------------------------------------------------------------------ cache

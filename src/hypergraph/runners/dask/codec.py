@@ -14,6 +14,7 @@ Both sides use it: the client (:mod:`.shipping` pickles jobs and chunks, :mod:`.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Sequence
 from typing import Any
 
 from hypergraph.runners.result import RunResult, RunStatus
@@ -64,11 +65,11 @@ def load_outcomes(data: bytes) -> tuple[list[Any], list[Any]]:
 
 
 def dump_outcomes(
-    outcomes: list[Any], events: list[Any], graph: Any, first_index: int | None
+    outcomes: list[Any], events: list[Any], graph: Any, indices: Sequence[int] | None
 ) -> bytes:
     """Pickle ``(outcomes, events)``, replacing what cannot travel by a descriptive error.
 
-    ``first_index`` is the map index of ``outcomes[0]`` (``None`` for a ``run``).
+    ``indices`` are the outcomes' indices in the whole map (``None`` for a ``run``).
     """
     try:
         return dumps((_pack(outcomes), events))
@@ -77,7 +78,7 @@ def dump_outcomes(
     safe = [
         _shippable(
             outcome,
-            "the run" if first_index is None else f"map item {first_index + position}",
+            "the run" if indices is None else f"map item {indices[position]}",
             graph,
         )
         for position, outcome in enumerate(outcomes)

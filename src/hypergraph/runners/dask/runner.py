@@ -35,6 +35,7 @@ from hypergraph.runners.checks.arguments import (
     _normalise,
     prepare_run,
 )
+from hypergraph.runners.dask.codec import load_outcomes
 from hypergraph.runners.dask.durable import (
     INDEX,
     DurableJob,
@@ -42,7 +43,6 @@ from hypergraph.runners.dask.durable import (
     completed_indices,
     pending_items,
 )
-from hypergraph.runners.dask.codec import load_outcomes
 from hypergraph.runners.dask.main_guard import check_main_guard
 from hypergraph.runners.dask.shipping import (
     MAX_ASYNC_CHUNK_SIZE,
@@ -367,7 +367,7 @@ class DaskRunner(BaseRunner):
             broadcast = {k: v for k, v in merged.items() if k not in names}
             job = MapJob(
                 graph, broadcast, names, clone, select, on_missing, entrypoint, self.cache,
-                events is not None,
+                events is not None, count=plan.count,
             )  # fmt: skip
             blob = pickle_job(job, graph, broadcast, self.cache)
             # The items again, mapped values only: broadcast values travel once, in the job,

@@ -126,26 +126,32 @@ class SharedJob:
     is scattered to every worker instead, so the scheduler does not hold (and warn about) a
     large task; when every worker holding it is lost, the scheduler forgets it and the chunks
     depending on it come back cancelled: :meth:`renew` then sends it again (the client keeps
-    the bytes until the map ends), and the chunks are resubmitted.
+    the bytes until the map ends), and the chunks are resubmitted. A renewed job is always a
+    task: a cluster that lost it once may lose it again, and the scheduler recomputes a task's
+    result by itself, where a scattered value is simply gone.
     """
 
     def __init__(self, client: Any, blob: bytes) -> None:
         self._client = client
         self._blob = blob
         self.future: Any = self._share()
-        self.renewals = 0
+        self.renewals = 0  # times sent again; a task submitted before a renewal used an old copy
 
-    def _share(self) -> Any:
-        if len(self._blob) < _SCATTER_FROM_BYTES:
+    def _share(self, *, scatter: bool = True) -> Any:
+        if not scatter or len(self._blob) < _SCATTER_FROM_BYTES:
             return self._client.submit(keep_bytes, self._blob, pure=False)
         return self._client.scatter(self._blob, broadcast=True, hash=False)
 
-    def renew(self) -> None:
-        """Send the job again unless it is still held (another chunk may have renewed it)."""
-        if self.future.status == "finished":
+    def renew(self, seen: int) -> None:
+        """Send the job again, unless it was renewed since renewal number ``seen``.
+
+        A task that came back cancelled for want of the job it used passes the
+        :attr:`renewals` count read when it was submitted: many such tasks renew the job once.
+        """
+        if self.renewals != seen:
             return
         self.future.release()
-        self.future = self._share()
+        self.future = self._share(scatter=False)
         self.renewals += 1
 
     def release(self) -> None:

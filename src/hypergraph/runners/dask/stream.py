@@ -14,12 +14,15 @@ the client keeps only the results.
   submitted; earlier chunks still finish, because one of them may fail too, and the failure
   raised is the first in input order (the original exception, as SyncRunner raises it).
 - A chunk whose task is cancelled by the cluster because the job it depends on was lost (every
-  worker holding a scattered job died) is resubmitted after the job is sent again, at most
-  ``MAX_RESENDS`` times per chunk.
+  worker holding a scattered job died), or fails because the job's own task died with its
+  workers (``KilledWorker`` naming the job), is resubmitted after the job is sent again, at most
+  ``MAX_RESENDS`` times per chunk; after that its items fail with the error (the map still
+  finishes).
 - A chunk whose task killed its workers too often (``KilledWorker``) is rerun one task per item,
-  and those suspect items run one at a time, so a worker that dies then was killed by that item:
-  only the item that kills its worker fails, with that error. Each item is rerun once (Dask's
-  ``allowed-failures`` bounds the attempts of each task), so the search is bounded.
+  and those suspect items run one at a time, with no new chunk submitted meanwhile, so a worker
+  that dies then was killed by that item: only the item that kills its worker fails, with that
+  error. Each item is rerun once (Dask's ``allowed-failures`` bounds the attempts of each task),
+  so the search is bounded.
 - A chunk whose task itself fails otherwise (a graph that cannot be unpickled on the worker)
   counts as a failure of each of its items with that error.
 """
@@ -95,6 +98,7 @@ class _Part:
     blob: bytes  # its pickled columns, kept to resubmit it
     resends: int = 0
     suspect: bool = False  # one item of a chunk that killed its workers, rerun alone
+    job_renewals: int = 0  # the shared job's renewal count when the part was last submitted
 
 
 class _Collector:
@@ -136,8 +140,7 @@ class _Collector:
 
     def run(self) -> list[RunResult]:
         try:
-            for _ in range(self.max_in_flight):
-                self._submit_next()
+            self._fill()
             while self.in_flight:
                 future = next(self.completed)
                 part = self.in_flight.pop(future, None)
@@ -145,7 +148,7 @@ class _Collector:
                     continue
                 self._collect(future, part)
                 future.release()  # collected: the cluster need not keep (or recompute) it
-                self._submit_next()
+                self._fill()
         finally:
             if self.in_flight:  # an exception (or Ctrl-C) left chunks running: stop them
                 self.client.cancel(list(self.in_flight))
@@ -153,18 +156,28 @@ class _Collector:
             raise self.failure[2]
         return self.results
 
-    def _submit_next(self) -> None:
-        if self.planned_all or (self.failure is not None and not self.keep_going):
-            return
-        chunk = next(self.chunks, None)
-        if chunk is None:
-            self.planned_all = True
-            return
-        index, start, size, blob = chunk
-        self.parts_left[index] = 1
-        self._submit(_Part(index, start, size, blob))
+    def _fill(self) -> None:
+        """Submit planned chunks until ``max_in_flight`` are out (none while items are suspect).
+
+        While the items of a chunk that killed its workers run one by one, nothing else is
+        submitted: a worker dying then was killed by the suspect item, not by a new chunk.
+        """
+        while (
+            len(self.in_flight) < self.max_in_flight
+            and not self.planned_all
+            and not (self.failure is not None and not self.keep_going)
+            and not (self.suspects or self.suspect_running)
+        ):
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                self.planned_all = True
+                return
+            index, start, size, blob = chunk
+            self.parts_left[index] = 1
+            self._submit(_Part(index, start, size, blob))
 
     def _submit(self, part: _Part) -> None:
+        part.job_renewals = self.job.renewals
         future = self.submit(part.start, part.blob)
         self.in_flight[future] = part
         self.completed.add(future)
@@ -172,16 +185,21 @@ class _Collector:
     def _collect(self, future: Any, part: _Part) -> None:
         try:
             outcomes, recorded = load_outcomes(future.result())
-        except CancelledError as exc:
-            if self.client.status not in ("running", "connecting") or part.resends >= MAX_RESENDS:
-                raise  # the client closed, or the cluster keeps losing the job
-            self._resend(part, exc)
-            return
-        except Exception as exc:  # the task itself failed, e.g. KilledWorker
-            if isinstance(exc, self.killed_worker) and not part.suspect:
-                self._rerun_items(part)  # find the item that kills its worker
-                self._next_suspect()
+        except CancelledError:
+            if self.client.status not in ("running", "connecting"):
+                raise  # the client closed: not an item failure
+            if self._resend(part):  # the cluster forgot the job it needs
                 return
+            outcomes, recorded = [failed_item_result(_lost_job(part)) for _ in range(part.size)], []
+        except Exception as exc:  # the task itself failed, e.g. KilledWorker
+            if isinstance(exc, self.killed_worker):
+                if getattr(exc, "task", None) != future.key:  # the job it needs died, not it
+                    if self._resend(part):
+                        return
+                elif not part.suspect:
+                    self._rerun_items(part)  # find the item that kills its worker
+                    self._next_suspect()
+                    return
             outcomes, recorded = [failed_item_result(exc) for _ in range(part.size)], []
         if part.suspect:
             self.suspect_running = False
@@ -194,11 +212,17 @@ class _Collector:
                     break
         self._part_done(part, recorded)
 
-    def _resend(self, part: _Part, exc: BaseException) -> None:
-        """The cluster lost the job this part depends on: send the job again, then the part."""
-        self.job.renew()
+    def _resend(self, part: _Part) -> bool:
+        """The cluster lost the job this part depends on: send the job again, then the part.
+
+        Returns ``False`` (nothing sent) once the part was resent ``MAX_RESENDS`` times.
+        """
+        if part.resends >= MAX_RESENDS:
+            return False
+        self.job.renew(part.job_renewals)
         part.resends += 1
         self._submit(part)
+        return True
 
     def _rerun_items(self, part: _Part) -> None:
         """Queue the items of a chunk that killed its workers, to run one task per item."""
@@ -235,9 +259,11 @@ class _Collector:
         # Later chunks cannot hold an earlier failure: stop them. Earlier ones keep running.
         later = [f for f, part in self.in_flight.items() if part.chunk > chunk]
         for future in later:
-            del self.in_flight[future]
+            if self.in_flight.pop(future).suspect:
+                self.suspect_running = False  # the next suspect (of an earlier chunk) may run
         if later:
             self.client.cancel(later)
+            self._next_suspect()
 
     def _replay_ready(self) -> None:
         """Replay the events of every chunk whose predecessors have all been replayed."""
@@ -247,3 +273,12 @@ class _Collector:
                 break  # chunks after the raised failure do not count as part of the map
             replay_events(self.events, self.waiting_events.pop(self.next_replay))
             self.next_replay += 1
+
+
+def _lost_job(part: _Part) -> RuntimeError:
+    return RuntimeError(
+        f"The Dask cluster lost this map's job (graph and broadcast values) {part.resends + 1} "
+        f"times while a task of {part.size} map item(s) waited for it: every worker holding it "
+        "died each time. How to fix: find out why the workers die (memory limits, crashes in "
+        "native code) or give the cluster more workers."
+    )

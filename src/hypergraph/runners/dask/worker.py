@@ -38,7 +38,9 @@ from hypergraph.events.processor import EventProcessor
 from hypergraph.events.types import RunStartEvent
 from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.runners.dask.codec import dump_outcomes, load_cloudpickle, loads
+from hypergraph.runners.dask.durable import INDEX
 from hypergraph.runners.dask.open_spans import close_open_spans
+from hypergraph.runners.hosting import Hosting, host
 from hypergraph.runners.result import RunResult, RunStatus
 
 __all__ = [
@@ -71,6 +73,7 @@ class MapJob:
         record_events: Whether the client has event processors.
         durable: A durable map's :class:`~.durable.DurableJob` (items recorded as child
             runs), else ``None``.
+        count: The number of items of the whole map (failure notes give indices in it).
     """
 
     graph: Any
@@ -83,6 +86,7 @@ class MapJob:
     cache: Any
     record_events: bool
     durable: Any = None
+    count: int = 0
 
 
 @dataclass(frozen=True)
@@ -180,11 +184,16 @@ def run_chunk(
     columns: dict[str, list[Any]] = loads(columns_blob)
     recorder = _EventRecorder() if job.record_events else None
     graph = job.graph
+    size = len(next(iter(columns.values()))) if columns else 0
+    # Each item's index in the whole map: a durable chunk carries them (only unfinished items
+    # travel), a plain chunk is a run of consecutive items.
+    indices = list(columns[INDEX]) if INDEX in columns else range(first_index, first_index + size)
+    hosting = Hosting(item_indices=indices, item_count=job.count or None)
     if job.durable is not None:
-        runner = _local_runner(graph, job.cache, job.durable.checkpointer)
+        runner = host(_local_runner(graph, job.cache, job.durable.checkpointer), hosting)
         results = _run_recorded(runner, job, columns, recorder)
     else:
-        runner = _local_runner(graph, job.cache)
+        runner = host(_local_runner(graph, job.cache), hosting)
         results = _run_plain(runner, job, columns, recorder)
     refused: dict[str, BaseException] = {
         r.run_id: _pause_refused(r) for r in results if r.status is RunStatus.PAUSED
@@ -196,7 +205,7 @@ def run_chunk(
         if recorder is not None
         else []
     )
-    return dump_outcomes(results, events, graph, first_index)
+    return dump_outcomes(results, events, graph, indices)
 
 
 def _run_plain(
