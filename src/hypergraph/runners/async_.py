@@ -49,7 +49,7 @@ from hypergraph.runners.concurrency import (
     run_pool,
 )
 from hypergraph.runners.failure_notes import note_failed_item
-from hypergraph.runners.hosting import item_position
+from hypergraph.runners.hosting import hosted_context, item_position, items_parent
 from hypergraph.runners.loop.call import (
     NodeCall,
     RunContext,
@@ -228,7 +228,7 @@ class AsyncRunner(BaseRunner):
                 raise
             report_resume_problems(problems, on_internal_override)
             cap = self._iteration_cap(max_iterations)
-            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            ctx = hosted_context(self, events)
             ctx.resume = routing
             with concurrency_limit(limit):
                 return await self._drive(run_steps(graph, prepared, ctx, cap))
@@ -264,7 +264,7 @@ class AsyncRunner(BaseRunner):
         try:
             report_resume_problems(problems, durable_options.options.on_internal_override)
             cap = self._iteration_cap(max_iterations)
-            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            ctx = hosted_context(self, events)
             ctx.resume = routing
             ctx.recorder = durable.recorder
             with concurrency_limit(limit):
@@ -353,14 +353,16 @@ class AsyncRunner(BaseRunner):
         keep_going = plan.options.error_handling == "continue"
         if plan.item_error is not None:  # every item fails its run-start checks ("continue")
             return [failed_item_result(plan.item_error) for _ in range(count)]
-        span = start_map(events, graph, count)
-        parent_span_id = span.span_id if span is not None else None
-        cache, cap, prepared_for = self.cache, self.default_max_iterations, plan.prepared_for
         hosting = self._hosting
+        span = start_map(events, graph, count) if hosting is None else None
+        parent_span_id = span.span_id if span is not None else items_parent(hosting)
+        refusal = hosting.pause_refusal() if hosting is not None else None
+        cache, cap, prepared_for = self.cache, self.default_max_iterations, plan.prepared_for
 
         async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
             index, item = indexed
             ctx = RunContext(self, cache=cache, dispatcher=events, parent_span_id=parent_span_id)
+            ctx.pause_refusal = refusal
             if durable is not None:  # each item is a child run: restored if it finished before
                 recorder = durable.item(index, item, ctx)
                 if isinstance(recorder, RunResult):

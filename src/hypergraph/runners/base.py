@@ -10,12 +10,12 @@ from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT
-from hypergraph.runners.hosting import Hosting
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
-if TYPE_CHECKING:  # loaded only when a run is durable
+if TYPE_CHECKING:  # loaded only when a run is durable (Hosting: only by DaskRunner's tasks)
     from hypergraph.checkpointers.base import Checkpointer
     from hypergraph.runners.durable import DurableOptions
+    from hypergraph.runners.hosting import Hosting
 
 __all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS", "check_checkpointer"]
 

@@ -20,7 +20,7 @@ from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.failure_notes import note_failed_item
-from hypergraph.runners.hosting import item_position
+from hypergraph.runners.hosting import hosted_context, item_position, items_parent
 from hypergraph.runners.loop.call import (
     NodeCall,
     RunContext,
@@ -165,7 +165,7 @@ class SyncRunner(BaseRunner):
                 reserved=RUN_RESERVED,
             )
             cap = self._iteration_cap(max_iterations)
-            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            ctx = hosted_context(self, events)
             return self._drive(run_steps(graph, prepared, ctx, cap))
         finally:
             if events is not None:  # once per top-level run, on success or failure
@@ -254,8 +254,10 @@ class SyncRunner(BaseRunner):
     ) -> list[RunResult]:
         """Run every item of a checked map in input order (``"raise"`` stops at a failure)."""
         graph = plan.graph
-        span = start_map(events, graph, plan.count)
-        parent_span_id = span.span_id if span is not None else None
+        hosting = self._hosting
+        span = start_map(events, graph, plan.count) if hosting is None else None
+        parent_span_id = span.span_id if span is not None else items_parent(hosting)
+        refusal = hosting.pause_refusal() if hosting is not None else None
         # The loop below is the hot path of a large map: everything item-independent is bound
         # once, and each item costs one PreparedRun, one RunContext and its run.
         drive, cache, cap = self._drive, self.cache, self.default_max_iterations
@@ -270,7 +272,6 @@ class SyncRunner(BaseRunner):
         compiled = None
         if events is None and durable is None and template is not None:
             compiled = compiled_for(graph, template, shared)
-        hosting = self._hosting
         try:
             for index, item in enumerate(plan.items):
                 if compiled is None:
@@ -278,6 +279,7 @@ class SyncRunner(BaseRunner):
                     ctx = RunContext(
                         self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
                     )
+                    ctx.pause_refusal = refusal
                     if durable is not None:  # each item is a child run: restored if it finished
                         recorder = durable.item(index, item, ctx)
                         if isinstance(recorder, RunResult):
@@ -317,7 +319,7 @@ class SyncRunner(BaseRunner):
         durable, prepared = start_durable_run(self, graph, values, input_values, durable_options)
         result = None
         try:
-            ctx = RunContext(self, cache=self.cache, dispatcher=events)
+            ctx = hosted_context(self, events)
             ctx.recorder = durable.recorder
             cap = self._iteration_cap(max_iterations)
             result = self._drive(run_steps(graph, prepared, ctx, cap))

@@ -19,29 +19,29 @@ travel back as bytes made by :func:`~hypergraph.runners.dask.codec.dump_outcomes
 unpicklable exceptions or outputs replaced by descriptive errors so that one odd value cannot
 lose a whole chunk.
 
-**Events.** With processors on the client, a task records its events and sends them back. The
-chunk's own map span (opened by ``SyncRunner.map``) is dropped and its item runs are re-parented
-to the client's map span, so the client sees one map with ``count`` item runs (a run refused
-for pausing gets its open spans closed as failures, :mod:`.open_spans`).
+**Hosting.** The local runner runs hosted (runners/hosting.py): a chunk's map opens no map span
+and its item runs hang under the client's map span, failure notes give each item's index in the
+whole map, and an interrupt asking for a human answer (a Dask task cannot wait for one) fails
+with an ``IncompatibleRunnerError`` instead of pausing, which fails the runs around it.
+
+**Events.** With processors on the client, a task records its events and sends them back as
+they are: the client sees one map with ``count`` item runs, and every span closed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from hypergraph.events.processor import EventProcessor
-from hypergraph.events.types import RunStartEvent
 from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.runners.dask.codec import dump_outcomes, load_cloudpickle, loads
 from hypergraph.runners.dask.durable import INDEX
-from hypergraph.runners.dask.open_spans import close_open_spans
 from hypergraph.runners.hosting import Hosting, host
-from hypergraph.runners.result import RunResult, RunStatus
+from hypergraph.runners.result import RunResult
 
 __all__ = [
     "MapJob",
@@ -144,19 +144,16 @@ def run_one(job_blob: bytes) -> bytes:
         **(job.durable or {}),
     }
     outcome: RunResult | BaseException
-    refused: dict[str, BaseException] = {}  # run id -> error, for runs that paused
     try:
         runner = _local_runner(job.graph, job.cache, job.checkpointer)
+        host(runner, Hosting(refuse_pause=_pause_refused))
         result = runner.run(job.graph, job.values, **options)
         if asyncio.iscoroutine(result):  # AsyncRunner: an event loop owned by this task
             result = asyncio.run(result)
         outcome = result
-        if result.status is RunStatus.PAUSED:
-            refusal = refused[result.run_id] = _pause_refused(result)
-            outcome = _failed(refusal, result) if job.error_handling == "continue" else refusal
     except Exception as exc:
         outcome = exc
-    events = close_open_spans(recorder.events, refused) if recorder is not None else []
+    events = recorder.events if recorder is not None else []
     return dump_outcomes([outcome], events, job.graph, None)
 
 
@@ -188,23 +185,19 @@ def run_chunk(
     # Each item's index in the whole map: a durable chunk carries them (only unfinished items
     # travel), a plain chunk is a run of consecutive items.
     indices = list(columns[INDEX]) if INDEX in columns else range(first_index, first_index + size)
-    hosting = Hosting(item_indices=indices, item_count=job.count or None)
+    hosting = Hosting(
+        item_indices=indices,
+        item_count=job.count or None,
+        parent_span_id=parent_span_id,
+        refuse_pause=_pause_refused,
+    )
     if job.durable is not None:
         runner = host(_local_runner(graph, job.cache, job.durable.checkpointer), hosting)
         results = _run_recorded(runner, job, columns, recorder)
     else:
         runner = host(_local_runner(graph, job.cache), hosting)
         results = _run_plain(runner, job, columns, recorder)
-    refused: dict[str, BaseException] = {
-        r.run_id: _pause_refused(r) for r in results if r.status is RunStatus.PAUSED
-    }
-    if refused:
-        results = [_failed(refused[r.run_id], r) if r.run_id in refused else r for r in results]
-    events = (
-        _reparent(close_open_spans(recorder.events, refused), parent_span_id)
-        if recorder is not None
-        else []
-    )
+    events = recorder.events if recorder is not None else []
     return dump_outcomes(results, events, graph, indices)
 
 
@@ -287,9 +280,8 @@ def _load_job(token: str, blob: bytes) -> Any:
     return job
 
 
-def _pause_refused(result: RunResult) -> IncompatibleRunnerError:
-    """The error for an interrupt that paused inside a nested graph (DaskRunner cannot pause)."""
-    name = result.pause.node_name if result.pause is not None else "?"
+def _pause_refused(name: str) -> IncompatibleRunnerError:
+    """The error of interrupt ``name`` (its node path) asking for an answer: tasks cannot pause."""
     return IncompatibleRunnerError(
         f"DaskRunner cannot pause for a human answer, but InterruptNode '{name}' asked for one. "
         "How to fix: supply the interrupt's output in the values so it never pauses, or run "
@@ -297,26 +289,3 @@ def _pause_refused(result: RunResult) -> IncompatibleRunnerError:
         node_name=name,
         capability="supports_interrupts",
     )
-
-
-def _failed(error: BaseException, result: RunResult) -> RunResult:
-    return RunResult(result.values, RunStatus.FAILED, run_id=result.run_id, error=error)
-
-
-def _reparent(events: list[Any], parent_span_id: str | None) -> list[Any]:
-    """Drop the chunk's own map span and hang its item runs under the client's map span."""
-    if not events:
-        return events
-    first = events[0]
-    if not (isinstance(first, RunStartEvent) and first.is_map):
-        return events
-    chunk_span = first.span_id
-    replace = dataclasses.replace
-    kept = []
-    for event in events:
-        if event.span_id == chunk_span:
-            continue  # the chunk map's own start and end
-        if event.parent_span_id == chunk_span:
-            event = replace(event, parent_span_id=parent_span_id)
-        kept.append(event)
-    return kept

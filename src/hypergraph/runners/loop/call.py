@@ -83,6 +83,9 @@ class RunContext:
             Never inherited by ``child()`` (a nested run gets its own child recorder).
         superstep: The superstep the run loop is in (0 for the first; a resumed durable run
             continues its stored numbering), reported on node start events.
+        pause_refusal: Set by a host runner (runners/hosting.py): an interrupt asking for an
+            answer fails with this refusal's error instead of pausing. ``nested_run_steps``
+            gives a nested run the refusal of its path.
     """
 
     runner: Any
@@ -98,6 +101,7 @@ class RunContext:
     trace_io: bool = field(default=False, init=False)
     recorder: Any = field(default=None, init=False)
     superstep: int = field(default=0, init=False)
+    pause_refusal: Any = field(default=None, init=False)
 
     def child(self, parent_span_id: str | None = None) -> RunContext:
         """The context of a nested run (GraphNode or map item) started from this run.

@@ -203,6 +203,8 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
                 if call.outputs is None:  # something failed or paused: take the slow path
                     finished = [c for c in executed if c.outputs is not None]
                     failure, pause = _first_problem(executed, failure, pause, graph.name)
+                    if pause is not None and failure is None and ctx.pause_refusal is not None:
+                        failure, pause = _refuse_pause(executed, pause, ctx, graph.name), None
                     break
         if resolved is not None:
             finished = sorted([*resolved, *finished], key=_node_index)
@@ -255,6 +257,8 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any], index: int | None =
     parent = call.map_span.span_id if call.map_span is not None else call.span_id
     child = ctx.child(parent_span_id=parent)
     child.resume = routing
+    if ctx.pause_refusal is not None:  # a host that cannot pause (runners/hosting.py)
+        child.pause_refusal = ctx.pause_refusal.inside(call.plan.name)
     if ctx.recorder is not None:
         if index is None:
             recorder = ctx.recorder.nested(call, values, child)
@@ -289,6 +293,24 @@ def _first_problem(
         if call.pause is not None and pause is None:
             pause = call.pause
     return failure, pause
+
+
+def _refuse_pause(
+    executed: list[NodeCall], pause: PauseInfo, ctx: RunContext, graph_name: str | None
+) -> BaseException:
+    """Fail the call that paused with the host's refusal (runners/hosting.py) and return it.
+
+    The call ends like a failing node (its error event, its failure note), so the runs around
+    it fail with the refusal and every span closes.
+    """
+    call = next(c for c in executed if c.pause is pause)
+    error: BaseException = ctx.pause_refusal.error(pause.node_name)
+    call.pause = None
+    call.error = error
+    if ctx.dispatcher is not None:
+        emit_node_error(call, error)
+    note_failed_node(error, call.plan.name, graph_name)
+    return error
 
 
 def _node_index(call: NodeCall) -> int:
