@@ -90,7 +90,8 @@ class VersionedStaticScheduler(StaticScheduler):
         for item in finished:
             outputs = item.outputs
             values.update(outputs)
-            versions.update(dict.fromkeys(outputs, 1))
+            for name in outputs:
+                versions[name] = 1
         state.superstep += 1
 
 

@@ -197,7 +197,8 @@ class RunRecorder:
             values = {k: v for k, v in outputs.items() if v is not EMITTED} if p.emits else outputs
             versions = state.versions
             names = p.outputs if len(outputs) == len(p.outputs) else tuple(outputs)
-            output_versions = _json_counts(names, [versions.get(n, 0) for n in names])
+            counts = tuple(map(versions.get, names))
+            output_versions = _COUNTS.get((names, counts)) or _json_counts(names, counts)
             if call.decision is not None:
                 names = sorted(END_NAME if t is END else str(t) for t in call.decision)
                 decision = json.dumps(names)
@@ -326,14 +327,14 @@ _COUNTS: dict[tuple[Any, Any], str] = {}  # (names, counts) -> its JSON text
 
 
 def _json_counts(names: Any, counts: Any) -> str:
-    """``json.dumps(dict(zip(names, counts)))`` for int counts, memoised: most steps of a run
-    (and every item of a map) record the same few version maps."""
+    """``json.dumps(dict(zip(names, counts)))`` for int counts (``None`` counts as 0),
+    memoised: most steps of a run (and every item of a map) record the same few version maps."""
     if not names:
         return "{}"
     key = (names if type(names) is tuple else tuple(names), tuple(counts))
     text = _COUNTS.get(key)
     if text is None:
-        text = json.dumps(dict(zip(*key)))
+        text = json.dumps({name: count or 0 for name, count in zip(*key)})
         if len(_COUNTS) < 8192:
             _COUNTS[key] = text
     return text
