@@ -15,9 +15,11 @@ from hypergraph import END, Graph, SyncRunner, node, route
 from hypergraph.checkpointers import CheckpointPolicy, WorkflowStatus
 
 
-def loop(limit: int) -> Graph:
+def loop(limit: int, pause: float = 0.0) -> Graph:
     @node(output_name="count")
     def step(count: int) -> int:
+        if pause:
+            time.sleep(pause)  # gives the CPU away, so two loopers on a busy machine overlap
         return count + 1
 
     @route(targets=["step", END])
@@ -75,7 +77,7 @@ _LOOPER = textwrap.dedent(
     deadline = time.monotonic() + 60
     while not (Path(gate) / "go").exists() and time.monotonic() < deadline:
         time.sleep(0.01)  # both start looping at once, whatever their start-up took
-    SyncRunner(checkpointer=cp).run(loop(150), count=0, workflow_id=wf)
+    SyncRunner(checkpointer=cp).run(loop(150, pause=0.002), count=0, workflow_id=wf)
     """
 )
 

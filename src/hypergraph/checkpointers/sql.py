@@ -17,6 +17,7 @@ read).
 
 from __future__ import annotations
 
+import functools
 from abc import abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -101,7 +102,7 @@ class SqlDialect:
         native_bool: Bind the ``cached`` column as a ``bool`` (PostgreSQL ``BOOLEAN``) rather
             than as it comes.
         rows_per_insert: Insert rows with multi-row ``INSERT ... VALUES (...), (...)``
-            statements of at most this many rows (SQLite: the sqlite3 module lets go of the GIL
+            statements of a power of two rows, at most this many (SQLite: the sqlite3 module lets go of the GIL
             around every step of ``executemany``, so a background writer would queue for it once
             per row; one statement per chunk asks once). ``None``: ``executemany``, or
             ``execute`` for a single row (psycopg's ``executemany`` switches the connection to
@@ -200,13 +201,23 @@ class SqlDialect:
         one = "(" + ", ".join([self.param] * len(rows[0])) + ")"
         chunk_size = self.rows_per_insert
         if chunk_size is not None:
-            for start in range(0, len(rows), chunk_size):
-                chunk = rows[start : start + chunk_size]
-                cur.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
+            # Chunks of a power of two rows: the connection's statement cache then keeps a few
+            # compiled statements, not a large one for every batch size it meets.
+            start, total = 0, len(rows)
+            while start < total:
+                size = min(chunk_size, 1 << ((total - start).bit_length() - 1))
+                chunk = rows[start : start + size]
+                cur.execute(_rows_statement(head, one, size), [v for row in chunk for v in row])
+                start += size
         elif len(rows) == 1:
             cur.execute(head + one, rows[0])
         else:
             cur.executemany(head + one, rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_statement(head: str, one: str, rows: int) -> str:
+    return head + ", ".join([one] * rows)
 
 
 class SqlCheckpointer(Checkpointer):

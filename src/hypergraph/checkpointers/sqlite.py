@@ -26,9 +26,9 @@ __all__ = ["SqliteCheckpointer", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 2
 """2 added ``steps.attempts``; a file of schema 1 is migrated when first opened."""
 
-# 200 rows x 17 parameters per INSERT stays under SQLite's limit on parameters.
+# 128 rows x 17 parameters per INSERT stays under SQLite's limit on parameters.
 _DIALECT = SqlDialect(
-    param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=200,
+    param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=128,
     types={"real": "REAL", "blob": "BLOB", "flag": "INTEGER", "steps_options": " WITHOUT ROWID"},
 )  # fmt: skip
 _SCHEMA = _DIALECT.schema
