@@ -326,12 +326,10 @@ class AsyncRunner(BaseRunner):
                     "fix: pass max_concurrency=<n> (e.g. 100) to run them through a bounded "
                     "pool of workers."
                 )
-            if self.checkpointer is None and workflow_id is None:
+            durable = self._durable_map(plan, values, input_values, workflow_id)
+            if durable is None:
                 with concurrency_limit(limit):
                     return await self._run_items(plan, events, limit)
-            from hypergraph.runners.durable import open_durable_map
-
-            durable = open_durable_map(self, plan, values, input_values, workflow_id)
             results = None
             try:
                 with concurrency_limit(limit):

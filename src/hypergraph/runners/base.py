@@ -14,8 +14,9 @@ from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResu
 
 if TYPE_CHECKING:  # loaded only when a run is durable (Hosting: only by DaskRunner's tasks)
     from hypergraph.checkpointers.base import Checkpointer
-    from hypergraph.runners.durable import DurableOptions
+    from hypergraph.runners.durable import DurableMap, DurableOptions
     from hypergraph.runners.hosting import Hosting
+    from hypergraph.runners.map_plan import MapPlan
 
 __all__ = ["BaseRunner", "DEFAULT_MAX_ITERATIONS", "check_checkpointer"]
 
@@ -112,6 +113,24 @@ class BaseRunner(ABC):
             workflow_id, checkpoint, fork_from, retry_from, override_workflow,
             ItemOptions(*run_options),
         )  # fmt: skip
+
+    def _durable_map(
+        self,
+        plan: MapPlan,
+        values: dict[str, Any] | None,
+        input_values: dict[str, Any],
+        workflow_id: str | None,
+    ) -> DurableMap | None:
+        """The opened workflow of a checked, non-empty ``map()``, or ``None`` for a plain map.
+
+        A map is durable when the runner has a checkpointer or a ``workflow_id`` is passed
+        (without a checkpointer the durable start checks then explain what is missing).
+        """
+        if self.checkpointer is None and workflow_id is None:
+            return None
+        from hypergraph.runners.durable import open_durable_map
+
+        return open_durable_map(self, plan, values, input_values, workflow_id)
 
     def _iteration_cap(self, max_iterations: int | None) -> int:
         """``max_iterations`` checked, or the runner's default when ``None``."""

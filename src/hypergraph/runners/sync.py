@@ -234,11 +234,9 @@ class SyncRunner(BaseRunner):
             )  # fmt: skip
             if plan.count == 0:
                 return []
-            if self.checkpointer is None and workflow_id is None:
+            durable = self._durable_map(plan, values, input_values, workflow_id)
+            if durable is None:
                 return self._run_items(plan, events)
-            from hypergraph.runners.durable import open_durable_map
-
-            durable = open_durable_map(self, plan, values, input_values, workflow_id)
             results = None
             try:
                 results = self._run_items(plan, events, durable)
