@@ -26,9 +26,12 @@ __all__ = ["SqliteCheckpointer", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 2
 """2 added ``steps.attempts``; a file of schema 1 is migrated when first opened."""
 
-# 128 rows x 17 parameters per INSERT stays under SQLite's limit on parameters.
+# Rows per multi-row INSERT (chunks of a power of two, at most this many), under SQLite's limit
+# on parameters per statement: 32,766 since SQLite 3.32 (128 rows x 17 columns = 2,176), 999
+# before (32 x 17 = 544), which Python builds linked against an older system SQLite still have.
+_ROWS_PER_INSERT = 128 if sqlite3.sqlite_version_info >= (3, 32) else 32
 _DIALECT = SqlDialect(
-    param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=128,
+    param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=_ROWS_PER_INSERT,
     types={"real": "REAL", "blob": "BLOB", "flag": "INTEGER", "steps_options": " WITHOUT ROWID"},
 )  # fmt: skip
 _SCHEMA = _DIALECT.schema
