@@ -29,7 +29,13 @@ SCHEMA_VERSION = 2
 # Rows per multi-row INSERT (chunks of a power of two, at most this many), under SQLite's limit
 # on parameters per statement: 32,766 since SQLite 3.32 (128 rows x 17 columns = 2,176), 999
 # before (32 x 17 = 544), which Python builds linked against an older system SQLite still have.
-_ROWS_PER_INSERT = 128 if sqlite3.sqlite_version_info >= (3, 32) else 32
+
+
+def _rows_per_insert(version: tuple[int, int, int]) -> int:
+    return 128 if version >= (3, 32) else 32
+
+
+_ROWS_PER_INSERT = _rows_per_insert(sqlite3.sqlite_version_info)
 _DIALECT = SqlDialect(
     param="?", prefix="", lock_row=False, native_bool=False, rows_per_insert=_ROWS_PER_INSERT,
     types={"real": "REAL", "blob": "BLOB", "flag": "INTEGER", "steps_options": " WITHOUT ROWID"},
