@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from hypergraph import DaskRunner, MemoryCheckpointer, WorkflowAlreadyCompletedError
-from hypergraph.checkpointers import WorkflowStatus
+from hypergraph.checkpointers import StepStatus, WorkflowStatus
+from hypergraph.checkpointers.base import new_owner
 from hypergraph.events import EventProcessor, NodeEndEvent, RunStartEvent
 
 from ._dask_items import BLOCKABLE, ITEMS, WORKFLOW, effect_counts
@@ -48,6 +49,29 @@ def completed_items(checkpointer, count: int) -> set[int]:
         if run is not None and run.status is WorkflowStatus.COMPLETED:
             done.add(x)
     return done
+
+
+def recorded_steps(checkpointer, count: int) -> set[int]:
+    """Items whose node step was stored completed (their run may not say COMPLETED yet)."""
+    return {
+        x for x in range(count)
+        if any(s.status is StepStatus.COMPLETED for s in checkpointer.steps(f"{WORKFLOW}/{x}"))
+    }  # fmt: skip
+
+
+def settled_store(checkpointer, count: int) -> tuple[set[int], set[int]]:
+    """The items a resume will find completed, and those with a stored step, once no write of
+    the killed client can land any more.
+
+    A COMMIT the client sent just before it died may still be applied by the server after the
+    kill. Taking the map's lease over (as the resuming client does) waits for any transaction
+    that renewed it, which every item write does first, and fences out the rest.
+    """
+    lease = checkpointer.acquire_lease(WORKFLOW, new_owner())
+    try:
+        return completed_items(checkpointer, count), recorded_steps(checkpointer, count)
+    finally:
+        checkpointer.release_lease(lease)
 
 
 def test_killed_worker_reruns_only_its_unfinished_items(dask_client, shared_store, tmp_path):
@@ -88,9 +112,14 @@ def test_killed_client_resumes_with_finished_items_restored(dask_client, shared_
     finally:
         proc.kill()  # SIGKILL: the client and its in-process cluster die at once
         proc.wait(timeout=30)
-    finished = completed_items(watcher, count)
+    finished, stepped = settled_store(watcher, count)
+    # An item killed between its step's write and its run's completion (in ``stepped``, not in
+    # ``finished``) is resumed: its step is restored, so its body does not run again, but the
+    # item is not a restored result.
     before = effect_counts(effects, count)
     assert 4 <= len(finished) < count
+    assert finished <= stepped
+    assert all(before[x] == 1 for x in stepped)
 
     checkpointer = shared_store(durability="sync")
     runner = DaskRunner(client=dask_client, checkpointer=checkpointer, chunk_size=2)
@@ -100,12 +129,13 @@ def test_killed_client_resumes_with_finished_items_restored(dask_client, shared_
     assert [r["y"] for r in results] == [x * 10 for x in range(count)]
     assert {x for x, r in enumerate(results) if r.restored} == finished
     after = effect_counts(effects, count)
-    assert all(after[x] == 1 for x in finished)  # recorded items never ran again
+    assert all(after[x] == 1 for x in stepped)  # recorded steps never ran again
     assert all(after[x] >= 1 for x in range(count))  # nothing lost
-    # At most the two items running when the client died ran twice (at-least-once for them).
+    # At most the two items running when the client died ran twice (at-least-once for them):
+    # those whose body ran but whose step was not stored yet.
     assert sum(after) - count <= 2
     assert [x for x in range(count) if after[x] == 2] == [
-        x for x in range(count) if before[x] == 1 and x not in finished
+        x for x in range(count) if before[x] == 1 and x not in stepped
     ]
     assert checkpointer.get_run(WORKFLOW).status is WorkflowStatus.COMPLETED
     with pytest.raises(WorkflowAlreadyCompletedError):
