@@ -24,24 +24,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# The 200-node chain is bench_events.py's (run as a script, this folder is on sys.path).
+from bench_events import chain_graph
+
 from hypergraph import (
     AsyncRunner,
-    FunctionNode,
     Graph,
     MemoryCheckpointer,
     SqliteCheckpointer,
     SyncRunner,
     node,
 )
-
-
-def chain_graph(size: int) -> Graph:
-    nodes = []
-    for i in range(size):
-        namespace: dict[str, Any] = {}
-        exec(f"def n{i}(v{i}):\n    return v{i} + 1\n", namespace)
-        nodes.append(FunctionNode(namespace[f"n{i}"], output_name=f"v{i + 1}"))
-    return Graph(nodes, name="chain")
 
 
 @node(output_name="cleaned")

@@ -26,6 +26,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# The 3-node pipeline is bench_map.py's (run as a script, this folder is on sys.path).
+from bench_map import GRAPH as PIPELINE
+from bench_map import add_one, double, minus_three
+
 from hypergraph import END, Graph, SyncRunner, node, route
 
 MIN_ROUND = 0.05  # seconds: a round repeats the operation at least this long
@@ -84,26 +88,8 @@ def chain_run(rounds: int) -> tuple[float, float]:
     return best_time(library, rounds), best_time(plain, rounds)
 
 
-def add_one(a: int) -> int:
-    return a + 1
-
-
-def double(b: int) -> int:
-    return b * 2
-
-
-def minus_three(c: int) -> int:
-    return c - 3
-
-
 def map_pipeline(rounds: int) -> tuple[float, float]:
-    graph = Graph(
-        [
-            node(output_name="b")(add_one),
-            node(output_name="c")(double),
-            node(output_name="d")(minus_three),
-        ]
-    )
+    graph = PIPELINE
     runner = SyncRunner()
     items = list(range(10_000))
 
