@@ -1,9 +1,10 @@
 """Durable runs in the runners: sessions (start checks, leases), recorders, child runs.
 
 The run loop only calls a recorder (``RunContext.recorder``); everything about workflows lives
-here: :mod:`.session` (starting and ending a durable run or map), :mod:`.recorder` (restore and
-record one run), :mod:`.children` (GraphNode inner runs and map items as child runs). Runners
-import this package only when they have a checkpointer, so plain runs never load it.
+here: :mod:`.session` (starting and ending a durable run), :mod:`.maps` (a durable map and its
+items), :mod:`.recorder` (restore and record one run), :mod:`.children` (GraphNode inner runs
+and map items as child runs). Runners import this package only when they have a checkpointer,
+so plain runs never load it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,8 @@ from typing import Any
 
 from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.runners.checks.arguments import MAP_RESERVED, RUN_RESERVED, _normalise
-from hypergraph.runners.durable.session import (
-    DurableMap,
-    DurableRun,
-    check_durable_options,
-    open_map,
-    open_run,
-)
+from hypergraph.runners.durable.maps import DurableMap, open_map
+from hypergraph.runners.durable.session import DurableRun, check_durable_options, open_run
 from hypergraph.runners.map_plan import ItemOptions
 
 __all__ = [

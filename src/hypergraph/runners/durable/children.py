@@ -24,7 +24,7 @@ from hypergraph.runners.result import RunResult, RunStatus
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
     from hypergraph.checkpointers.writer import Sink
-    from hypergraph.runners.durable.session import DurableMap
+    from hypergraph.runners.durable.maps import DurableMap
 
 __all__ = [
     "encode_inputs",
@@ -169,7 +169,7 @@ def open_nested_map(
 ) -> DurableMap:
     """The map run ``map_id`` of a ``map_over`` GraphNode call of ``parent`` (``values``: the
     call's inputs): created, or reopened with its items when a run before stopped in it."""
-    from hypergraph.runners.durable.session import DurableMap
+    from hypergraph.runners.durable.maps import DurableMap
 
     sink = parent.sink
     cp = sink.checkpointer

@@ -14,7 +14,6 @@ Order of the checks when a workflow id already exists (each raised before any no
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -37,16 +36,23 @@ from hypergraph.runners.durable.children import (
     input_types,
     new_run,
     prune_op,
-    resume_child,
 )
 from hypergraph.runners.durable.copies import carry_children
 from hypergraph.runners.durable.recorder import RunRecorder, decode_steps
-from hypergraph.runners.result import RunResult, RunStatus, new_run_id
+from hypergraph.runners.result import RunResult, new_run_id
 
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
 
-__all__ = ["DurableMap", "DurableRun", "check_durable_options", "open_map", "open_run"]
+__all__ = [
+    "DurableRun",
+    "changed_inputs",
+    "check_durable_options",
+    "check_graph",
+    "lease_and_sink",
+    "open_run",
+    "stored_inputs",
+]
 
 
 def check_durable_options(
@@ -128,7 +134,7 @@ class DurableRun:
                 result.checkpoint_errors = tuple(self.sink.errors)
 
 
-def _lease_and_sink(cp: Checkpointer, workflow_id: str) -> Sink:
+def lease_and_sink(cp: Checkpointer, workflow_id: str) -> Sink:
     lease = cp.acquire_lease(workflow_id, new_owner())
     try:
         return open_sink(cp, lease).keep_alive()
@@ -137,16 +143,14 @@ def _lease_and_sink(cp: Checkpointer, workflow_id: str) -> Sink:
         raise
 
 
-def _check_graph(run: Run, graph: Any) -> None:
+def check_graph(run: Run, graph: Any) -> None:
     stored = str(run.config.get("graph_struct_hash", ""))
     current = graph_struct_hash(graph)
     if stored != current:
         raise GraphChangedError(run.id, stored, current)
 
 
-def _changed_inputs(
-    cp: Checkpointer, stored: dict[str, Any], supplied: dict[str, Any]
-) -> list[str]:
+def changed_inputs(cp: Checkpointer, stored: dict[str, Any], supplied: dict[str, Any]) -> list[str]:
     """Names in ``supplied`` whose value is not the stored one (compared as stored)."""
     if not supplied:
         return []
@@ -180,7 +184,7 @@ def open_run(
     already taken out). Raises the errors listed in the module docs; nothing has run yet.
     """
     workflow_id = workflow_id or new_run_id()
-    sink = _lease_and_sink(cp, workflow_id)
+    sink = lease_and_sink(cp, workflow_id)
     try:
         return _open(cp, graph, supplied, workflow_id, sink, checkpoint, fork_from, retry_from,
                      override_workflow)  # fmt: skip
@@ -230,7 +234,7 @@ def _open(
     return DurableRun(dict(supplied), recorder, sink, batch)
 
 
-def _stored_inputs(cp: Checkpointer, run_id: str, graph: Any | None) -> dict[str, Any]:
+def stored_inputs(cp: Checkpointer, run_id: str, graph: Any | None) -> dict[str, Any]:
     data = cp._read_inputs(run_id)
     if data is None:
         return {}
@@ -246,13 +250,13 @@ def _resume(
     sink: Sink,
     batch: WriteBatch,
 ) -> DurableRun:
-    _check_graph(run, graph)
-    changed = _changed_inputs(cp, _stored_inputs(cp, run.id, None), inputs_given)
+    check_graph(run, graph)
+    changed = changed_inputs(cp, stored_inputs(cp, run.id, None), inputs_given)
     if changed:
         raise InputOverrideRequiresForkError(run.id, changed)
     if run.status is WorkflowStatus.COMPLETED:
         raise WorkflowAlreadyCompletedError(run.id)
-    values = {**_stored_inputs(cp, run.id, graph), **answers}
+    values = {**stored_inputs(cp, run.id, graph), **answers}
     steps = decode_steps(cp, run.id, get_plan(graph))
     batch.updates.append(
         RunUpdate(run.id, "active", run.duration_ms, run.node_count, run.error_count, None)
@@ -268,9 +272,9 @@ def _checkpoint_of(cp: Checkpointer, graph: Any, source: str) -> Checkpoint:
             f"fork_from={source!r}: no such workflow in this checkpointer. List stored ones "
             "with checkpointer.runs()."
         )
-    _check_graph(run, graph)
+    check_graph(run, graph)
     steps = decode_steps(cp, source, get_plan(graph))
-    values = _stored_inputs(cp, source, graph)
+    values = stored_inputs(cp, source, graph)
     for step in steps:
         if step.status is StepStatus.COMPLETED:
             values.update(step.values)
@@ -289,12 +293,12 @@ def _fork(
 ) -> DurableRun:
     source = cp.get_run(checkpoint.source_run_id)
     if source is not None:
-        _check_graph(source, graph)
-        base = _stored_inputs(cp, source.id, graph)
+        check_graph(source, graph)
+        base = stored_inputs(cp, source.id, graph)
     else:  # a checkpoint from another store: its values that are graph inputs
         names = set(input_types(graph))
         base = {k: v for k, v in checkpoint.values.items() if k in names}
-    overrides = frozenset(_changed_inputs(cp, _normalised(cp, base), supplied))
+    overrides = frozenset(changed_inputs(cp, _normalised(cp, base), supplied))
     inputs = {**base, **supplied}
     up_to = checkpoint.source_superstep
     before = [s for s in checkpoint.steps if up_to is None or s.superstep <= up_to]
@@ -330,13 +334,13 @@ def _retry(
             f"retry_from={retry_from!r}: no such workflow in this checkpointer. List stored "
             "ones with checkpointer.runs(status='failed')."
         )
-    _check_graph(source, graph)
-    changed = _changed_inputs(cp, _stored_inputs(cp, source.id, None), inputs_given)
+    check_graph(source, graph)
+    changed = changed_inputs(cp, stored_inputs(cp, source.id, None), inputs_given)
     if changed:
         raise InputOverrideRequiresForkError(source.id, changed)
     if source.status is WorkflowStatus.COMPLETED:
         raise WorkflowAlreadyCompletedError(source.id)
-    inputs = {**_stored_inputs(cp, source.id, graph), **answers}
+    inputs = {**stored_inputs(cp, source.id, graph), **answers}
     stored = decode_steps(cp, source.id, get_plan(graph))
     steps = [
         replace(step, run_id=workflow_id) for step in stored if step.status is StepStatus.COMPLETED
@@ -376,135 +380,3 @@ def _start_copy(
     recorder = RunRecorder(sink, cp.serializer, run, steps, prune_op(cp, run.id), overrides)
     recorder.unfinished_children.update(carried)
     return DurableRun(inputs, recorder, sink, batch)
-
-
-# ----------------------------------------------------------------------------------- map
-class DurableMap:
-    """A durable ``map``: the parent workflow and one child run per item (``"<id>/<i>"``)."""
-
-    def __init__(
-        self,
-        cp: Checkpointer,
-        graph: Any,
-        run: Run,
-        children: dict[str, Run],
-        sink: Sink,
-        selected: tuple[str, ...] | None,
-    ) -> None:
-        self.cp = cp
-        self.graph = graph
-        self.run = run
-        self.children = children
-        self.sink = sink
-        self.selected = selected
-        self.config = graph_config(graph, cp.serializer)
-        self.hold_items = cp.policy.durability == "async"  # one write per item (see hold)
-        self.done = self.failed = 0  # items that completed (restored too) or failed so far
-        self.started = time.perf_counter()
-
-    @property
-    def workflow_id(self) -> str:
-        return self.run.id
-
-    def item(self, index: int, values: dict[str, Any], ctx: Any = None) -> RunRecorder | RunResult:
-        """Item ``index``: its restored result when it completed before, else its recorder.
-
-        ``ctx`` is the item run's context: with event processors, a restored item reports
-        itself through it, so progress counts it as done.
-        """
-        child_id = f"{self.run.id}/{index}"
-        stored = self.children.get(child_id)
-        if stored is not None:
-            resumed = resume_child(self.sink, stored, self.graph, self.selected, ctx)
-            if isinstance(resumed, RunResult):
-                self.done += 1
-            else:
-                resumed.owner = self
-            return resumed
-        cp = self.cp
-        payload = encode_inputs(cp.serializer, values, child_id)
-        run = new_run(child_id, self.graph, self.config, parent_run_id=self.run.id)
-        recorder = RunRecorder(self.sink, cp.serializer, run, [], prune_op(cp, child_id))
-        recorder.owner = self
-        if self.hold_items:
-            return recorder.hold(payload)
-        self.sink.put(WriteBatch(new_runs=[(run, payload)]))
-        return recorder
-
-    def item_finished(self, status: WorkflowStatus) -> None:
-        """An item's run ended with ``status`` (its recorder tells)."""
-        if status is WorkflowStatus.COMPLETED:
-            self.done += 1
-        elif status is WorkflowStatus.FAILED:
-            self.failed += 1
-
-    def end(self, status: WorkflowStatus) -> RunUpdate:
-        """The update that records how a ``map_over`` call's map run ended (its items are
-        written through the outer run's sink, which stays open)."""
-        elapsed = (time.perf_counter() - self.started) * 1000.0
-        finished = status in (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED)
-        return RunUpdate(
-            self.run.id, status.value, self.run.duration_ms + elapsed, self.done, self.failed,
-            time.time() if finished else None,
-        )  # fmt: skip
-
-    def close(self, results: list[RunResult] | None, error: BaseException | None = None) -> None:
-        """Record the map's status, flush, release the lease; failed writes go on results."""
-        if results is None or error is not None:
-            status = WorkflowStatus.FAILED
-        elif all(r.status is RunStatus.COMPLETED for r in results):
-            status = WorkflowStatus.COMPLETED
-        else:
-            status = WorkflowStatus.PARTIAL
-        if results is not None:
-            done = sum(1 for r in results if r.status is RunStatus.COMPLETED)
-            failed = sum(1 for r in results if r.status is RunStatus.FAILED)
-        else:  # the map raised: what its item recorders reported
-            done, failed = self.done, self.failed
-        finished = status is not WorkflowStatus.PARTIAL
-        update = RunUpdate(
-            self.run.id, status.value, self.run.duration_ms, done, failed,
-            time.time() if finished else None,
-        )  # fmt: skip
-        try:
-            self.sink.put(WriteBatch(updates=[update]))
-        finally:
-            self.sink.close()
-        if results is not None and self.sink.errors:
-            errors = tuple(self.sink.errors)
-            for result in results:
-                result.checkpoint_errors = errors
-
-
-def open_map(
-    cp: Checkpointer,
-    graph: Any,
-    values: dict[str, Any],
-    *,
-    workflow_id: str | None,
-    selected: tuple[str, ...] | None,
-) -> DurableMap:
-    """Take the map workflow's lease and check it (as :func:`open_run` does for a run)."""
-    workflow_id = workflow_id or new_run_id()
-    sink = _lease_and_sink(cp, workflow_id)
-    try:
-        existing = cp.get_run(workflow_id)
-        if existing is None:
-            payload = encode_inputs(cp.serializer, values, workflow_id)
-            run = new_run(workflow_id, graph, graph_config(graph, cp.serializer))
-            sink.put(WriteBatch(new_runs=[(run, payload)]))
-            return DurableMap(cp, graph, run, {}, sink, selected)
-        _check_graph(existing, graph)
-        changed = _changed_inputs(cp, _stored_inputs(cp, workflow_id, None), values)
-        if changed:
-            raise InputOverrideRequiresForkError(workflow_id, changed)
-        if existing.status is WorkflowStatus.COMPLETED:
-            raise WorkflowAlreadyCompletedError(workflow_id, items=existing.node_count)
-        children = {child.id: child for child in cp._read_children(workflow_id)}
-        sink.put(
-            WriteBatch(updates=[RunUpdate(workflow_id, "active", existing.duration_ms, 0, 0, None)])
-        )
-        return DurableMap(cp, graph, existing, children, sink, selected)
-    except BaseException:
-        sink.close()
-        raise

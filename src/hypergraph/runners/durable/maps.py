@@ -1,0 +1,168 @@
+"""A durable ``map``: the map's workflow and one child run per item (``"<id>/<i>"``).
+
+:func:`open_map` takes the map workflow's lease and runs the same start checks as a durable
+``run`` (runners/durable/session.py); :class:`DurableMap` then hands each item its recorder, or
+its restored result when the item completed before, and records how the map ended. A
+``map_over`` GraphNode's items use the same class (runners/durable/children.py).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from hypergraph.checkpointers.base import RunUpdate, WriteBatch
+from hypergraph.checkpointers.records import Run, WorkflowStatus
+from hypergraph.checkpointers.writer import Sink
+from hypergraph.exceptions import InputOverrideRequiresForkError, WorkflowAlreadyCompletedError
+from hypergraph.runners.durable.children import (
+    encode_inputs,
+    graph_config,
+    new_run,
+    prune_op,
+    resume_child,
+)
+from hypergraph.runners.durable.recorder import RunRecorder
+from hypergraph.runners.durable.session import (
+    changed_inputs,
+    check_graph,
+    lease_and_sink,
+    stored_inputs,
+)
+from hypergraph.runners.result import RunResult, RunStatus, new_run_id
+
+if TYPE_CHECKING:
+    from hypergraph.checkpointers.base import Checkpointer
+
+__all__ = ["DurableMap", "open_map"]
+
+
+class DurableMap:
+    """A durable ``map``: the parent workflow and one child run per item (``"<id>/<i>"``)."""
+
+    def __init__(
+        self,
+        cp: Checkpointer,
+        graph: Any,
+        run: Run,
+        children: dict[str, Run],
+        sink: Sink,
+        selected: tuple[str, ...] | None,
+    ) -> None:
+        self.cp = cp
+        self.graph = graph
+        self.run = run
+        self.children = children
+        self.sink = sink
+        self.selected = selected
+        self.config = graph_config(graph, cp.serializer)
+        self.hold_items = cp.policy.durability == "async"  # one write per item (see hold)
+        self.done = self.failed = 0  # items that completed (restored too) or failed so far
+        self.started = time.perf_counter()
+
+    @property
+    def workflow_id(self) -> str:
+        return self.run.id
+
+    def item(self, index: int, values: dict[str, Any], ctx: Any = None) -> RunRecorder | RunResult:
+        """Item ``index``: its restored result when it completed before, else its recorder.
+
+        ``ctx`` is the item run's context: with event processors, a restored item reports
+        itself through it, so progress counts it as done.
+        """
+        child_id = f"{self.run.id}/{index}"
+        stored = self.children.get(child_id)
+        if stored is not None:
+            resumed = resume_child(self.sink, stored, self.graph, self.selected, ctx)
+            if isinstance(resumed, RunResult):
+                self.done += 1
+            else:
+                resumed.owner = self
+            return resumed
+        cp = self.cp
+        payload = encode_inputs(cp.serializer, values, child_id)
+        run = new_run(child_id, self.graph, self.config, parent_run_id=self.run.id)
+        recorder = RunRecorder(self.sink, cp.serializer, run, [], prune_op(cp, child_id))
+        recorder.owner = self
+        if self.hold_items:
+            return recorder.hold(payload)
+        self.sink.put(WriteBatch(new_runs=[(run, payload)]))
+        return recorder
+
+    def item_finished(self, status: WorkflowStatus) -> None:
+        """An item's run ended with ``status`` (its recorder tells)."""
+        if status is WorkflowStatus.COMPLETED:
+            self.done += 1
+        elif status is WorkflowStatus.FAILED:
+            self.failed += 1
+
+    def end(self, status: WorkflowStatus) -> RunUpdate:
+        """The update that records how a ``map_over`` call's map run ended (its items are
+        written through the outer run's sink, which stays open)."""
+        elapsed = (time.perf_counter() - self.started) * 1000.0
+        finished = status in (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED)
+        return RunUpdate(
+            self.run.id, status.value, self.run.duration_ms + elapsed, self.done, self.failed,
+            time.time() if finished else None,
+        )  # fmt: skip
+
+    def close(self, results: list[RunResult] | None, error: BaseException | None = None) -> None:
+        """Record the map's status, flush, release the lease; failed writes go on results."""
+        if results is None or error is not None:
+            status = WorkflowStatus.FAILED
+        elif all(r.status is RunStatus.COMPLETED for r in results):
+            status = WorkflowStatus.COMPLETED
+        else:
+            status = WorkflowStatus.PARTIAL
+        if results is not None:
+            done = sum(1 for r in results if r.status is RunStatus.COMPLETED)
+            failed = sum(1 for r in results if r.status is RunStatus.FAILED)
+        else:  # the map raised: what its item recorders reported
+            done, failed = self.done, self.failed
+        finished = status is not WorkflowStatus.PARTIAL
+        update = RunUpdate(
+            self.run.id, status.value, self.run.duration_ms, done, failed,
+            time.time() if finished else None,
+        )  # fmt: skip
+        try:
+            self.sink.put(WriteBatch(updates=[update]))
+        finally:
+            self.sink.close()
+        if results is not None and self.sink.errors:
+            errors = tuple(self.sink.errors)
+            for result in results:
+                result.checkpoint_errors = errors
+
+
+def open_map(
+    cp: Checkpointer,
+    graph: Any,
+    values: dict[str, Any],
+    *,
+    workflow_id: str | None,
+    selected: tuple[str, ...] | None,
+) -> DurableMap:
+    """Take the map workflow's lease and check it (as :func:`open_run` does for a run)."""
+    workflow_id = workflow_id or new_run_id()
+    sink = lease_and_sink(cp, workflow_id)
+    try:
+        existing = cp.get_run(workflow_id)
+        if existing is None:
+            payload = encode_inputs(cp.serializer, values, workflow_id)
+            run = new_run(workflow_id, graph, graph_config(graph, cp.serializer))
+            sink.put(WriteBatch(new_runs=[(run, payload)]))
+            return DurableMap(cp, graph, run, {}, sink, selected)
+        check_graph(existing, graph)
+        changed = changed_inputs(cp, stored_inputs(cp, workflow_id, None), values)
+        if changed:
+            raise InputOverrideRequiresForkError(workflow_id, changed)
+        if existing.status is WorkflowStatus.COMPLETED:
+            raise WorkflowAlreadyCompletedError(workflow_id, items=existing.node_count)
+        children = {child.id: child for child in cp._read_children(workflow_id)}
+        sink.put(
+            WriteBatch(updates=[RunUpdate(workflow_id, "active", existing.duration_ms, 0, 0, None)])
+        )
+        return DurableMap(cp, graph, existing, children, sink, selected)
+    except BaseException:
+        sink.close()
+        raise
