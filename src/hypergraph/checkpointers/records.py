@@ -10,13 +10,14 @@ is what its steps say, and resuming rebuilds the run's state from them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
+
+from hypergraph._str_enum import _StrEnum
 
 __all__ = ["Checkpoint", "Run", "StepAttempt", "StepRecord", "StepStatus", "WorkflowStatus"]
 
 
-class WorkflowStatus(str, Enum):
+class WorkflowStatus(_StrEnum):
     """Where a workflow stands; members compare equal to their strings.
 
     ``active``: running now, or its process died (resume it by running it again).
@@ -31,19 +32,13 @@ class WorkflowStatus(str, Enum):
     COMPLETED = "completed"
     FAILED = "failed"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class StepStatus(str, Enum):
+class StepStatus(_StrEnum):
     """How one node execution ended; members compare equal to their strings."""
 
     COMPLETED = "completed"
     FAILED = "failed"
     PAUSED = "paused"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass

@@ -26,6 +26,7 @@ from enum import Enum
 from typing import TypeVar
 
 from hypergraph._short_repr import short_repr
+from hypergraph._str_enum import _StrEnum
 
 __all__ = [
     "RunStatus",
@@ -60,7 +61,7 @@ def new_span_id() -> str:
     return _getrandbits(64).to_bytes(8, "little").hex()
 
 
-class RunStatus(str, Enum):
+class RunStatus(_StrEnum):
     """How a run ended, as reported by :class:`RunEndEvent`.
 
     Separate from ``hypergraph.runners.RunStatus``: a paused run emits no end event, so there is
@@ -69,9 +70,6 @@ class RunStatus(str, Enum):
 
     COMPLETED = "completed"
     FAILED = "failed"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def _coerce_status(status: object) -> RunStatus:

@@ -7,10 +7,10 @@ import os
 import random
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, Literal
 
 from hypergraph._short_repr import short_repr
+from hypergraph._str_enum import _StrEnum
 from hypergraph.runners.failure_notes import failed_node_of
 
 __all__ = [
@@ -27,15 +27,12 @@ __all__ = [
 ErrorHandling = Literal["raise", "continue"]
 
 
-class RunStatus(str, Enum):
+class RunStatus(_StrEnum):
     """Outcome of a run; members compare equal to their strings (``status == "completed"``)."""
 
     COMPLETED = "completed"
     FAILED = "failed"
     PAUSED = "paused"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class OutputValues(dict[str, Any]):
