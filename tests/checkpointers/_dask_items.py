@@ -45,6 +45,25 @@ def unless_blocked(x: int, effects: str) -> int:
 
 
 BLOCKABLE = Graph([unless_blocked], name="dask_blockable")
+
+
+@node(output_name="y")
+def counted(x: int, effects: str) -> int:
+    """Appends one line to ``EFFECTS/item-<x>`` each time it runs."""
+    with open(Path(effects) / f"item-{x}", "a") as out:
+        out.write("ran\n")
+    return x * 10
+
+
+@node(output_name="z")
+def shifted(y: int, effects: str, offset: int = 0) -> int:
+    """Fails while the file ``EFFECTS/block`` exists."""
+    if (Path(effects) / "block").exists():
+        raise RuntimeError("shifted is blocked")
+    return y + offset
+
+
+TWO_STEPS = Graph([counted, shifted], name="dask_two_steps")
 WORKFLOW = "batch-7"
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from hypergraph import DaskRunner, MemoryCheckpointer, WorkflowAlreadyCompletedError
-from hypergraph.checkpointers import StepStatus, WorkflowStatus
+from hypergraph.checkpointers import Checkpoint, StepStatus, WorkflowStatus
 from hypergraph.checkpointers.base import new_owner
 from hypergraph.events import EventProcessor, NodeEndEvent, RunStartEvent
 
-from ._dask_items import BLOCKABLE, ITEMS, WORKFLOW, effect_counts
+from ._dask_items import BLOCKABLE, ITEMS, TWO_STEPS, WORKFLOW, effect_counts
 
 distributed = pytest.importorskip("distributed")
 
@@ -196,3 +196,43 @@ def test_run_on_a_worker_resumes_a_recorded_workflow(dask_client, shared_store, 
 def test_memory_checkpointer_is_refused_with_the_stores_that_work():
     with pytest.raises(ValueError, match="PostgresCheckpointer"):
         DaskRunner(checkpointer=MemoryCheckpointer())
+
+
+def test_run_on_a_worker_retries_and_forks_recorded_workflows(dask_client, shared_store, tmp_path):
+    checkpointer = shared_store(durability="sync")
+    effects = tmp_path / "effects"
+    effects.mkdir()
+    (effects / "block").touch()
+    runner = DaskRunner(client=dask_client, checkpointer=checkpointer)
+    with pytest.raises(RuntimeError, match="shifted is blocked"):
+        runner.run(TWO_STEPS, x=1, effects=str(effects), workflow_id="first")
+    (effects / "block").unlink()
+
+    retried = runner.run(TWO_STEPS, retry_from="first", workflow_id="retried")
+    assert retried["z"] == 10
+    run = checkpointer.get_run("retried")
+    assert (run.retry_of, run.status) == ("first", WorkflowStatus.COMPLETED)
+
+    forked = runner.run(TWO_STEPS, {"offset": 5}, fork_from="retried", workflow_id="forked")
+    assert forked["z"] == 15 and checkpointer.get_run("forked").forked_from == "retried"
+
+    at_first_step = checkpointer.checkpoint("retried", superstep=0)
+    again = runner.run(TWO_STEPS, checkpoint=at_first_step, workflow_id="from-checkpoint")
+    assert again["z"] == 10 and checkpointer.get_run("from-checkpoint").forked_from == "retried"
+    assert effect_counts(effects, 2) == [0, 1]  # 'counted' ran once; every later run restored it
+
+
+@pytest.mark.parametrize("option", ["checkpoint", "fork_from", "retry_from", "workflow_id"])
+def test_durable_options_without_a_checkpointer_are_refused_naming_the_option(option, tmp_path):
+    value = Checkpoint({}, [], "wf-1", None) if option == "checkpoint" else "wf-1"
+    inputs = {"x": 1, "effects": str(tmp_path)}
+    with DaskRunner(n_workers=1, processes=False) as runner:  # its cluster starts on first use
+        with pytest.raises(
+            ValueError, match=rf"^{option} need\(s\) a checkpointer.*SqliteCheckpointer"
+        ):
+            runner.run(TWO_STEPS, inputs, **{option: value})
+        if option == "workflow_id":  # map's one durable option
+            with pytest.raises(ValueError, match="^workflow_id need"):
+                runner.map(TWO_STEPS, {**inputs, "x": [1, 2]}, map_over="x", workflow_id=value)
+        assert "not started" in repr(runner)  # refused before anything was shipped
+    assert list(tmp_path.iterdir()) == []

@@ -25,7 +25,7 @@ import threading
 import uuid
 import weakref
 from itertools import chain
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import (
@@ -57,6 +57,9 @@ from hypergraph.runners.dask.worker import MapJob, RunJob, needs_async_runner, r
 from hypergraph.runners.loop.event_hooks import MapSpan, end_map, open_events, start_map
 from hypergraph.runners.map_plan import ItemOptions, plan_items, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult, new_run_id
+
+if TYPE_CHECKING:  # loaded only when a checkpointer is used
+    from hypergraph.runners.durable import DurableMap
 
 __all__ = ["DaskRunner"]
 
@@ -272,15 +275,22 @@ class DaskRunner(BaseRunner):
         Inputs are checked on the client first (the same errors as SyncRunner); the run's
         events are recorded in the worker and delivered to ``event_processors`` here. With a
         checkpointer the worker records the run under ``workflow_id`` (generated when
-        ``None``, on ``result.workflow_id``) and a workflow that exists resumes; the durable
-        options are those of :meth:`SyncRunner.run`, and their checks run in the worker.
+        ``None``, on ``result.workflow_id``) and a workflow that exists resumes. The durable
+        options (``checkpoint``, ``fork_from``, ``retry_from``, ``override_workflow``) are those
+        of :meth:`SyncRunner.run`; without a checkpointer they raise ``ValueError`` before
+        anything is shipped.
         """
         events = open_events(event_processors)
         try:
+            options = self._durable_options(
+                (select, on_missing, on_internal_override, entrypoint, error_handling),
+                workflow_id, checkpoint, fork_from, retry_from, override_workflow,
+            )  # fmt: skip
             durable: dict[str, Any] | None = None
-            if self.checkpointer is not None or workflow_id is not None or override_workflow:
+            if options is not None:
                 from hypergraph.runners.durable import check_durable_options
 
+                # Checked here, before anything is shipped (the worker's runner checks again).
                 check_durable_options(
                     self.checkpointer, workflow_id, checkpoint, fork_from, retry_from,
                     override_workflow,
@@ -373,11 +383,10 @@ class DaskRunner(BaseRunner):
             # The items again, mapped values only: broadcast values travel once, in the job,
             # and clone copies are made per item in the workers.
             count, items = plan_items({n: merged[n] for n in names}, list(names), map_mode, False)
-            if self.checkpointer is None and workflow_id is None:
+            durable = self._durable_map(plan, values, input_values, workflow_id)
+            if durable is None:
                 return self._map_chunks(graph, blob, items, names, count, error_handling, events)
-            return self._map_durable(
-                plan, job, values, input_values, workflow_id, items, count, events
-            )
+            return self._map_durable(plan, durable, job, items, count, events)
         finally:
             if events is not None:
                 events.shutdown()
@@ -385,18 +394,14 @@ class DaskRunner(BaseRunner):
     def _map_durable(
         self,
         plan: Any,
+        durable: DurableMap,
         job: MapJob,
-        values: dict[str, Any] | None,
-        input_values: dict[str, Any],
-        workflow_id: str | None,
         items: Any,
         count: int,
         events: Any,
     ) -> list[RunResult]:
-        """``map`` with a checkpointer: restore finished items here, ship the rest."""
-        from hypergraph.runners.durable import open_durable_map
-
-        durable = open_durable_map(self, plan, values, input_values, workflow_id)
+        """``map`` with a checkpointer, its workflow open: restore finished items here, ship
+        the rest, and close the workflow (which releases its lease)."""
         results: list[RunResult] | None = None
         try:
             job = dataclasses.replace(

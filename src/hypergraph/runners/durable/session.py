@@ -78,8 +78,8 @@ def check_durable_options(
         if given:
             raise ValueError(
                 f"{', '.join(given)} need(s) a checkpointer to store the workflow in. How to "
-                "fix: create the runner with one, e.g. SyncRunner(checkpointer="
-                "SqliteCheckpointer('runs.db')), or drop the option."
+                "fix: create the runner with one, e.g. checkpointer=SqliteCheckpointer('runs.db') "
+                "(DaskRunner: a store its workers share), or drop the option."
             )
         return
     sources = [n for n in ("checkpoint", "fork_from", "retry_from") if n in given]
