@@ -26,18 +26,6 @@ distributed = pytest.importorskip("distributed")
 SCRIPT = Path(__file__).with_name("_dask_items.py")
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    """Two worker processes, one thread each (a killed worker is restarted by its nanny)."""
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
-
-
 def values(effects: Path, count: int, doomed: int = -1, pause: float = 0.0) -> dict:
     return {"x": list(range(count)), "effects": str(effects), "doomed": doomed, "pause": pause}
 

@@ -30,17 +30,6 @@ from hypergraph import (
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
-
-
 # ------------------------------------------------------------------ graphs (imported by workers)
 @node(output_name="doubled")
 def double(x: int) -> int:

@@ -1,7 +1,8 @@
 """``DaskRunner.run``/``map`` give SyncRunner's results, order and errors, item for item.
 
-Every test runs on two module-scoped clusters: worker processes (everything pickled) and worker
-threads in this process. Nodes live at module level so workers import them by reference.
+Every test runs on two clusters: the session's worker processes (everything pickled; the
+``dask_client`` fixture of tests/conftest.py) and this module's worker threads in this process.
+Nodes live at module level so workers import them by reference.
 """
 
 from __future__ import annotations
@@ -32,13 +33,11 @@ from hypergraph import (
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module", params=["processes", "threads"])
-def dask_client(request):
+@pytest.fixture(scope="module")
+def threads_client():
+    """Two worker threads in this process (nothing is pickled between client and workers)."""
     cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=request.param == "processes",
-        dashboard_address=":0",
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
     )
     client = distributed.Client(cluster, set_as_default=False)
     yield client
@@ -46,10 +45,18 @@ def dask_client(request):
     cluster.close()
 
 
+@pytest.fixture(params=["processes", "threads"])
+def any_client(request):
+    """The session's worker-process cluster (tests/conftest.py), then this module's threads."""
+    return request.getfixturevalue(
+        "dask_client" if request.param == "processes" else "threads_client"
+    )
+
+
 @pytest.fixture
-def runner(dask_client):
+def runner(any_client):
     # Small chunks, so even short maps are split over several tasks and both workers.
-    return DaskRunner(client=dask_client, chunk_size=3)
+    return DaskRunner(client=any_client, chunk_size=3)
 
 
 # ------------------------------------------------------------------ graphs
@@ -223,11 +230,11 @@ def test_map_matches_sync_runner_item_for_item(runner, case):
     assert len({r.run_id for r in results}) == len(results)  # every item is its own run
 
 
-def test_map_with_default_chunking_and_one_chunk_in_flight_keeps_input_order(dask_client):
+def test_map_with_default_chunking_and_one_chunk_in_flight_keeps_input_order(any_client):
     xs = list(range(500))
     for dask_runner in (
-        DaskRunner(client=dask_client),
-        DaskRunner(client=dask_client, chunk_size=20, max_chunks_in_flight=1),
+        DaskRunner(client=any_client),
+        DaskRunner(client=any_client, chunk_size=20, max_chunks_in_flight=1),
     ):
         results = dask_runner.map(DAG, {"x": xs}, map_over="x")
         assert [r["shifted"] for r in results] == [2 * x + 1 for x in xs]
@@ -355,8 +362,8 @@ def test_run_of_an_async_graph(runner):
     assert runner.run(ASYNC, x=5)["shifted"] == 11
 
 
-def test_capabilities_and_defaults(dask_client):
-    dask_runner = DaskRunner(client=dask_client)
+def test_capabilities_and_defaults(any_client):
+    dask_runner = DaskRunner(client=any_client)
     caps = dask_runner.capabilities
     assert caps.supports_cycles and caps.supports_async_nodes
     assert not (caps.supports_interrupts or caps.returns_coroutine or caps.supports_streaming)
