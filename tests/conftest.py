@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from support.dask_cluster import local_client
 from support.postgres_server import PostgresServer
 
 # Hypothesis's per-example deadline is a wall-clock bound: on a busy machine it fails correct
@@ -57,16 +58,9 @@ def dask_client() -> Iterator[Any]:
     Dask re-runs the lost tasks, so the cluster stays usable for the tests after them. Tests
     leave nothing on it (each map's job is its own) and never close this client.
     """
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    try:
+    pytest.importorskip("distributed")
+    with local_client(n_workers=2, threads_per_worker=1, processes=True) as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

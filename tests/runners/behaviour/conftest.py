@@ -22,6 +22,7 @@ import pytest
 from hypergraph import AsyncRunner, BaseRunner, Graph, RunResult, SyncRunner
 from hypergraph.events import EventProcessor
 from support import behaviour_graphs
+from support.dask_cluster import local_client
 
 RUNNER_NAMES = ["sync", "async", "dask"]
 
@@ -59,19 +60,9 @@ class RunnerUnderTest:
 @pytest.fixture(scope="session")
 def behaviour_dask_client() -> Iterator[Any]:
     """One in-process (threads) Dask cluster for the whole session, on loopback only."""
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=2,
-        processes=False,
-        dashboard_address="127.0.0.1:0",
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    try:
+    pytest.importorskip("distributed")
+    with local_client(n_workers=1, threads_per_worker=2, processes=False) as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.fixture(params=RUNNER_NAMES)

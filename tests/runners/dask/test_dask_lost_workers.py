@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from hypergraph import DaskRunner, Graph, node
+from support.dask_cluster import local_client
 
 distributed = pytest.importorskip("distributed")
-dask = pytest.importorskip("dask")
 
 # Over the size from which DaskRunner scatters the map's job (graph and broadcast values) to the
 # workers instead of submitting it as a task: lost with the last worker holding it.
@@ -33,20 +33,11 @@ BOUND_S = 300.0
 
 
 def cluster_of(workers: int) -> Iterator[Any]:
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=50,
-        )
-    client = distributed.Client(cluster, set_as_default=False)
-    try:
+    with local_client(
+        {"distributed.scheduler.allowed-failures": 0},
+        n_workers=workers, threads_per_worker=1, processes=True, silence_logs=50,
+    ) as client:  # fmt: skip
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.fixture

@@ -29,20 +29,16 @@ from hypergraph import (
     node,
     route,
 )
+from support.dask_cluster import local_client
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
 def threads_client():
     """Two worker threads in this process (nothing is pickled between client and workers)."""
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
+    with local_client(n_workers=2, threads_per_worker=1, processes=False) as client:
+        yield client
 
 
 @pytest.fixture(params=["processes", "threads"])

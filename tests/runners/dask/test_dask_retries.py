@@ -7,8 +7,9 @@ from collections import Counter
 import pytest
 
 from hypergraph import DaskRunner, Graph, RetryPolicy, RunStatus, node
+from support.dask_cluster import local_client
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 # Per worker process: how often each item's node was called (attempts of one item run in the
 # same process, so the count tells the node which attempt it is).
@@ -28,13 +29,8 @@ GRAPH = Graph([shaky], name="shaky")
 
 @pytest.fixture(scope="module")
 def runner():
-    cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster, set_as_default=False)
-    yield DaskRunner(client=client, chunk_size=2)
-    client.close()
-    cluster.close()
+    with local_client(n_workers=1, threads_per_worker=1, processes=True) as client:
+        yield DaskRunner(client=client, chunk_size=2)
 
 
 def test_retries_run_on_the_workers_and_hopeless_items_fail_under_continue(runner):
