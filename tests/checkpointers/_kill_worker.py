@@ -102,7 +102,9 @@ NESTED = Graph([SQUARES.as_node().map_over("x"), add_up], name="nested")
 
 def main() -> None:
     scenario, backend, location = sys.argv[1], sys.argv[2], sys.argv[3]  # a folder or a URL
-    cp = open_checkpointer(backend, location, durability="sync")
+    # "async-map": the items are written by the background writer (and run compiled).
+    durability = "async" if scenario == "async-map" else "sync"
+    cp = open_checkpointer(backend, location, durability=durability)
     if scenario == "run":
         result = SyncRunner(checkpointer=cp).run(CHAIN, x=4, workflow_id="chain-1")
         print(json.dumps(dict(result.values)))
@@ -115,7 +117,7 @@ def main() -> None:
         result = asyncio.run(runner.run(REVIEW, topic="cats", workflow_id="r-1"))
         print(json.dumps({"paused": result.pause.response_key}), flush=True)
         effect("waiting")  # a service keeps running while the human thinks
-    elif scenario == "map":
+    elif scenario in ("map", "async-map"):
         results = SyncRunner(checkpointer=cp).map(
             SQUARES, x=list(range(12)), map_over="x", workflow_id="batch-7"
         )

@@ -96,6 +96,27 @@ def test_killed_mid_map_restores_finished_items(shared_store, tmp_path) -> None:
     assert done_counts(log) == Counter({f"square{i}": 1 for i in range(12)})
 
 
+def test_killed_mid_async_map_restores_every_item_the_writer_stored(shared_store, tmp_path):
+    """Under "async" durability items are stored a moment after they finish: once the store
+    holds the first seven, a kill loses none of them."""
+    log = tmp_path / "effects.log"
+    proc = start("async-map", shared_store, log, hang_at="square7")
+    wait_for(log, "hang square7", proc)
+    store = shared_store()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and store.get_run("batch-7/6") is None:
+        time.sleep(0.05)
+    kill(proc)
+    assert [store.get_run(f"batch-7/{i}").status for i in range(7)] == ["completed"] * 7
+    assert store.get_run("batch-7/7") is None
+    assert done_counts(log) == Counter({f"square{i}": 1 for i in range(7)})
+
+    results = finish("async-map", shared_store, log)
+    assert results == [[i * i, i < 7] for i in range(12)]
+    assert done_counts(log) == Counter({f"square{i}": 1 for i in range(12)})
+    assert [step.values for step in store.steps("batch-7/5")] == [{"y": 25}]
+
+
 def test_killed_mid_nested_map_restores_finished_items(shared_store, tmp_path) -> None:
     log = tmp_path / "effects.log"
     proc = start("nested-map", shared_store, log, hang_at="square7")

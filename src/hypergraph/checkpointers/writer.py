@@ -24,6 +24,7 @@ from hypergraph.checkpointers.base import Lease, LeaseLostError, StepRow, WriteB
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
     from hypergraph.checkpointers.heartbeat import LeaseHeartbeat
+    from hypergraph.checkpointers.records import Run
 
 __all__ = ["BackgroundSink", "DirectSink", "ExitSink", "Sink", "open_sink"]
 
@@ -58,6 +59,14 @@ class Sink:
     def put_steps(self, rows: list[StepRow], prune: tuple[str, int | None] | None) -> None:
         """Store one superstep's step rows (and the run's prune, if its retention asks)."""
         self.put(WriteBatch(steps=rows, prune=[prune] if prune is not None else []))
+
+    def put_run(
+        self, run: Run, inputs: bytes, rows: list[StepRow], prune: tuple[str, int | None] | None
+    ) -> None:
+        """Store a new run whole: its record (status and counters final), its serialized
+        ``inputs`` and its step rows (a map item under ``"async"`` durability, written once
+        it ended)."""
+        self.put(WriteBatch(new_runs=[(run, inputs)], steps=rows, prune=[prune] if prune else []))
 
     def flush(self) -> None:
         """Wait until everything put so far is stored (or failed)."""
@@ -124,8 +133,9 @@ class ExitSink(Sink):
 class BackgroundSink(Sink):
     """``durability="async"``: one writer thread; whatever is pending goes in one transaction.
 
-    ``put`` only appends to a deque (cheap: it runs once per superstep of every run) and wakes
-    the writer when it sleeps; the writer drains the deque into one :class:`WriteBatch`.
+    ``put`` (and ``put_steps``, ``put_run``) only append to a deque (cheap: they run once per
+    superstep of every run, or once per map item) and wake the writer when it sleeps; the
+    writer drains the deque into one :class:`WriteBatch`.
     """
 
     def __init__(self, checkpointer: Checkpointer, lease: Lease) -> None:
@@ -147,6 +157,11 @@ class BackgroundSink(Sink):
 
     def put_steps(self, rows: list[StepRow], prune: tuple[str, int | None] | None) -> None:
         self._enqueue((rows, prune))
+
+    def put_run(
+        self, run: Run, inputs: bytes, rows: list[StepRow], prune: tuple[str, int | None] | None
+    ) -> None:
+        self._enqueue((rows, prune, run, inputs))
 
     def _enqueue(self, item: Any) -> None:
         if self.lost is not None:
@@ -182,11 +197,12 @@ class BackgroundSink(Sink):
             while pending:
                 item = pending.popleft()
                 taken += 1
-                if type(item) is tuple:
-                    rows, prune = item
-                    batch.steps.extend(rows)
-                    if prune is not None:
-                        batch.prune.append(prune)
+                if type(item) is tuple:  # put_steps: (rows, prune); put_run: and (run, inputs)
+                    if len(item) == 4:
+                        batch.new_runs.append(item[2:])
+                    batch.steps.extend(item[0])
+                    if item[1] is not None:
+                        batch.prune.append(item[1])
                 else:
                     batch.extend(item)
             if taken:

@@ -267,12 +267,15 @@ class SyncRunner(BaseRunner):
         # looks the compiled run up once, and each item then costs its call and its result.
         shared = RunContext(self, cache=cache)
         template = plan.prepared
-        compiled = None
-        if events is None and durable is None and template is not None:
+        compiled = recorded = None
+        if events is None and template is not None:
             compiled = compiled_for(graph, template, shared)
+            if durable is not None:  # recorded items run compiled too, once one taught how
+                recorded, compiled = durable.compiled_items(compiled, graph, template, shared), None
         try:
             for index, item in enumerate(plan.items):
-                if compiled is None:
+                fast = recorded is not None and recorded.ready
+                if compiled is None and not fast:
                     prepared = prepared_for(item)
                     ctx = RunContext(
                         self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
@@ -285,7 +288,9 @@ class SyncRunner(BaseRunner):
                             continue
                         ctx.recorder = recorder
                 try:
-                    if compiled is None:
+                    if fast:
+                        result = recorded.run(index, item)  # type: ignore[union-attr]
+                    elif compiled is None:
                         result = drive(run_steps(graph, prepared, ctx, cap))
                     else:
                         result = run_compiled(compiled, graph, template, shared, item)

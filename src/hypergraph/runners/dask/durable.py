@@ -116,6 +116,10 @@ class _ChunkItems:
         self.durable = durable
         self.indices = indices
 
+    def compiled_items(self, *args: Any) -> None:
+        """Never: each item is looked up again before it runs (see :meth:`item`)."""
+        return None
+
     def item(self, local: int, values: dict[str, Any], ctx: Any = None) -> Any:
         index = self.indices[local]
         durable = self.durable

@@ -33,8 +33,12 @@ from hypergraph.runners.result import RunResult, RunStatus, new_run_id
 
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
+    from hypergraph.engine.compiled import CompiledRun
+    from hypergraph.runners.durable.compiled_items import CompiledItems
 
 __all__ = ["DurableMap", "open_map"]
+
+_new_object = object.__new__
 
 
 class DurableMap:
@@ -57,6 +61,9 @@ class DurableMap:
         self.selected = selected
         self.config = graph_config(graph, cp.serializer)
         self.hold_items = cp.policy.durability == "async"  # one write per item (see hold)
+        self.prune = cp.policy.retention != "full"  # items prune their steps as they go
+        self.compiled: CompiledItems | None = None  # items run compiled (SyncRunner, see there)
+        self._item_run: Run | None = None  # what every item's run record starts as
         self.done = self.failed = 0  # items that completed (restored too) or failed so far
         self.started = time.perf_counter()
 
@@ -81,7 +88,7 @@ class DurableMap:
             return resumed
         cp = self.cp
         payload = encode_inputs(cp.serializer, values, child_id)
-        run = new_run(child_id, self.graph, self.config, parent_run_id=self.run.id)
+        run = self.item_run(child_id)
         recorder = RunRecorder(self.sink, cp.serializer, run, [], prune_op(cp, child_id))
         recorder.owner = self
         if self.hold_items:
@@ -89,10 +96,36 @@ class DurableMap:
         self.sink.put(WriteBatch(new_runs=[(run, payload)]))
         return recorder
 
-    def item_finished(self, status: WorkflowStatus) -> None:
-        """An item's run ended with ``status`` (its recorder tells)."""
+    def item_run(self, child_id: str) -> Run:
+        """A fresh active run record for item ``child_id`` (a copy of one template: a map
+        makes one per item)."""
+        template = self._item_run
+        if template is None:
+            template = self._item_run = new_run(
+                "", self.graph, self.config, parent_run_id=self.run.id
+            )
+        run: Run = _new_object(Run)
+        run.__dict__ = {**template.__dict__, "id": child_id, "created_at": time.time()}
+        return run
+
+    def compiled_items(
+        self, compiled: CompiledRun | None, graph: Any, prepared: Any, ctx: Any
+    ) -> CompiledItems | None:
+        """Let the items run as ``compiled`` (an unobserved ``SyncRunner.map``) once the first
+        completed one taught how they are recorded (runners/durable/compiled_items.py);
+        ``None`` when they cannot."""
+        from hypergraph.runners.durable.compiled_items import compiled_items
+
+        self.compiled = compiled_items(self, compiled, graph, prepared, ctx)
+        return self.compiled
+
+    def item_finished(self, status: WorkflowStatus, recorder: RunRecorder | None = None) -> None:
+        """An item's run ended with ``status`` (its ``recorder`` tells, before it writes)."""
         if status is WorkflowStatus.COMPLETED:
             self.done += 1
+            fast = self.compiled
+            if fast is not None and not fast.ready and recorder is not None and recorder.held:
+                fast.learn(recorder.held[1])
         elif status is WorkflowStatus.FAILED:
             self.failed += 1
 

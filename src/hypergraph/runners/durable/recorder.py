@@ -39,7 +39,13 @@ from hypergraph.nodes.gates import END
 from hypergraph.runners.failure_notes import describe_failure
 from hypergraph.runners.result import RunResult, RunStatus
 
-__all__ = ["RunRecorder", "UnserializableOutputError", "decode_steps", "output_types"]
+__all__ = [
+    "RunRecorder",
+    "UnserializableOutputError",
+    "decode_steps",
+    "output_message",
+    "output_types",
+]
 
 _STATUS = {
     RunStatus.COMPLETED: WorkflowStatus.COMPLETED,
@@ -215,7 +221,7 @@ class RunRecorder:
         try:
             payload = self.serializer.dumps(values)
         except ValueNotSerializableError as exc:
-            raise UnserializableOutputError(_output_message(p.name, exc, self.serializer)) from exc
+            raise UnserializableOutputError(output_message(p.name, exc, self.serializer)) from exc
         return StepRow(
             self.run.id, superstep, p.name, index, status, _json_counts(p.watched, consumed),
             payload, duration, cached, decision, error, p.kind.value, wall - duration / 1000.0, wall,
@@ -288,7 +294,7 @@ class RunRecorder:
         else:
             status = WorkflowStatus.FAILED
         if self.owner is not None:
-            self.owner.item_finished(status)
+            self.owner.item_finished(status, self)
         self.update(status)
 
     def update(self, status: WorkflowStatus) -> None:
@@ -303,10 +309,7 @@ class RunRecorder:
             run.status, run.duration_ms = status, run.duration_ms + elapsed
             run.node_count, run.error_count = self.node_count, self.error_count
             run.completed_at = completed_at
-            batch = WriteBatch(new_runs=[(run, inputs)], steps=rows)
-            if self.prune is not None:
-                batch.prune.append(self.prune)
-            self.sink.put(batch)
+            self.sink.put_run(run, inputs, rows, self.prune)
             return
         update = RunUpdate(
             run.id,
@@ -340,7 +343,8 @@ def _json_counts(names: Any, counts: Any) -> str:
     return text
 
 
-def _output_message(node: str, exc: ValueNotSerializableError, serializer: Serializer) -> str:
+def output_message(node: str, exc: ValueNotSerializableError, serializer: Serializer) -> str:
+    """Why node ``node``'s output cannot be stored, and how to fix it."""
     kind = type(exc.value).__name__
     fix = (
         "JsonSerializer(lossy=True) to store str(value), a dataclass or pydantic model for "

@@ -1,0 +1,161 @@
+"""A durable ``SyncRunner.map`` of a plain DAG runs its items compiled under ``"async"``
+durability; what it stores must be what the general run loop stores.
+
+The general path is the same map observed by an event processor (events keep every run on the
+run loop). Times differ by nature (a compiled item's supersteps share its wall time), so they
+are compared for consistency only.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hypergraph import Graph, SyncRunner, node
+from hypergraph.checkpointers import StepStatus, WorkflowStatus
+from hypergraph.events import EventProcessor
+
+TIMES = ("duration_ms", "created_at", "completed_at")
+FAST, OBSERVED = "b", "c"  # the workflow ids of the two maps (one store may hold both)
+
+
+def diamond(fail_on: set[int]) -> Graph:
+    """Two nodes in the first superstep (one fails for the items in ``fail_on``), a node with
+    two outputs, and one reading both branches."""
+
+    @node(output_name="left")
+    def grow(x: int) -> int:
+        return x + 1
+
+    @node(output_name="right")
+    def check(x: int) -> int:
+        if x in fail_on:
+            raise ValueError(f"bad item {x}")
+        return x * 10
+
+    @node(output_name=("low", "high"))
+    def split(left: int, right: int) -> tuple[int, int]:
+        return min(left, right), max(left, right)
+
+    @node(output_name="label")
+    def name_it(low: int, high: int, suffix: str = "!") -> str:
+        return f"{low}-{high}{suffix}"
+
+    return Graph([grow, check, split, name_it], name="diamond")
+
+
+def stored(checkpointer, workflow_id: str, count: int) -> tuple[list, list]:
+    """Each item's run and steps, times and the workflow id left out."""
+    runs, steps = [], []
+    for i in range(count):
+        run = checkpointer.get_run(f"{workflow_id}/{i}")
+        runs.append(
+            (
+                run.status,
+                run.node_count,
+                run.error_count,
+                run.parent_run_id == workflow_id,
+                run.graph_name,
+                run.config,
+                run.completed_at is not None,
+            )  # fmt: skip
+        )
+        for step in checkpointer.steps(f"{workflow_id}/{i}"):
+            assert step.run_id == f"{workflow_id}/{i}"
+            fields = {k: v for k, v in vars(step).items() if k not in TIMES and k != "run_id"}
+            steps.append(fields)
+    return runs, steps
+
+
+def map_twice(make_checkpointer, graph: Graph, items: list[int], **options) -> tuple:
+    """The map's records without observers (compiled items) and observed (the run loop)."""
+    plain = make_checkpointer(durability="async")
+    observed = make_checkpointer(durability="async")
+    fast = SyncRunner(checkpointer=plain).map(
+        graph, x=items, map_over="x", workflow_id=FAST, **options
+    )
+    slow = SyncRunner(checkpointer=observed).map(
+        graph, x=items, map_over="x", workflow_id=OBSERVED, event_processors=[EventProcessor()],
+        **options,
+    )  # fmt: skip
+    return plain, observed, fast, slow
+
+
+def test_compiled_items_store_the_steps_the_run_loop_stores(make_checkpointer) -> None:
+    items = list(range(6))
+    plain, observed, fast, slow = map_twice(make_checkpointer, diamond(set()), items)
+    assert (
+        [r["label"] for r in fast]
+        == [r["label"] for r in slow]
+        == [f"{x + 1}-{x * 10}!" if x + 1 < x * 10 else f"{x * 10}-{x + 1}!" for x in items]
+    )
+    assert [r.workflow_id for r in fast] == [f"b/{i}" for i in items]
+    assert stored(plain, FAST, 6) == stored(observed, OBSERVED, 6)
+    runs, steps = stored(plain, "b", 6)
+    assert len(steps) == 6 * 4 and all(run[0] is WorkflowStatus.COMPLETED for run in runs)
+    assert plain.get_run("b").status is WorkflowStatus.COMPLETED
+    assert plain.get_run("b").node_count == 6
+
+
+def test_compiled_items_record_a_failure_as_the_run_loop_does(make_checkpointer) -> None:
+    items = list(range(5))
+    plain, observed, fast, slow = map_twice(
+        make_checkpointer, diamond({2, 4}), items, error_handling="continue"
+    )
+    assert [r.status.value for r in fast] == [r.status.value for r in slow]
+    assert [r.status.value for r in fast] == ["completed"] * 2 + ["failed", "completed", "failed"]
+    assert str(fast[4].error) == str(slow[4].error) == "bad item 4"
+    assert dict(fast[4].values) == dict(slow[4].values)
+    assert stored(plain, FAST, 5) == stored(observed, OBSERVED, 5)
+    failed = plain.steps("b/4")
+    assert [(s.node_name, s.status) for s in failed] == [
+        ("grow", StepStatus.COMPLETED),
+        ("check", StepStatus.FAILED),
+    ]
+    assert failed[1].error == "ValueError: bad item 4"
+    assert plain.get_run("b").status is WorkflowStatus.PARTIAL
+
+
+def test_a_compiled_item_that_raises_stops_the_map_and_is_run_again(make_checkpointer) -> None:
+    fail_on = {3}
+    checkpointer = make_checkpointer(durability="async")
+    runner = SyncRunner(checkpointer=checkpointer)
+    with pytest.raises(ValueError, match="bad item 3") as raised:
+        runner.map(diamond(fail_on), x=list(range(5)), map_over="x", workflow_id="b")
+    assert any("check" in note for note in raised.value.__notes__)
+    assert checkpointer.get_run("b/3").status is WorkflowStatus.FAILED
+    assert checkpointer.get_run("b/4") is None
+    fail_on.clear()
+    again = runner.map(diamond(fail_on), x=list(range(5)), map_over="x", workflow_id="b")
+    assert [r.restored for r in again] == [True, True, True, False, False]
+    assert checkpointer.get_run("b").status is WorkflowStatus.COMPLETED
+
+
+def test_compiled_item_steps_share_the_item_time_in_order(make_checkpointer) -> None:
+    checkpointer = make_checkpointer(durability="async")
+    SyncRunner(checkpointer=checkpointer).map(
+        diamond(set()), x=[1, 2, 3], map_over="x", workflow_id="b"
+    )
+    for i in range(3):
+        run = checkpointer.get_run(f"b/{i}")
+        steps = checkpointer.steps(f"b/{i}")
+        assert run.created_at <= steps[0].created_at
+        assert steps[-1].completed_at <= run.completed_at
+        for before, after in zip(steps, steps[1:]):
+            assert before.created_at <= after.created_at
+            assert before.completed_at <= after.completed_at
+        assert all(s.duration_ms >= 0 and s.created_at <= s.completed_at for s in steps)
+
+
+def test_an_output_the_serializer_cannot_store_fails_the_item_by_name(make_checkpointer) -> None:
+    @node(output_name="y")
+    def wrap(x: int) -> object:
+        return object() if x == 2 else x
+
+    checkpointer = make_checkpointer(durability="async")
+    with pytest.raises(TypeError, match="Node 'wrap' returned output 'y'"):
+        SyncRunner(checkpointer=checkpointer).map(
+            Graph([wrap], name="wrap"), x=[0, 1, 2], map_over="x", workflow_id="b"
+        )
+    assert checkpointer.get_run("b/2").status is WorkflowStatus.FAILED
+    assert checkpointer.steps("b/2") == []
+    assert [s.values for s in checkpointer.steps("b/1")] == [{"y": 1}]
