@@ -137,3 +137,29 @@ def test_show_names_the_failed_items_of_a_map(hypergraph_cli: Cli, workdir: Path
         (3, {"text": "four"}, "parse"),
     ]
     assert payload["failed_items"][0]["error"].startswith("ValueError: invalid literal")
+
+
+def test_show_of_a_map_counts_its_items_by_status(hypergraph_cli: Cli, workdir: Path) -> None:
+    from hypergraph import Graph, SqliteCheckpointer, SyncRunner, node
+
+    @node(output_name="y")
+    def parse(text: str) -> int:
+        return int(text)
+
+    db = workdir / "runs.db"
+    checkpointer = SqliteCheckpointer(db)
+    SyncRunner(checkpointer=checkpointer).map(
+        Graph([parse], name="parser"), {"text": ["1", "2", "three"]},
+        map_over="text", workflow_id="batch", error_handling="continue",
+    )  # fmt: skip
+    checkpointer.close()
+
+    shown = hypergraph_cli("runs", "show", "batch", "--db", str(db))
+    assert shown.returncode == 0, shown.stderr
+    assert "map items: 3 (2 completed, 1 failed)" in shown.stdout
+    assert f"hypergraph runs show batch/0 --db {db}" in shown.stdout
+    assert "steps" not in shown.stdout  # a map run has no steps of its own: no empty table
+    payload = json.loads(hypergraph_cli("runs", "show", "batch", "--db", str(db), "--json").stdout)
+    assert payload["items"] == {"completed": 2, "failed": 1}
+    single = hypergraph_cli("runs", "show", "batch/2", "--db", str(db), "--json")
+    assert json.loads(single.stdout)["items"] == {}

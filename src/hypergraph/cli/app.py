@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hypergraph.cli.items import failed_items
+from hypergraph.cli.items import failed_items, item_counts, item_runs
 from hypergraph.cli.render import (
     as_json,
     item_table,
@@ -194,12 +194,20 @@ def build_app() -> click.Group:
                     f"no run {run_id!r} in {db}: 'hypergraph runs list --db {db}' lists them"
                 )
             steps = checkpointer.steps(run_id)
-            failed = failed_items(checkpointer, run_id)
+            items = item_runs(checkpointer, run_id)
+            failed = failed_items(checkpointer, run_id, items)
+        counts = item_counts(items)
         if json_output:
-            click.echo(as_json({"run": run, "steps": steps, "failed_items": failed}))
+            payload = {"run": run, "steps": steps, "items": counts, "failed_items": failed}
+            click.echo(as_json(payload))
             return
         print_table(run_table([run]))
-        print_table(step_table(steps))
+        if steps or not items:
+            print_table(step_table(steps))
+        if items:
+            by_status = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            click.echo(f"map items: {len(items)} ({by_status})")
+            click.echo(f"  one item: hypergraph runs show {items[0][1].id} --db {db}")
         if failed:
             print_table(item_table(failed))
 
