@@ -93,3 +93,25 @@ def test_a_map_with_other_inputs_is_refused(checkpointer) -> None:
     assert checkpointer_run.status is WorkflowStatus.COMPLETED
     with pytest.raises(InputOverrideRequiresForkError):
         runner.map(squares([], set()), x=[1, 2, 3], map_over="x", workflow_id="b")
+
+
+def test_a_map_run_records_how_long_it_took_across_resumes(checkpointer) -> None:
+    import time
+
+    fail_on = {3}
+
+    @node(output_name="y")
+    def slow(x: int) -> int:
+        time.sleep(0.02)
+        if x in fail_on:
+            raise ValueError(f"bad item {x}")
+        return x
+
+    graph = Graph([slow], name="slow")
+    runner = SyncRunner(checkpointer=checkpointer)
+    runner.map(graph, x=[1, 2, 3], map_over="x", workflow_id="b", error_handling="continue")
+    first = checkpointer.get_run("b").duration_ms
+    assert first >= 60.0  # three items, one after another, each sleeping 20 ms
+    fail_on.clear()
+    runner.map(graph, x=[1, 2, 3], map_over="x", workflow_id="b")
+    assert checkpointer.get_run("b").duration_ms >= first + 20.0  # the resumed item is added

@@ -153,8 +153,9 @@ class DurableMap:
         else:  # the map raised: what its item recorders reported
             done, failed = self.done, self.failed
         finished = status is not WorkflowStatus.PARTIAL
+        elapsed = (time.perf_counter() - self.started) * 1000.0
         update = RunUpdate(
-            self.run.id, status.value, self.run.duration_ms, done, failed,
+            self.run.id, status.value, self.run.duration_ms + elapsed, done, failed,
             time.time() if finished else None,
         )  # fmt: skip
         try:
