@@ -8,6 +8,13 @@ path is forced either through the runner's ``_inline_calls`` switch or by a proc
 to events. Values (with their order), status, error (type, message, notes, failing node),
 pause and the number of results must be identical; for ``error_handling="raise"`` the raised
 exception must be.
+
+Graphs that gates route and cycles repeat take the other fast path, the scheduler automaton
+(runners/loop/compiled_loop.py). Random graphs of nodes reading each other's outputs (cycles,
+self-loops, nodes rewriting their own input), route and ifelse gates (single and multi target,
+default open or closed, END, now and then an invalid decision), values that often come out
+equal to the previous ones (no new version), defaults, bindings, nodes that raise and small
+``max_iterations`` caps are compared the same way.
 """
 
 from __future__ import annotations
@@ -16,11 +23,13 @@ import warnings
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from hypergraph import FunctionNode, Graph, SyncRunner
+from hypergraph import END, FunctionNode, Graph, IfElseNode, RouteNode, SyncRunner
 from hypergraph.events import EventProcessor
+from hypergraph.exceptions import MissingInputError
+from hypergraph.runners.checks.arguments import prepare_run
 
 EXTERNAL = ("a", "b", "c")
 DEFAULT_FOR = {"c": 3}  # every consumer of c declares this default
@@ -197,3 +206,136 @@ def test_compiled_failure_names_the_node_like_the_general_path(error_handling: s
     _same(fast, slow, many=False)
     if error_handling == "raise":
         assert fast[1][0][2] == ["hypergraph: raised by node 'boom' of graph 'g'"]
+
+
+# ------------------------------------------------------------------ loops and routed graphs
+LOOP_EXTERNAL = ("x0", "x1")  # x1 has a default in every node that reads it
+
+
+def _signature(params: list[str]) -> str:
+    return ", ".join(f"{p}=2" if p == "x1" else p for p in sorted(params, key="x1".__eq__))
+
+
+def _loop_node(
+    index: int, params: list[str], two_outputs: bool, fails_on: int | None, floats: bool
+):
+    """``f{index}``: small values (mod 5), so a node often writes what is already there; as
+    floats, an equal value is a new object, which ``!=`` (not identity) finds unchanged."""
+    name = f"f{index}"
+    signature = _signature(params)
+    total = f"int(sum([{', '.join(params)}]))"
+    check = f"    if {total} % 7 == {fails_on}:\n        raise ValueError('{name} refused')\n"
+    body = f"({total} * {index + 2} + 1) % 5"
+    if floats:
+        body = f"float({body})"
+    if two_outputs:
+        body = f"{body}, {total} % 2"
+    namespace: dict[str, Any] = {}
+    source = f"def {name}({signature}):\n{check if fails_on is not None else ''}    return {body}\n"
+    exec(source, namespace)
+    outputs = (f"v{index}", f"w{index}") if two_outputs else f"v{index}"
+    return FunctionNode(namespace[name], output_name=outputs)
+
+
+def _loop_gate(index: int, params: list[str], targets: list[Any], draw: Any) -> Any:
+    name = f"g{index}"
+    total = f"int(sum([{', '.join(params)}]))"
+    if len(targets) == 2 and draw(st.booleans()):
+        namespace: dict[str, Any] = {}
+        exec(f"def {name}({_signature(params)}):\n    return {total} % 3 != 0\n", namespace)
+        return IfElseNode(namespace[name], targets[0], targets[1])
+    multi = draw(st.booleans())
+    options = list(targets)
+    if draw(st.integers(0, 5)) == 0:
+        options.append("nowhere")  # not a target: the gate fails when it picks it
+    namespace = {"OPTIONS": options}
+    if multi:
+        choice = "[t for k, t in enumerate(OPTIONS) if (total >> k) & 1]"
+    else:
+        choice = "OPTIONS[total % len(OPTIONS)]"
+    source = f"def {name}({_signature(params)}):\n    total = {total}\n    return {choice}\n"
+    exec(source, namespace)
+    return RouteNode(
+        namespace[name], targets=targets, multi_target=multi, default_open=draw(st.booleans())
+    )
+
+
+@st.composite
+def loop_graphs(draw: Any) -> tuple[Graph, dict[str, Any], dict[str, Any]]:
+    n_funcs = draw(st.integers(1, 5))
+    n_gates = draw(st.integers(0, 2))
+    two = draw(st.sets(st.integers(0, n_funcs - 1), max_size=2))
+    produced = [f"v{i}" for i in range(n_funcs)] + [f"w{i}" for i in sorted(two)]
+    pool = produced + list(LOOP_EXTERNAL)
+    nodes = []
+    for i in range(n_funcs):
+        params = draw(st.lists(st.sampled_from(pool), unique=True, max_size=3))
+        if f"v{i}" not in params and draw(st.booleans()):
+            params.append(f"v{i}")  # rewrites its own input (an accumulator, an agent's history)
+        fails_on = draw(st.one_of(st.none(), st.none(), st.integers(0, 6)))
+        nodes.append(_loop_node(i, params, i in two, fails_on, draw(st.booleans())))
+    names = [f"f{i}" for i in range(n_funcs)] + [f"g{k}" for k in range(n_gates)]
+    for k in range(n_gates):
+        params = draw(st.lists(st.sampled_from(pool), unique=True, min_size=1, max_size=2))
+        others = [n for n in names if n != f"g{k}"]
+        targets: list[Any] = draw(st.lists(st.sampled_from(others), unique=True, min_size=1))
+        if draw(st.booleans()):
+            targets.append(END)
+        nodes.append(_loop_gate(k, params, targets, draw))
+    graph = Graph(list(draw(st.permutations(nodes))), name="loop")
+    if "x1" in graph.inputs.all and draw(st.booleans()):
+        graph = graph.bind(x1=draw(st.integers(0, 4)))
+    supplied: dict[str, Any] = {}
+    if "x0" in graph.inputs.all:
+        supplied["x0"] = draw(st.integers(0, 4))
+    if "x1" in graph.inputs.all and "x1" not in graph.bound_values and draw(st.booleans()):
+        supplied["x1"] = draw(st.integers(0, 4))
+    entries = graph.inputs.entrypoints  # cycle member -> the values that start it there
+    if entries:
+        for entry in draw(st.lists(st.sampled_from(sorted(entries)), unique=True, max_size=2)):
+            supplied.update({name: draw(st.integers(0, 4)) for name in entries[entry]})
+    if draw(st.integers(0, 4)) == 0:  # now and then any produced value
+        supplied[draw(st.sampled_from(produced))] = draw(st.integers(0, 4))
+    options: dict[str, Any] = {
+        "error_handling": draw(st.sampled_from(["raise", "continue"])),
+        "on_missing": draw(st.sampled_from(["ignore", "warn", "error"])),
+        "on_internal_override": "ignore",
+    }
+    if draw(st.booleans()):
+        options["max_iterations"] = draw(st.integers(1, 40))
+    if draw(st.booleans()):
+        options["select"] = draw(st.lists(st.sampled_from(graph.outputs), unique=True))
+    checked = {k: v for k, v in options.items() if k != "max_iterations"}
+    try:  # values the run accepts: a refused run never reaches a scheduler
+        prepare_run(graph, dict(supplied), None, runner=SyncRunner(), **checked)
+    except (ValueError, MissingInputError):
+        assume(False)
+    return graph, supplied, options
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(loop_graphs(), st.booleans())
+def test_loop_run_matches_general_scheduler(case: Any, observed: bool) -> None:
+    graph, supplied, options = case
+    general = SyncRunner() if observed else _general_runner()
+    extra = {"event_processors": [_Ignore()]} if observed else {}
+    # The same key set with other values, then the first values again: later runs follow the
+    # states and transitions earlier ones left behind.
+    for shift in (0, 1, 2, 3, 0):
+        values = {name: (value + shift) % 5 for name, value in supplied.items()}
+        fast = _outcome(lambda v=values: SyncRunner().run(graph, dict(v), **options))
+        slow = _outcome(lambda v=values: general.run(graph, dict(v), **options, **extra))
+        _same(fast, slow, many=False)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(loop_graphs(), st.lists(st.integers(0, 4), min_size=1, max_size=8))
+def test_loop_map_matches_general_scheduler(case: Any, items: list[int]) -> None:
+    graph, supplied, options = case
+    options.pop("max_iterations", None)  # map items use the runner's default cap
+    if "x0" not in supplied:
+        return
+    values = {**supplied, "x0": items}
+    fast = _outcome(lambda: SyncRunner().map(graph, values, map_over="x0", **options))
+    slow = _outcome(lambda: _general_runner().map(graph, values, map_over="x0", **options))
+    _same(fast, slow, many=True)

@@ -240,6 +240,17 @@ class Scheduler:
         self.state = state
         self._candidates: set[int] = set(plan.active)
 
+    @property
+    def candidates(self) -> frozenset[int]:
+        """The nodes whose readiness the next :meth:`next_ready` checks."""
+        return frozenset(self._candidates)
+
+    def copy(self) -> Scheduler:
+        """An independent scheduler in the same state (engine/automaton.py explores from it)."""
+        clone = Scheduler(self.plan, self.state.copy())
+        clone._candidates = set(self._candidates)
+        return clone
+
     def next_ready(self) -> list[int]:
         """The node indices to run in the next superstep, in node order (empty = run is over)."""
         candidates = self._candidates

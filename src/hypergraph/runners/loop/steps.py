@@ -61,6 +61,7 @@ from hypergraph.exceptions import InfiniteLoopError
 from hypergraph.runners.checks.arguments import prepare_run
 from hypergraph.runners.failure_notes import note_failed_node
 from hypergraph.runners.loop.call import NodeCall, RunContext, prepare_call, start_call
+from hypergraph.runners.loop.compiled_loop import LoopRun, loop_for, run_loop
 from hypergraph.runners.loop.compiled_run import compiled_for, run_compiled
 from hypergraph.runners.loop.event_hooks import (
     emit_node_error,
@@ -98,6 +99,9 @@ def run_steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -
     compiled = compiled_for(graph, prepared, ctx)  # nothing observes it: maybe the fast path
     if compiled is not None:
         return _compiled_steps(compiled, graph, prepared, ctx)
+    loop = loop_for(graph, prepared, ctx)  # a loop or routed graph: remembered decisions
+    if loop is not None:
+        return _loop_steps(loop, graph, prepared, ctx, max_iterations)
     return _steps(graph, prepared, ctx, max_iterations)
 
 
@@ -105,6 +109,15 @@ def _compiled_steps(compiled: CompiledRun, graph: Any, prepared: Any, ctx: RunCo
     """A run the compiled function executes whole (runners/loop/compiled_run.py): no superstep
     reaches the driver, whose first ``next`` returns the result or raises the failure."""
     return run_compiled(compiled, graph, prepared, ctx)
+    yield  # a generator, like every run
+
+
+def _loop_steps(
+    loop: LoopRun, graph: Any, prepared: Any, ctx: RunContext, max_iterations: int
+) -> RunSteps:
+    """A run driven through its scheduler automaton (runners/loop/compiled_loop.py), whole:
+    the driver's first ``next`` returns the result or raises the failure."""
+    return run_loop(loop, graph, prepared, ctx, max_iterations)
     yield  # a generator, like every run
 
 
