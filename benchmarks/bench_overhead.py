@@ -36,7 +36,13 @@ MIN_ROUND = 0.05  # seconds: a round repeats the operation at least this long
 
 
 def best_time(operation: Callable[[], Any], rounds: int) -> float:
-    """Best CPU time of one call of ``operation`` over ``rounds`` rounds."""
+    """Best CPU time of one call of ``operation`` over ``rounds`` rounds.
+
+    The first call is the warm-up (it compiles the graph's plan); the round length is sized on
+    the second, or a slow warm-up would leave one call per round, each timed cold right after
+    ``gc.collect()``.
+    """
+    operation()
     start = time.process_time()
     operation()
     once = max(time.process_time() - start, 1e-7)
