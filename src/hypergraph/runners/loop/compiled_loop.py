@@ -45,6 +45,7 @@ Call = Callable[[dict[str, Any]], Any]
 Write = Callable[[dict[str, Any], Any], Any]
 
 _MEMO_KEY = "loop run"  # plan.compiled key prefix (the DAG runs use key-set tuples)
+_MEMO_LIMIT = 256  # entries of plan.compiled; past it the memo restarts
 _MISSING: Any = object()
 
 
@@ -132,6 +133,8 @@ def loop_for(graph: Any, prepared: Any, ctx: RunContext) -> LoopRun | None:
     found = memo.get(memo_key, _MISSING)
     if found is _MISSING:
         found = LoopRun(plan, memo_key[1]) if _eligible(plan) else None
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
         memo[memo_key] = found
     if found is not None and found.automaton.overflowed:
         return None  # too many states to remember: the general path is cheaper
