@@ -136,3 +136,87 @@ async def test_progress_counts_restored_map_items_as_done(checkpointer, runner_c
     assert sorted(node_ends(recorder)) == [("square", False)] + [("square", True)] * 3
     by_workflow = {r.workflow_id: r.run_id for r in results}
     assert {e.workflow_id: e.run_id for e in item_starts} == by_workflow
+
+
+def test_restored_gates_report_their_stored_decisions(checkpointer) -> None:
+    from hypergraph import RouteDecisionEvent, route
+
+    calls: list[str] = []
+    fail = {"finish"}
+
+    @node(output_name="count")
+    def step(count: int = 0) -> int:
+        calls.append("step")
+        return count + 1
+
+    @route(targets=["step", "finish"])
+    def again(count: int) -> str:
+        return "finish" if count >= 2 else "step"
+
+    @node(output_name="done")
+    def finish(count: int) -> str:
+        if "finish" in fail:
+            raise RuntimeError("disk full")
+        return f"ran {count}"
+
+    def loop() -> Graph:
+        return Graph([step, again, finish], name="loop")
+
+    runner = SyncRunner(checkpointer=checkpointer)
+    live = Recorder()
+    with pytest.raises(RuntimeError, match="disk full"):
+        runner.run(loop(), workflow_id="wf", event_processors=[live])
+    fail.clear()
+    resumed = Recorder()
+    result = runner.run(loop(), workflow_id="wf", event_processors=[resumed])
+
+    assert result["done"] == "ran 2" and calls == ["step", "step"]
+
+    def decisions(recorder: Recorder) -> list[tuple[str, object]]:
+        return [
+            (e.node_name, e.decision) for e in recorder.events if isinstance(e, RouteDecisionEvent)
+        ]
+
+    assert decisions(live) == [("again", "step"), ("again", "finish")]
+    assert decisions(resumed) == decisions(live)  # the same decisions, now from the store
+    run_span = resumed.events[0].span_id
+    assert all(
+        e.parent_span_id == run_span for e in resumed.events if isinstance(e, RouteDecisionEvent)
+    )
+
+
+def test_a_restored_gate_that_chose_end_reports_end(checkpointer) -> None:
+    from hypergraph import END, RouteDecisionEvent, route
+
+    fail = {"b"}
+
+    @route(targets=["extra", END])
+    def skip(x: int) -> object:
+        return END
+
+    @node(output_name="e")
+    def extra(x: int) -> int:
+        return x
+
+    @node(output_name="a")
+    def first(x: int) -> int:
+        return x + 1
+
+    @node(output_name="b")
+    def second(a: int) -> int:
+        if "b" in fail:
+            raise RuntimeError("flaky")
+        return a * 2
+
+    def graph() -> Graph:
+        return Graph([skip, extra, first, second], name="skipper")
+
+    runner = SyncRunner(checkpointer=checkpointer)
+    with pytest.raises(RuntimeError, match="flaky"):
+        runner.run(graph(), x=1, workflow_id="wf")
+    fail.clear()
+    recorder = Recorder()
+    result = runner.run(graph(), workflow_id="wf", event_processors=[recorder])
+    assert result["b"] == 4 and "e" not in result.values
+    decisions = [e.decision for e in recorder.events if isinstance(e, RouteDecisionEvent)]
+    assert decisions == [END]

@@ -134,7 +134,7 @@ def resume_child(
         if ctx is not None and ctx.dispatcher is not None:
             from hypergraph.runners.loop.event_hooks import emit_restored_run
 
-            emit_restored_run(ctx, getattr(graph, "name", None), run.id, steps)
+            emit_restored_run(ctx, graph, run.id, steps)
             result.run_id = ctx.run_id
         return result
     sink.put(

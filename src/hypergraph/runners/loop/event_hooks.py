@@ -245,12 +245,18 @@ def emit_node_start(call: Any) -> None:
     call.started = perf_counter()
 
 
-def emit_restored(ctx: Any, steps: Any) -> None:
-    """A resumed durable run got these stored steps back instead of running them: each
-    completed one is reported as a node execution (start, then an end with ``restored=True``
-    and ``duration_ms=0.0``), so progress bars and other processors count it as done."""
+def emit_restored(ctx: Any, steps: Any, graph: Any) -> None:
+    """A resumed durable run of ``graph`` got these stored steps back instead of running them:
+    each completed one is reported as a node execution (start, then an end with
+    ``restored=True`` and ``duration_ms=0.0``), so progress bars and other processors count it
+    as done. A restored gate also reports its stored decision as a :class:`RouteDecisionEvent`
+    (a multi-target route's targets in name order: the store keeps them sorted)."""
+    from hypergraph.checkpointers.base import END_NAME
+    from hypergraph.nodes.gates import END
+
     emit = ctx.dispatcher.emit
     run_id, parent, graph_name = ctx.run_id, ctx.span_id, ctx.graph_name
+    nodes = graph.nodes
     for step in steps:
         if step.status.value != "completed":
             continue  # a failed or paused step runs again and reports itself then
@@ -262,6 +268,14 @@ def emit_restored(ctx: Any, steps: Any) -> None:
                 graph_name=graph_name, superstep=step.superstep,
             )
         )  # fmt: skip
+        if step.decision is not None and name in nodes:
+            routed = tuple(END if target == END_NAME else target for target in step.decision)
+            emit(
+                RouteDecisionEvent(
+                    run_id, parent_span_id=parent, node_name=name, graph_name=graph_name,
+                    decision=_decision_value(nodes[name], routed),
+                )
+            )  # fmt: skip
         emit(
             NodeEndEvent(
                 run_id, span_id=span_id, parent_span_id=parent, node_name=name,
@@ -270,12 +284,14 @@ def emit_restored(ctx: Any, steps: Any) -> None:
         )  # fmt: skip
 
 
-def emit_restored_run(ctx: Any, graph_name: str | None, workflow_id: str, steps: Any) -> None:
-    """A whole run restored from the store (a map item or a GraphNode's inner run that had
-    completed): its start event, its steps as :func:`emit_restored` reports them, its end."""
+def emit_restored_run(ctx: Any, graph: Any, workflow_id: str, steps: Any) -> None:
+    """A whole run of ``graph`` restored from the store (a map item or a GraphNode's inner run
+    that had completed): its start event, its steps as :func:`emit_restored` reports them, its
+    end."""
+    graph_name = getattr(graph, "name", None)
     ctx.graph_name = graph_name
     started = emit_run_start(ctx, graph_name, workflow_id)
-    emit_restored(ctx, steps)
+    emit_restored(ctx, steps, graph)
     emit_run_end(ctx, graph_name, started)
 
 

@@ -169,7 +169,7 @@ def _steps(graph: Any, prepared: Any, ctx: RunContext, max_iterations: int) -> R
         scheduler = recorder.restore(plan, state)
         superstep = recorder.superstep  # the stored numbering goes on
         if ctx.dispatcher is not None and stored:
-            emit_restored(ctx, stored)  # progress counts restored steps as done
+            emit_restored(ctx, stored, graph)  # progress counts restored steps as done
     nodes = plan.nodes
     cyclic = plan.has_cycles
     supersteps = 0
