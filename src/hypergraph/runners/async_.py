@@ -49,10 +49,10 @@ from hypergraph.runners.concurrency import (
     run_pool,
 )
 from hypergraph.runners.failure_notes import note_failed_item
-from hypergraph.runners.hosting import hosted_context, item_position, items_parent
+from hypergraph.runners.hosting import hosted_context
+from hypergraph.runners.item_runs import ItemRuns
 from hypergraph.runners.loop.call import (
     NodeCall,
-    RunContext,
     call_leaf,
     call_leaf_async,
     fail_call,
@@ -63,10 +63,8 @@ from hypergraph.runners.loop.call import (
 from hypergraph.runners.loop.event_hooks import (
     RunEvents,
     body_starts,
-    end_map,
     end_mapped,
     open_events,
-    start_map,
     start_mapped,
 )
 from hypergraph.runners.loop.retry import Attempts, call_with_retries_async
@@ -351,29 +349,22 @@ class AsyncRunner(BaseRunner):
         keep_going = plan.options.error_handling == "continue"
         if plan.item_error is not None:  # every item fails its run-start checks ("continue")
             return [failed_item_result(plan.item_error) for _ in range(count)]
-        hosting = self._hosting
-        span = start_map(events, graph, count) if hosting is None else None
-        parent_span_id = span.span_id if span is not None else items_parent(hosting)
-        refusal = hosting.pause_refusal() if hosting is not None else None
-        cache, cap, prepared_for = self.cache, self.default_max_iterations, plan.prepared_for
+        runs = ItemRuns(self, plan, events, durable)  # opens the map span
+        cap, prepared_for = self.default_max_iterations, plan.prepared_for
+        start, failed = runs.start, runs.failed
 
         async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
             index, item = indexed
-            ctx = RunContext(self, cache=cache, dispatcher=events, parent_span_id=parent_span_id)
-            ctx.pause_refusal = refusal
-            if durable is not None:  # each item is a child run: restored if it finished before
-                recorder = durable.item(index, item, ctx)
-                if isinstance(recorder, RunResult):
-                    return recorder
-                ctx.recorder = recorder
+            ctx = start(index, item)
+            if isinstance(ctx, RunResult):  # a durable map's item that finished before
+                return ctx
             try:
                 result = await self._drive(run_steps(graph, prepared_for(item), ctx, cap))
             except Exception as exc:
-                note_failed_item(exc, *item_position(hosting, index, count), item, plan.mapped)
+                failed(exc, index, item)
                 raise
             if result.error is not None:  # "continue": a FAILED item
-                position = item_position(hosting, index, count)
-                note_failed_item(result.error, *position, item, plan.mapped)
+                failed(result.error, index, item)
             return result
 
         workers = limit if limit is not None else count
@@ -384,9 +375,9 @@ class AsyncRunner(BaseRunner):
             if failures and not keep_going:
                 raise failures[min(failures)]  # the first failure in input order
         except BaseException as exc:
-            end_map(span, exc)
+            runs.end(exc)
             raise
-        end_map(span)
+        runs.end()
         for index, error in failures.items():  # "continue": a run that raised anyway
             results[index] = failed_item_result(error)
         return results  # type: ignore[return-value]

@@ -20,7 +20,8 @@ from hypergraph.nodes import HyperNode
 from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.failure_notes import note_failed_item
-from hypergraph.runners.hosting import hosted_context, item_position, items_parent
+from hypergraph.runners.hosting import hosted_context
+from hypergraph.runners.item_runs import ItemRuns
 from hypergraph.runners.loop.call import (
     NodeCall,
     RunContext,
@@ -32,10 +33,8 @@ from hypergraph.runners.loop.call import (
 )
 from hypergraph.runners.loop.compiled_run import compiled_for, run_compiled
 from hypergraph.runners.loop.event_hooks import (
-    end_map,
     end_mapped,
     open_events,
-    start_map,
     start_mapped,
 )
 from hypergraph.runners.loop.retry import Attempts, call_with_retries
@@ -252,20 +251,17 @@ class SyncRunner(BaseRunner):
     ) -> list[RunResult]:
         """Run every item of a checked map in input order (``"raise"`` stops at a failure)."""
         graph = plan.graph
-        hosting = self._hosting
-        span = start_map(events, graph, plan.count) if hosting is None else None
-        parent_span_id = span.span_id if span is not None else items_parent(hosting)
-        refusal = hosting.pause_refusal() if hosting is not None else None
+        runs = ItemRuns(self, plan, events, durable)  # opens the map span
         # The loop below is the hot path of a large map: everything item-independent is bound
         # once, and each item costs one PreparedRun, one RunContext and its run.
-        drive, cache, cap = self._drive, self.cache, self.default_max_iterations
+        drive, cap = self._drive, self.default_max_iterations
+        start, failed = runs.start, runs.failed
         prepared_for = plan.prepared_for
         results: list[RunResult] = []
         append = results.append
-        count, mapped = plan.count, plan.mapped
         # The items share the map's key set and options (plan.prepared): an unobserved map
         # looks the compiled run up once, and each item then costs its call and its result.
-        shared = RunContext(self, cache=cache)
+        shared = RunContext(self, cache=self.cache)
         template = plan.prepared
         compiled = recorded = None
         if events is None and template is not None:
@@ -276,35 +272,28 @@ class SyncRunner(BaseRunner):
             for index, item in enumerate(plan.items):
                 fast = recorded is not None and recorded.ready
                 if compiled is None and not fast:
-                    prepared = prepared_for(item)
-                    ctx = RunContext(
-                        self, cache=cache, dispatcher=events, parent_span_id=parent_span_id
-                    )
-                    ctx.pause_refusal = refusal
-                    if durable is not None:  # each item is a child run: restored if it finished
-                        recorder = durable.item(index, item, ctx)
-                        if isinstance(recorder, RunResult):
-                            append(recorder)
-                            continue
-                        ctx.recorder = recorder
+                    started = start(index, item)
+                    if isinstance(started, RunResult):  # a durable map's item done before
+                        append(started)
+                        continue
+                    ctx = started
                 try:
                     if fast:
                         result = recorded.run(index, item)  # type: ignore[union-attr]
                     elif compiled is None:
-                        result = drive(run_steps(graph, prepared, ctx, cap))
+                        result = drive(run_steps(graph, prepared_for(item), ctx, cap))
                     else:
                         result = run_compiled(compiled, graph, template, shared, item)
                 except Exception as exc:
-                    note_failed_item(exc, *item_position(hosting, index, count), item, mapped)
+                    failed(exc, index, item)
                     raise
                 if result.error is not None:  # "continue": a FAILED item
-                    position = item_position(hosting, index, count)
-                    note_failed_item(result.error, *position, item, mapped)
+                    failed(result.error, index, item)
                 append(result)
         except Exception as exc:
-            end_map(span, exc)
+            runs.end(exc)
             raise
-        end_map(span)
+        runs.end()
         return results
 
     def _run_durable(
