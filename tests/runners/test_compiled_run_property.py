@@ -2,7 +2,8 @@
 
 Random DAGs of arithmetic nodes — several outputs, defaults, bindings, nodes that raise, a
 nested graph now and then, optional inputs left out, intermediate values supplied, a random
-``select`` and ``on_missing`` — run through ``SyncRunner.run`` and ``SyncRunner.map`` twice: as
+``select`` and ``on_missing`` — and graphs nested up to four deep (renamed inputs and outputs,
+inner bindings and selections, which the compiled path writes inline) run through ``SyncRunner.run`` and ``SyncRunner.map`` twice: as
 users run them (the fast path whenever it applies) and on the general scheduler. The general
 path is forced either through the runner's ``_inline_calls`` switch or by a processor listening
 to events. Values (with their order), status, error (type, message, notes, failing node),
@@ -173,6 +174,97 @@ def test_compiled_map_matches_general_scheduler(case: Any, items: list[int]) -> 
     fast = _outcome(lambda: SyncRunner().map(graph, values, map_over=inputs[0], **options))
     slow = _outcome(lambda: _general_runner().map(graph, values, map_over=inputs[0], **options))
     _same(fast, slow, many=True)
+
+
+@st.composite
+def deeply_nested_graphs(draw: Any) -> tuple[Graph, dict[str, Any], dict[str, Any]]:
+    """A random DAG whose node prefixes are wrapped again and again: nesting 1 to 4 deep, each
+    level maybe bound, selected, or its GraphNode's names renamed."""
+    size = draw(st.integers(2, 10))
+    nodes: list[Any] = []
+    produced: list[str] = []
+    for i in range(size):
+        params = draw(st.lists(st.sampled_from([*produced, *EXTERNAL]), unique=True, max_size=3))
+        fails_on = draw(st.one_of(st.none(), st.none(), st.none(), st.integers(0, 4)))
+        n_outputs = draw(st.sampled_from([1, 1, 1, 2]))
+        node = _make_node(i, params, n_outputs, draw(st.integers(-3, 3)), fails_on)
+        nodes.append(node)
+        produced.extend(node.data_outputs)
+    for level in range(draw(st.integers(1, 4))):
+        if len(nodes) < 2:
+            break
+        cut = draw(st.integers(1, len(nodes) - 1))
+        try:
+            inner = Graph(nodes[:cut], name=f"level{level}")
+            if draw(st.booleans()):
+                names = draw(st.lists(st.sampled_from(inner.outputs), min_size=1, unique=True))
+                inner = inner.select(*names)
+            bindable = [name for name in EXTERNAL if name in inner.inputs.all]
+            if bindable and draw(st.integers(0, 3)) == 0:
+                inner = inner.bind(**{draw(st.sampled_from(bindable)): 50 + level})
+            wrapped: Any = inner.as_node()
+            if draw(st.integers(0, 2)) == 0:
+                old = draw(st.sampled_from(wrapped.outputs))
+                wrapped = wrapped.with_outputs(**{old: f"{old}_r{level}"})
+            if draw(st.integers(0, 3)) == 0 and wrapped.inputs:
+                old = draw(st.sampled_from(wrapped.inputs))
+                wrapped = wrapped.with_inputs(**{old: f"{old}_in{level}"})
+            graph = Graph([wrapped, *nodes[cut:]], name=f"level{level + 1}")
+        except Exception:  # a rename or selection the graph refuses: keep what we have
+            break
+        nodes = list(draw(st.permutations([wrapped, *nodes[cut:]])))
+        del graph
+    graph = Graph(nodes, name="outer")
+    supplied = {
+        name: draw(st.integers(-5, 5))
+        for name in graph.inputs.all
+        if draw(st.integers(0, 6))  # now and then an input is left out
+    }
+    options: dict[str, Any] = {"error_handling": draw(st.sampled_from(["raise", "continue"]))}
+    if draw(st.booleans()):
+        options["select"] = draw(st.lists(st.sampled_from(graph.outputs), unique=True))
+    return graph, supplied, options
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(deeply_nested_graphs(), st.booleans())
+def test_compiled_nested_run_matches_general_scheduler(case: Any, observed: bool) -> None:
+    graph, supplied, options = case
+    general = SyncRunner() if observed else _general_runner()
+    extra = {"event_processors": [_Ignore()]} if observed else {}
+    fast = _outcome(lambda: SyncRunner().run(graph, dict(supplied), **options))
+    slow = _outcome(lambda: general.run(graph, dict(supplied), **options, **extra))
+    _same(fast, slow, many=False)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(deeply_nested_graphs(), st.lists(st.integers(-5, 5), min_size=1, max_size=4))
+def test_compiled_nested_map_matches_general_scheduler(case: Any, items: list[int]) -> None:
+    graph, supplied, options = case
+    if not supplied:
+        return
+    name = sorted(supplied)[0]
+    values = {**supplied, name: items}
+    fast = _outcome(lambda: SyncRunner().map(graph, values, map_over=name, **options))
+    slow = _outcome(lambda: _general_runner().map(graph, values, map_over=name, **options))
+    _same(fast, slow, many=True)
+
+
+def test_nested_graphs_are_written_inline() -> None:
+    """Three levels of nesting compile to one function calling every node, no inner run."""
+
+    def inc(x: int) -> int:
+        return x + 1
+
+    graph = Graph([FunctionNode(inc, output_name="y")], name="g0")
+    for level in range(1, 4):
+        graph = Graph([graph.as_node(name=f"n{level}")], name=f"g{level}")
+    assert SyncRunner().run(graph, x=1)["y"] == 2
+    from hypergraph.engine.plan import get_plan
+
+    (compiled,) = [c for c in get_plan(graph).compiled.values() if c is not None]
+    assert "nested(" not in compiled.source
+    assert [p.name for p in compiled.order] == ["n3"]
 
 
 def test_unobserved_chain_takes_the_compiled_path() -> None:

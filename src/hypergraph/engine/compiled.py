@@ -25,9 +25,15 @@ run. Values live in local variables; plain Python functions get their parameters
 The function returns ``(None, outputs, None)`` on success and ``(position, exception, locals)``
 when the node at ``position`` of :attr:`CompiledRun.order` raised: the locals hold the values
 produced before the failure, which :meth:`CompiledRun.failed_state` puts back into ``values``.
-GraphNode outputs go into ``values`` directly (an inner run may return fewer names than the node
-declares, so readers look them up there, as the general path does); when such a name is
-selected, ``outputs`` is ``None`` and the caller selects from ``values``.
+
+A GraphNode whose inner run is itself a static run of such nodes, started quietly (its start
+checks pass without a warning for the names it gets), is written *inline*: its inner nodes'
+calls go into the same function, its outputs into locals, and a failing inner node gets the
+note its inner run would have given it before the GraphNode's own failure is returned (see
+:class:`Inlining`). Any other GraphNode is called through ``nested``, and its outputs go into
+``values`` directly (an inner run may return fewer names than the node declares, so readers
+look them up there, as the general path does); when such a name is selected, ``outputs`` is
+``None`` and the caller selects from ``values``.
 
 Only what the general path would do without any hook is compiled; :func:`compile_run` returns
 ``None`` (use the general path) for anything else: a schedule that is not static, a node that
@@ -42,16 +48,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import FunctionType
-from typing import Any
+from typing import Any, NamedTuple
 
 from hypergraph.engine.kinds import NodeKind
-from hypergraph.engine.plan import ExecutionPlan, NodePlan
+from hypergraph.engine.plan import ExecutionPlan, NodePlan, get_plan
 from hypergraph.engine.resolve import FROM_BOUND, FROM_DEFAULT, FROM_INNER
 from hypergraph.engine.static import static_levels
 
-__all__ = ["CompiledRun", "compile_run", "compiled_run"]
+__all__ = ["CompiledRun", "Inlining", "compile_run", "compiled_run"]
 
 NestedCall = Callable[[NodePlan, Any, dict[str, Any]], dict[str, Any]]
+
+
+class Inlining(NamedTuple):
+    """What writing a GraphNode's inner run inline needs from the caller.
+
+    Attributes:
+        verdict: ``verdict(node_plan, keys)``: the inner run's ``(selection, on_missing)``
+            when it is started with the inner names ``keys``, or ``None`` when its start
+            checks would raise or warn (the call then goes through ``nested``, which does).
+        note: ``note(exc, node_name, graph_name)``: what an inner run does to the exception
+            of its failing node before raising it (runners/failure_notes.py).
+    """
+
+    verdict: Callable[[NodePlan, frozenset[str]], tuple[tuple[str, ...] | None, str] | None]
+    note: Callable[[BaseException, str, str | None], None]
+
 
 _MEMO_LIMIT = 256  # distinct (key set, selection) pairs per plan; past it the memo restarts
 _NOT_COMPILED = "not compiled"
@@ -96,13 +118,21 @@ def compiled_run(
     selected: tuple[str, ...] | None,
     on_missing: str,
     nested: NestedCall,
+    inline: Callable[[], Inlining] | None = None,
+    variant: Any = None,
 ) -> CompiledRun | None:
-    """The memoised :func:`compile_run` of ``plan`` for one key set and output selection."""
+    """The memoised :func:`compile_run` of ``plan`` for one key set and output selection.
+
+    ``inline`` makes the :class:`Inlining` when a compilation needs it; ``variant`` is what
+    else its verdicts depend on (the runner type whose start checks they ran), part of the
+    memo key.
+    """
     memo = plan.compiled
-    memo_key = (keys, selected, on_missing)
+    memo_key = (keys, selected, on_missing, variant)
     found = memo.get(memo_key, _NOT_COMPILED)
     if found is _NOT_COMPILED:
-        found = compile_run(plan, keys, selected, on_missing, nested)
+        inlining = inline() if inline is not None else None
+        found = compile_run(plan, keys, selected, on_missing, nested, inlining)
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
         memo[memo_key] = found
@@ -139,6 +169,7 @@ def compile_run(
     selected: tuple[str, ...] | None,
     on_missing: str,
     nested: NestedCall,
+    inline: Inlining | None = None,
 ) -> CompiledRun | None:
     """Compile a run of ``plan`` supplying ``keys`` (see the module docstring).
 
@@ -149,56 +180,123 @@ def compile_run(
         on_missing: The run's ``on_missing`` policy.
         nested: Called as ``nested(node_plan, ctx, values)`` for a GraphNode; returns the
             node's outputs (outer names) or raises the inner run's exception.
+        inline: Lets a GraphNode's inner run be written into the generated function instead
+            of going through ``nested`` (see :class:`Inlining`); ``None``: never.
     """
+    order = _schedule(plan, keys)
+    if order is None:
+        return None
+    produced = {name for p in order for name in p.data_outputs}
+    names = _result_names(plan, keys, selected, produced)
+    if on_missing != "ignore" and any(n not in produced and n not in keys for n in names):
+        return None  # the general path warns or raises about them
+
+    writer = _Writer(nested, inline)
+    local: dict[str, str] = {}  # value name -> local variable holding it
+    for name in sorted(keys):
+        local[name] = writer.fresh()
+        writer.lines.append(f"    {local[name]} = values[{name!r}]")
+    # A GraphNode's outputs are those its inner run returned, which may be fewer than it
+    # declares: unless its inner run is written inline, names it produces are read back from
+    # ``values`` when present, as the general path resolves them (engine/resolve.py).
+    uncertain: set[str] = set()
+    for position, p in enumerate(order):
+        failure = [f"return {position}, exc, locals()"]
+        if p.kind is NodeKind.GRAPH and writer.inline_graph(p, local, uncertain, failure):
+            continue
+        if not writer.node(p, local, uncertain, failure):
+            return None
+        if p.kind is NodeKind.GRAPH:
+            uncertain.update(p.data_outputs)
+    lines = writer.lines
+    produced_locals = {name: local[name] for name in produced if name in local}
+    if any(name in uncertain for name in names):  # the caller selects from ``values``
+        lines.extend(f"    values[{name!r}] = {var}" for name, var in produced_locals.items())
+        lines.append("    return None, None, None")
+    else:
+        pairs = "".join(f"({name!r}, {local[name]}), " for name in names if name in local)
+        lines.append(f"    return None, OutputValues(({pairs})), None")
+    source = "def run(values, ctx):\n" + "\n".join(lines) + "\n"
+    namespace = writer.namespace
+    exec(compile(source, f"<hypergraph run of {plan.graph.name or 'graph'}>", "exec"), namespace)
+    return CompiledRun(namespace["run"], order, source, produced_locals)
+
+
+def _schedule(plan: ExecutionPlan, keys: frozenset[str]) -> tuple[NodePlan, ...] | None:
+    """The nodes of a static run of ``plan`` from ``keys`` in call order, if all compile."""
     levels = static_levels(plan, keys)
     if not isinstance(levels, tuple):
         return None
     order = tuple(plan.nodes[i] for level in levels for i in level)
     if not all(_compilable(p) for p in order):
         return None
-    produced = {name for p in order for name in p.data_outputs}
-    names = (
-        selected
-        if selected is not None
-        else tuple(n for n in plan.result_names if n in produced or n in keys)
-    )
-    if on_missing != "ignore" and any(n not in produced and n not in keys for n in names):
-        return None  # the general path warns or raises about them
+    return order
 
-    local: dict[str, str] = {}  # value name -> local variable holding it
-    # A GraphNode's outputs are those its inner run returned, which may be fewer than it
-    # declares: names it produces are read back from ``values`` when present, as the general
-    # path resolves them (engine/resolve.py).
-    uncertain = {name for p in order if p.kind is NodeKind.GRAPH for name in p.data_outputs}
-    namespace: dict[str, Any] = {"OutputValues": _output_values(), "nested": nested}
-    lines = ["def run(values, ctx):"]
 
-    def variable(name: str) -> str:
-        if name not in local:
-            local[name] = f"x{len(local)}"
-        return local[name]
+def _result_names(
+    plan: ExecutionPlan,
+    keys: frozenset[str],
+    selected: tuple[str, ...] | None,
+    produced: set[str],
+) -> tuple[str, ...]:
+    """The names a run returns (those present of them): the selection, else every output."""
+    if selected is not None:
+        return selected
+    return tuple(n for n in plan.result_names if n in produced or n in keys)
 
-    def constant(value: Any) -> str:
-        slot = f"c{len(namespace)}"
-        namespace[slot] = value
+
+class _Writer:
+    """The generated function being written: its body lines, constants and local names."""
+
+    def __init__(self, nested: NestedCall, inline: Inlining | None) -> None:
+        self.namespace: dict[str, Any] = {"OutputValues": _output_values(), "nested": nested}
+        if inline is not None:
+            self.namespace["note"] = inline.note
+        self.inline = inline
+        self.lines: list[str] = []
+        self.count = 0
+
+    def fresh(self) -> str:
+        """A new local variable name."""
+        self.count += 1
+        return f"x{self.count - 1}"
+
+    def constant(self, value: Any) -> str:
+        """A global name of the generated function holding ``value``."""
+        slot = f"c{len(self.namespace)}"
+        self.namespace[slot] = value
         return slot
 
-    for name in sorted(keys):
-        lines.append(f"    {variable(name)} = values[{name!r}]")
-    for position, p in enumerate(order):
-        arguments: list[tuple[str, str]] = []  # (parameter, expression)
-        maybe: list[tuple[str, str]] = []  # (name, parameter) passed only when present
+    def arguments(
+        self, p: NodePlan, local: dict[str, str], uncertain: set[str]
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]] | None:
+        """``(arguments, maybe)`` of ``p``'s call: ``(parameter, expression)`` pairs, and the
+        ``(name, parameter)`` pairs passed only when present in ``values``; ``None`` when an
+        input needs what only the general path does (a deep-copied default)."""
+        arguments: list[tuple[str, str]] = []
+        maybe: list[tuple[str, str]] = []
         for name, param, kind, fallback in p.sources:
             if name in local:
                 arguments.append((param, local[name]))
             elif name in uncertain:
                 maybe.append((name, param))
             elif kind in (FROM_BOUND, FROM_DEFAULT):
-                arguments.append((param, constant(fallback)))
+                arguments.append((param, self.constant(fallback)))
             elif kind == FROM_INNER:
                 continue  # the inner run applies its own default or binding
             else:  # a deep-copied default: its copy may fail, which the general path reports
                 return None
+        return arguments, maybe
+
+    def node(
+        self, p: NodePlan, local: dict[str, str], uncertain: set[str], failure: list[str]
+    ) -> bool:
+        """Write the call of ``p`` (a GraphNode through ``nested``); ``False``: not compilable."""
+        found = self.arguments(p, local, uncertain)
+        if found is None:
+            return False
+        arguments, maybe = found
+        lines = self.lines
         lines.append("    try:")
         if maybe:  # keywords only, collected at run time
             given = ", ".join(f"{param!r}: {value}" for param, value in arguments)
@@ -208,32 +306,119 @@ def compile_run(
         if p.kind is NodeKind.GRAPH:
             given = ", ".join(f"{param!r}: {value}" for param, value in arguments)
             kwargs = "kw" if maybe else f"{{{given}}}"
-            lines.append(f"        values.update(nested({constant(p)}, ctx, {kwargs}))")
+            lines.append(f"        values.update(nested({self.constant(p)}, ctx, {kwargs}))")
         else:
-            if maybe:  # ``kw`` holds every argument
-                call = f"{constant(p.func)}(**kw)"
-            else:
-                call = _call(constant(p.func), p.func, arguments)
-            outputs = p.data_outputs
-            if len(outputs) == 1:
-                lines.append(f"        {variable(outputs[0])} = {call}")
-            elif not outputs:
-                lines.append(f"        {call}")
-            else:  # the node checks the returned sequence: a failure of the node
-                lines.append(f"        out = {constant(p.node.wrap_outputs)}({call})")
-                lines.extend(f"        {variable(n)} = out[{n!r}]" for n in outputs)
+            call = f"{self.constant(p.func)}(**kw)" if maybe else None
+            self.leaf(p, arguments, local, "        ", call)
         lines.append("    except Exception as exc:")
-        lines.append(f"        return {position}, exc, locals()")
-    produced_locals = {name: local[name] for name in produced if name in local}
-    if any(name in uncertain for name in names):  # the caller selects from ``values``
-        lines.extend(f"    values[{name!r}] = {var}" for name, var in produced_locals.items())
-        lines.append("    return None, None, None")
-    else:
-        pairs = "".join(f"({name!r}, {local[name]}), " for name in names if name in local)
-        lines.append(f"    return None, OutputValues(({pairs})), None")
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<hypergraph run of {plan.graph.name or 'graph'}>", "exec"), namespace)
-    return CompiledRun(namespace["run"], order, source, produced_locals)
+        lines.extend(f"        {line}" for line in failure)
+        return True
+
+    def leaf(
+        self,
+        p: NodePlan,
+        arguments: list[tuple[str, str]],
+        local: dict[str, str],
+        indent: str,
+        call: str | None = None,
+    ) -> None:
+        """Write the call of function node ``p`` and bind its outputs to new locals."""
+        if call is None:
+            call = _call(self.constant(p.func), p.func, arguments)
+        outputs = p.data_outputs
+        if len(outputs) == 1:
+            local[outputs[0]] = self.fresh()
+            self.lines.append(f"{indent}{local[outputs[0]]} = {call}")
+        elif not outputs:
+            self.lines.append(f"{indent}{call}")
+        else:  # the node checks the returned sequence: a failure of the node
+            self.lines.append(f"{indent}out = {self.constant(p.node.wrap_outputs)}({call})")
+            for name in outputs:
+                local[name] = self.fresh()
+                self.lines.append(f"{indent}{local[name]} = out[{name!r}]")
+
+    def inline_graph(
+        self,
+        p: NodePlan,
+        local: dict[str, str],
+        uncertain: set[str],
+        failure: list[str],
+        indent: str = "    ",
+    ) -> bool:
+        """Write GraphNode ``p``'s inner run inline, when it is a static run of compilable
+        nodes whose checks pass quietly for its key set and which returns every output ``p``
+        declares; then bind those outputs to new locals. ``False``: nothing was written.
+
+        A failing inner node gets the note the inner run would give it (``note``), then
+        ``failure`` runs as for ``p`` itself. The inner values live in locals of their own,
+        which :meth:`CompiledRun.failed_state` never reads: a failed GraphNode adds nothing
+        to the outer state, as on the general path.
+        """
+        if self.inline is None:
+            return False
+        found = self.arguments(p, local, uncertain)
+        if found is None or found[1]:  # an input known only at run time: ``nested`` it is
+            return False
+        arguments = found[0]
+        keys = frozenset(param for param, _ in arguments)
+        verdict = self.inline.verdict(p, keys)
+        if verdict is None:
+            return False
+        selected, on_missing = verdict
+        graph = p.node.graph
+        plan = get_plan(graph)
+        order = _schedule(plan, keys)
+        if order is None:
+            return False
+        produced = {name for q in order for name in q.data_outputs}
+        names = _result_names(plan, keys, selected, produced)
+        if on_missing != "ignore" and any(n not in produced and n not in keys for n in names):
+            return False
+        mark = (len(self.lines), len(self.namespace), self.count)
+        inner = dict(arguments)  # inner name -> local variable or constant
+        if not self._inner_body(plan, order, inner, failure, indent):
+            self._rewind(mark)
+            return False
+        to_outer = p.node._to_outer
+        exposed = {to_outer[n]: inner[n] for n in names if n in inner and n in to_outer}
+        if set(exposed) != set(p.data_outputs):  # an output left unset: ``values`` knows
+            self._rewind(mark)
+            return False
+        for name, value in exposed.items():
+            local[name] = self.fresh()
+            self.lines.append(f"{indent}{local[name]} = {value}")
+        return True
+
+    def _inner_body(
+        self,
+        plan: ExecutionPlan,
+        order: tuple[NodePlan, ...],
+        local: dict[str, str],
+        failure: list[str],
+        indent: str,
+    ) -> bool:
+        graph_name = self.constant(plan.graph.name)
+        for q in order:
+            inner_failure = [f"note(exc, {q.name!r}, {graph_name})", *failure]
+            if q.kind is NodeKind.GRAPH:
+                if not self.inline_graph(q, local, set(), inner_failure, indent):
+                    return False
+                continue
+            found = self.arguments(q, local, set())
+            if found is None:
+                return False
+            self.lines.append(f"{indent}try:")
+            self.leaf(q, found[0], local, indent + "    ")
+            self.lines.append(f"{indent}except Exception as exc:")
+            self.lines.extend(f"{indent}    {line}" for line in inner_failure)
+        return True
+
+    def _rewind(self, mark: tuple[int, int, int]) -> None:
+        """Forget what was written since ``mark`` (an inner run that could not be inlined)."""
+        lines, slots, self.count = mark
+        del self.lines[lines:]
+        for slot in list(self.namespace)[slots:]:
+            del self.namespace[slot]
 
 
 def _call(function: str, func: Any, arguments: list[tuple[str, str]]) -> str:

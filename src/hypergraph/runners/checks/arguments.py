@@ -20,7 +20,7 @@ from hypergraph._warnings import warn_user
 from hypergraph.exceptions import GraphConfigError, IncompatibleRunnerError
 from hypergraph.graph.core import graph_facts
 from hypergraph.runners.checks.inputs import option_clash_hint, validate_inputs
-from hypergraph.runners.loop.cache_hooks import warn_cache_without_backend
+from hypergraph.runners.loop.cache_hooks import cache_true_paths, warn_cache_without_backend
 
 __all__ = [
     "ALL_OUTPUTS_DEFAULT",
@@ -31,6 +31,7 @@ __all__ = [
     "check_map_compatible",
     "check_runner_compatible",
     "prepare_run",
+    "quiet_nested_start",
     "resolve_select",
 ]
 
@@ -129,6 +130,29 @@ def prepare_run(
         merged = values.copy()
     else:
         merged = _normalise(values, input_values, reserved)
+    verdict = _verdict(
+        graph, merged, runner, select, on_missing, on_internal_override, entrypoint,
+        error_handling, reserved,
+    )  # fmt: skip
+    if verdict.warning is not None:
+        warn_user(verdict.warning)
+    if getattr(runner, "cache", None) is None:
+        warn_cache_without_backend(graph, runner)
+    return PreparedRun(merged, verdict.selected, on_missing, error_handling)
+
+
+def _verdict(
+    graph: Any,
+    merged: dict[str, Any],
+    runner: Any,
+    select: Any,
+    on_missing: str,
+    on_internal_override: str,
+    entrypoint: str | None,
+    error_handling: str,
+    reserved: frozenset[str],
+) -> _Verdict:
+    """The checks' verdict for the key set of ``merged``, memoised on the graph."""
     facts = graph_facts(graph)
     memo = facts.get(_MEMO_KEY) if facts is not None else None
     if memo is None:
@@ -155,11 +179,29 @@ def prepare_run(
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[key] = verdict
-    if verdict.warning is not None:
-        warn_user(verdict.warning)
-    if getattr(runner, "cache", None) is None:
-        warn_cache_without_backend(graph, runner)
-    return PreparedRun(merged, verdict.selected, on_missing, error_handling)
+    return verdict
+
+
+def quiet_nested_start(
+    graph: Any, keys: frozenset[str], runner: Any
+) -> tuple[tuple[str, ...] | None, str] | None:
+    """The ``(selection, on_missing)`` of a nested run of ``graph`` started with ``keys`` by
+    ``runner``, when its start (``prepare_run`` with the nested run's options) neither raises
+    nor warns, whatever the values; ``None`` otherwise.
+
+    A compiled outer run writes such an inner run inline (engine/compiled.py), skipping its
+    per-call start, which must therefore have nothing to say.
+    """
+    try:
+        verdict = _verdict(
+            graph, dict.fromkeys(keys), runner, ALL_OUTPUTS_DEFAULT, "ignore", "ignore", None,
+            "raise", RUN_RESERVED,
+        )  # fmt: skip
+    except Exception:
+        return None
+    if verdict.warning is not None or cache_true_paths(graph):
+        return None
+    return verdict.selected, "ignore"
 
 
 def _check(

@@ -173,12 +173,7 @@ def warn_cache_without_backend(graph: Any, runner: Any) -> None:
     Runners call it at every run start when they have no cache; after the first call for a
     graph it costs a dict lookup (the node list is a graph fact) and a set lookup.
     """
-    facts = graph_facts(graph)
-    paths: tuple[str, ...] | None = facts.get(_CACHED_NODES_FACT) if facts is not None else None
-    if paths is None:
-        paths = _cache_true_paths(graph)
-        if facts is not None:
-            facts[_CACHED_NODES_FACT] = paths
+    paths = cache_true_paths(graph)
     if not paths:
         return
     identity = graph.definition_hash
@@ -197,6 +192,17 @@ def warn_cache_without_backend(graph: Any, runner: Any) -> None:
         f"{kind}(cache=InMemoryCache()) or {kind}(cache=DiskCache(...)); or remove cache=True. "
         "(Warned once per runner and graph.)"
     )
+
+
+def cache_true_paths(graph: Any) -> tuple[str, ...]:
+    """``/``-joined paths of every ``cache=True`` node of ``graph`` at any depth (memoised)."""
+    facts = graph_facts(graph)
+    paths: tuple[str, ...] | None = facts.get(_CACHED_NODES_FACT) if facts is not None else None
+    if paths is None:
+        paths = _cache_true_paths(graph)
+        if facts is not None:
+            facts[_CACHED_NODES_FACT] = paths
+    return paths
 
 
 def _cache_true_paths(graph: Any) -> tuple[str, ...]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypergraph.engine.compiled import CompiledRun, compiled_run
+from hypergraph.engine.compiled import CompiledRun, Inlining, compiled_run
 from hypergraph.engine.plan import NodePlan, get_plan
-from hypergraph.runners.checks.arguments import prepare_run
+from hypergraph.runners.checks.arguments import prepare_run, quiet_nested_start
 from hypergraph.runners.failure_notes import note_failed_node
 from hypergraph.runners.loop.call import RunContext
 from hypergraph.runners.result import RunResult, RunStatus, assemble_result, new_run_id
@@ -39,10 +39,26 @@ def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | No
         return None
     if not getattr(ctx.runner, "_inline_calls", False):
         return None
-    plan = get_plan(graph)
+    runner = ctx.runner
     return compiled_run(
-        plan, frozenset(prepared.values), prepared.selected, prepared.on_missing, _nested
+        get_plan(graph),
+        frozenset(prepared.values),
+        prepared.selected,
+        prepared.on_missing,
+        _nested,
+        lambda: _inlining(runner),
+        type(runner),
     )
+
+
+def _inlining(runner: Any) -> Inlining:
+    """What lets a compiled run write its GraphNodes' inner runs inline (engine/compiled.py):
+    the inner run's start checks as ``runner`` runs them, and its failure note."""
+
+    def verdict(p: NodePlan, keys: frozenset[str]) -> tuple[tuple[str, ...] | None, str] | None:
+        return quiet_nested_start(p.node.graph, keys, runner)
+
+    return Inlining(verdict, note_failed_node)
 
 
 def run_compiled(
