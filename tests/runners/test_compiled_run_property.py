@@ -267,6 +267,26 @@ def test_nested_graphs_are_written_inline() -> None:
     assert [p.name for p in compiled.order] == ["n3"]
 
 
+@pytest.mark.parametrize("error_handling", ["raise", "continue"])
+@pytest.mark.parametrize("fails", [False, True])
+def test_graph_nested_past_the_inlining_depth_runs_like_the_general_path(
+    fails: bool, error_handling: str
+) -> None:
+    """120 levels: the outer ones go through a nested call each, the inner 100 are inline."""
+
+    def inc(x: int) -> int:
+        if fails:
+            raise ValueError("innermost refused")
+        return x + 1
+
+    graph = Graph([FunctionNode(inc, output_name="y")], name="g0")
+    for level in range(1, 121):
+        graph = Graph([graph.as_node(name=f"n{level}")], name=f"g{level}")
+    fast = _outcome(lambda: SyncRunner().run(graph, x=1, error_handling=error_handling))
+    slow = _outcome(lambda: _general_runner().run(graph, x=1, error_handling=error_handling))
+    _same(fast, slow, many=False)
+
+
 def test_unobserved_chain_takes_the_compiled_path() -> None:
     """The switch the property tests rely on really selects the path (and the fast path is used)."""
     calls: list[str] = []

@@ -30,10 +30,10 @@ A GraphNode whose inner run is itself a static run of such nodes, started quietl
 checks pass without a warning for the names it gets), is written *inline*: its inner nodes'
 calls go into the same function, its outputs into locals, and a failing inner node gets the
 note its inner run would have given it before the GraphNode's own failure is returned (see
-:class:`Inlining`). Any other GraphNode is called through ``nested``, and its outputs go into
-``values`` directly (an inner run may return fewer names than the node declares, so readers
-look them up there, as the general path does); when such a name is selected, ``outputs`` is
-``None`` and the caller selects from ``values``.
+:class:`Inlining`), up to ``_INLINE_DEPTH`` levels deep. Any other GraphNode is called
+through ``nested``, and its outputs go into ``values`` directly (an inner run may return fewer
+names than the node declares, so readers look them up there, as the general path does); when
+such a name is selected, ``outputs`` is ``None`` and the caller selects from ``values``.
 
 Only what the general path would do without any hook is compiled; :func:`compile_run` returns
 ``None`` (use the general path) for anything else: a schedule that is not static, a node that
@@ -75,6 +75,7 @@ class Inlining(NamedTuple):
     note: Callable[[BaseException, str, str | None], None]
 
 
+_INLINE_DEPTH = 100  # nested levels written into one function; deeper ones go through ``nested``
 _MEMO_LIMIT = 256  # distinct (key set, selection) pairs per plan; past it the memo restarts
 _NOT_COMPILED = "not compiled"
 
@@ -150,6 +151,20 @@ def _compilable(p: NodePlan) -> bool:
     return False
 
 
+def _nesting(graph: Any) -> int:
+    """How many levels of graphs ``graph``'s nodes nest (0: no GraphNode)."""
+    deepest = 0
+    pending = [(graph, 0)]
+    while pending:
+        current, level = pending.pop()
+        deepest = max(deepest, level)
+        for node in current.iter_nodes():
+            inner = node.nested_graph
+            if inner is not None:
+                pending.append((inner, level + 1))
+    return deepest
+
+
 def _may_pause(graph: Any) -> bool:
     """Whether a run of ``graph`` could pause (an interrupt at any depth)."""
     pending = [graph]
@@ -201,10 +216,9 @@ def compile_run(
     # ``values`` when present, as the general path resolves them (engine/resolve.py).
     uncertain: set[str] = set()
     for position, p in enumerate(order):
-        failure = [f"return {position}, exc, locals()"]
-        if p.kind is NodeKind.GRAPH and writer.inline_graph(p, local, uncertain, failure):
+        if p.kind is NodeKind.GRAPH and writer.inline_graph(p, local, uncertain, position):
             continue
-        if not writer.node(p, local, uncertain, failure):
+        if not writer.node(p, local, uncertain, position):
             return None
         if p.kind is NodeKind.GRAPH:
             uncertain.update(p.data_outputs)
@@ -251,7 +265,7 @@ class _Writer:
     def __init__(self, nested: NestedCall, inline: Inlining | None) -> None:
         self.namespace: dict[str, Any] = {"OutputValues": _output_values(), "nested": nested}
         if inline is not None:
-            self.namespace["note"] = inline.note
+            self.namespace["notes"] = _noting(inline.note)
         self.inline = inline
         self.lines: list[str] = []
         self.count = 0
@@ -288,9 +302,7 @@ class _Writer:
                 return None
         return arguments, maybe
 
-    def node(
-        self, p: NodePlan, local: dict[str, str], uncertain: set[str], failure: list[str]
-    ) -> bool:
+    def node(self, p: NodePlan, local: dict[str, str], uncertain: set[str], position: int) -> bool:
         """Write the call of ``p`` (a GraphNode through ``nested``); ``False``: not compilable."""
         found = self.arguments(p, local, uncertain)
         if found is None:
@@ -309,17 +321,23 @@ class _Writer:
             lines.append(f"        values.update(nested({self.constant(p)}, ctx, {kwargs}))")
         else:
             call = f"{self.constant(p.func)}(**kw)" if maybe else None
-            self.leaf(p, arguments, local, "        ", call)
-        lines.append("    except Exception as exc:")
-        lines.extend(f"        {line}" for line in failure)
+            self.leaf(p, arguments, local, call)
+        self.handler(position, ())
         return True
+
+    def handler(self, position: int, notes: tuple[tuple[str, str | None], ...]) -> None:
+        """Write the ``except`` clause of the call at ``position`` of the run's order, giving
+        the exception ``notes`` (``(node, graph)`` pairs, innermost first) on the way."""
+        self.lines.append("    except Exception as exc:")
+        if notes:
+            self.lines.append(f"        notes(exc, {self.constant(notes)})")
+        self.lines.append(f"        return {position}, exc, locals()")
 
     def leaf(
         self,
         p: NodePlan,
         arguments: list[tuple[str, str]],
         local: dict[str, str],
-        indent: str,
         call: str | None = None,
     ) -> None:
         """Write the call of function node ``p`` and bind its outputs to new locals."""
@@ -328,33 +346,34 @@ class _Writer:
         outputs = p.data_outputs
         if len(outputs) == 1:
             local[outputs[0]] = self.fresh()
-            self.lines.append(f"{indent}{local[outputs[0]]} = {call}")
+            self.lines.append(f"        {local[outputs[0]]} = {call}")
         elif not outputs:
-            self.lines.append(f"{indent}{call}")
+            self.lines.append(f"        {call}")
         else:  # the node checks the returned sequence: a failure of the node
-            self.lines.append(f"{indent}out = {self.constant(p.node.wrap_outputs)}({call})")
+            self.lines.append(f"        out = {self.constant(p.node.wrap_outputs)}({call})")
             for name in outputs:
                 local[name] = self.fresh()
-                self.lines.append(f"{indent}{local[name]} = out[{name!r}]")
+                self.lines.append(f"        {local[name]} = out[{name!r}]")
 
     def inline_graph(
         self,
         p: NodePlan,
         local: dict[str, str],
         uncertain: set[str],
-        failure: list[str],
-        indent: str = "    ",
+        position: int,
+        notes: tuple[tuple[str, str | None], ...] = (),
+        depth: int = 1,
     ) -> bool:
         """Write GraphNode ``p``'s inner run inline, when it is a static run of compilable
         nodes whose checks pass quietly for its key set and which returns every output ``p``
         declares; then bind those outputs to new locals. ``False``: nothing was written.
 
-        A failing inner node gets the note the inner run would give it (``note``), then
-        ``failure`` runs as for ``p`` itself. The inner values live in locals of their own,
+        A failing inner node gets the note its inner run would give it, then the ``notes`` of
+        ``p`` itself, and fails the call at ``position``. The inner values live in locals of their own,
         which :meth:`CompiledRun.failed_state` never reads: a failed GraphNode adds nothing
         to the outer state, as on the general path.
         """
-        if self.inline is None:
+        if self.inline is None or depth + _nesting(p.node.graph) > _INLINE_DEPTH:
             return False
         found = self.arguments(p, local, uncertain)
         if found is None or found[1]:  # an input known only at run time: ``nested`` it is
@@ -376,7 +395,7 @@ class _Writer:
             return False
         mark = (len(self.lines), len(self.namespace), self.count)
         inner = dict(arguments)  # inner name -> local variable or constant
-        if not self._inner_body(plan, order, inner, failure, indent):
+        if not self._inner_body(plan, order, inner, position, notes, depth):
             self._rewind(mark)
             return False
         to_outer = p.node._to_outer
@@ -386,7 +405,7 @@ class _Writer:
             return False
         for name, value in exposed.items():
             local[name] = self.fresh()
-            self.lines.append(f"{indent}{local[name]} = {value}")
+            self.lines.append(f"    {local[name]} = {value}")
         return True
 
     def _inner_body(
@@ -394,23 +413,22 @@ class _Writer:
         plan: ExecutionPlan,
         order: tuple[NodePlan, ...],
         local: dict[str, str],
-        failure: list[str],
-        indent: str,
+        position: int,
+        notes: tuple[tuple[str, str | None], ...],
+        depth: int,
     ) -> bool:
-        graph_name = self.constant(plan.graph.name)
         for q in order:
-            inner_failure = [f"note(exc, {q.name!r}, {graph_name})", *failure]
+            inner_notes = ((q.name, plan.graph.name), *notes)
             if q.kind is NodeKind.GRAPH:
-                if not self.inline_graph(q, local, set(), inner_failure, indent):
+                if not self.inline_graph(q, local, set(), position, inner_notes, depth + 1):
                     return False
                 continue
             found = self.arguments(q, local, set())
             if found is None:
                 return False
-            self.lines.append(f"{indent}try:")
-            self.leaf(q, found[0], local, indent + "    ")
-            self.lines.append(f"{indent}except Exception as exc:")
-            self.lines.extend(f"{indent}    {line}" for line in inner_failure)
+            self.lines.append("    try:")
+            self.leaf(q, found[0], local)
+            self.handler(position, inner_notes)
         return True
 
     def _rewind(self, mark: tuple[int, int, int]) -> None:
@@ -438,6 +456,18 @@ def _call(function: str, func: Any, arguments: list[tuple[str, str]]) -> str:
             arguments = list(given.items())
     parts.extend(f"{param}={value}" for param, value in arguments)
     return f"{function}({', '.join(parts)})"
+
+
+def _noting(
+    note: Callable[[BaseException, str, str | None], None],
+) -> Callable[[BaseException, tuple[tuple[str, str | None], ...]], None]:
+    """``notes(exc, pairs)``: ``note`` for each ``(node, graph)`` pair, in order."""
+
+    def notes(exc: BaseException, pairs: tuple[tuple[str, str | None], ...]) -> None:
+        for node_name, graph_name in pairs:
+            note(exc, node_name, graph_name)
+
+    return notes
 
 
 def _output_values() -> Any:
