@@ -85,6 +85,8 @@ def safe_get_type_hints(func: Any, include_extras: bool = False) -> dict[str, An
     a typo in a string annotation) become ``Unresolvable("<text>")`` instead of failing the whole
     lookup. Objects without annotations give ``{}``.
     """
+    if type(func) is types.FunctionType and not func.__annotations__:
+        return {}  # nothing to resolve (typing.get_type_hints would say the same, slower)
     owner = _annotation_owner(func)
     try:
         return dict(typing.get_type_hints(owner, include_extras=include_extras))

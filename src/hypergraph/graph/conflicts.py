@@ -29,19 +29,25 @@ __all__ = ["check_output_conflicts", "exclusive_branches"]
 
 
 def check_output_conflicts(
-    nodes: Mapping[str, HyperNode], edges: Edges, *, explicit_edges: bool
+    nodes: Mapping[str, HyperNode],
+    edges: Edges,
+    *,
+    explicit_edges: bool,
+    signal_producers: Mapping[str, list[str]] | None = None,
 ) -> None:
     """Raise ``GraphConfigError`` if two producers of one name may run unordered.
 
     Emit signals alone never conflict: several nodes may emit the same signal. A networkx
-    graph is built only when some name has several producers.
+    graph is built only when some name has several producers. ``signal_producers`` is
+    :func:`~hypergraph.graph.edges.any_producers` of ``nodes`` when the caller has it.
     """
+    if signal_producers is None:
+        signal_producers = any_producers(nodes)
+    shared = {name: sources for name, sources in signal_producers.items() if len(sources) > 1}
+    if not shared:
+        return
     data_names = {o for node in nodes.values() for o in node.data_outputs}
-    contested = {
-        name: sources
-        for name, sources in any_producers(nodes).items()
-        if len(sources) > 1 and name in data_names
-    }
+    contested = {name: sources for name, sources in shared.items() if name in data_names}
     if not contested:
         return
     kept = edges if explicit_edges else _without_contested_edges(nodes, edges, contested)

@@ -68,19 +68,26 @@ def any_producers(nodes: Mapping[str, HyperNode]) -> dict[str, list[str]]:
     return producers
 
 
-def build_edges(nodes: Mapping[str, HyperNode], explicit_edges: Sequence[Any] | None) -> Edges:
+def build_edges(
+    nodes: Mapping[str, HyperNode],
+    explicit_edges: Sequence[Any] | None,
+    producers: Mapping[str, list[str]] | None = None,
+    signal_producers: Mapping[str, list[str]] | None = None,
+) -> Edges:
     """Return the data, control and ordering edges of ``nodes``.
 
     ``explicit_edges=None`` infers data edges by name; a sequence replaces inference by the
-    declared edges (control and ordering edges are added either way).
+    declared edges (control and ordering edges are added either way). ``producers`` and
+    ``signal_producers`` are :func:`data_producers` and :func:`any_producers` of ``nodes``
+    when the caller has them already.
     """
     edges: Edges = {}
     if explicit_edges is None:
-        _add_inferred_data_edges(edges, nodes)
+        _add_inferred_data_edges(edges, nodes, producers)
     else:
         _add_explicit_edges(edges, nodes, explicit_edges)
     _add_control_edges(edges, nodes)
-    _add_ordering_edges(edges, nodes)
+    _add_ordering_edges(edges, nodes, signal_producers)
     return edges
 
 
@@ -131,15 +138,25 @@ def _add_data_edge(edges: Edges, source: str, target: str, names: Iterable[str])
         edges[source, target] = {"edge_type": "data", "value_names": names}
 
 
-def _add_inferred_data_edges(edges: Edges, nodes: Mapping[str, HyperNode]) -> None:
+def _add_inferred_data_edges(
+    edges: Edges, nodes: Mapping[str, HyperNode], producers: Mapping[str, list[str]] | None
+) -> None:
     # With several producers of a name the edge comes from the first one in node order; the
     # engine resolves values by name, so the edge records dependency, not the only source.
-    first_producer = {name: sources[0] for name, sources in data_producers(nodes).items()}
+    if producers is None:
+        producers = data_producers(nodes)
+    first_producer = {name: sources[0] for name, sources in producers.items()}
     for consumer, node in nodes.items():
         for param in node.inputs:
             source = first_producer.get(param)
-            if source is not None:
-                _add_data_edge(edges, source, consumer, [param])
+            if source is None:
+                continue
+            # Only data edges exist yet: one per pair, listing the names it carries.
+            attrs = edges.get((source, consumer))
+            if attrs is None:
+                edges[source, consumer] = {"edge_type": "data", "value_names": [param]}
+            elif param not in attrs["value_names"]:
+                attrs["value_names"].append(param)
 
 
 def _endpoint_name(end: Any, nodes: Mapping[str, HyperNode], role: str, item: Any) -> str:
@@ -214,9 +231,14 @@ def _add_control_edges(edges: Edges, nodes: Mapping[str, HyperNode]) -> None:
                 edges[name, target] = {"edge_type": "control", "value_names": []}
 
 
-def _add_ordering_edges(edges: Edges, nodes: Mapping[str, HyperNode]) -> None:
-    producers = any_producers(nodes)
+def _add_ordering_edges(
+    edges: Edges, nodes: Mapping[str, HyperNode], producers: Mapping[str, list[str]] | None
+) -> None:
     for waiter, node in nodes.items():
+        if not node.wait_for:
+            continue
+        if producers is None:
+            producers = any_producers(nodes)
         for signal in node.wait_for:
             for producer in producers.get(signal, ()):
                 if producer != waiter and (producer, waiter) not in edges:

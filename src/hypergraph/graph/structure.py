@@ -74,10 +74,19 @@ class GraphStructure:
     ) -> None:
         self.nodes = nodes
         self.explicit_edges = explicit_edges is not None
-        self.edges = build_edges(nodes, explicit_edges)
+        # The producer maps are structure facts (below) that building needs too: fill them
+        # now, once; without emit names anywhere both are the same map.
+        producers = self.__dict__["producers"] = data_producers(nodes)
+        signals = producers
+        if any(node.outputs != node.data_outputs for node in nodes.values()):
+            signals = any_producers(nodes)
+        self.__dict__["signal_producers"] = signals
+        self.edges = build_edges(nodes, explicit_edges, producers, signals)
         # First: its hint replaces the conflict rule's emit/wait_for.
-        check_loop_writers(nodes, self.producers, self.controlled_by)
-        check_output_conflicts(nodes, self.edges, explicit_edges=self.explicit_edges)
+        check_loop_writers(nodes, producers, self.controlled_by)
+        check_output_conflicts(
+            nodes, self.edges, explicit_edges=self.explicit_edges, signal_producers=signals
+        )
         validate_graph(nodes, self.edges, graph_name, strict_types)
         self._data_cycles: dict[frozenset[str], tuple[frozenset[str], ...]] = {}
 

@@ -91,7 +91,16 @@ def _is_graph_node(node: HyperNode) -> bool:
 
 
 def _check_names(nodes: Mapping[str, HyperNode]) -> None:
+    iskeyword = keyword.iskeyword
     for name, node in nodes.items():
+        # The common case in one test per name (a graph of thousands of nodes runs this for
+        # each); anything else takes the checks below, which explain the problem.
+        if node.node_type != "GRAPH" and name != "END" and _is_identifier(name):
+            for output in node.outputs:
+                if type(output) is not str or not output.isidentifier() or iskeyword(output):
+                    break
+            else:
+                continue
         if name == "END":
             raise GraphConfigError(
                 "Node name 'END' is reserved for the END sentinel that stops a path. "
@@ -152,9 +161,11 @@ def _check_gate_targets(nodes: Mapping[str, HyperNode]) -> None:
 
 
 def _check_wait_for(nodes: Mapping[str, HyperNode]) -> None:
-    produced = any_producers(nodes)
+    produced: dict[str, list[str]] | None = None  # worked out for the first wait_for
     for name, node in nodes.items():
         for signal in node.wait_for:
+            if produced is None:
+                produced = any_producers(nodes)
             if signal in produced:
                 continue
             close = difflib.get_close_matches(signal, list(produced), n=1)

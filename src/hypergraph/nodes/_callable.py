@@ -29,6 +29,12 @@ def call_style(func: Callable[..., Any]) -> tuple[bool, bool]:
     Only generator *functions* count as generators: a function that returns a generator object
     is an ordinary function whose output happens to be a generator.
     """
+    if type(func) is FunctionType and not func.__dict__:  # the common case, read directly
+        flags = func.__code__.co_flags
+        is_async_gen = bool(flags & inspect.CO_ASYNC_GENERATOR)
+        return bool(flags & inspect.CO_COROUTINE) or is_async_gen, bool(
+            flags & inspect.CO_GENERATOR
+        ) or is_async_gen
     target: Any = func
     if not (inspect.isfunction(func) or inspect.ismethod(func) or isinstance(func, partial)):
         target = type(func).__call__  # a callable object: look at its __call__ method
@@ -59,6 +65,9 @@ def _signature(func: Callable[..., Any], owner: str) -> inspect.Signature:
         ) from exc
 
 
+_STAR_FLAGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+
 def _parameters(func: Callable[..., Any], owner: str) -> tuple[tuple[str, ...], dict[str, Any]]:
     """``(parameter names in signature order, {name: default})`` of ``func``.
 
@@ -82,6 +91,8 @@ def _parameters(func: Callable[..., Any], owner: str) -> tuple[tuple[str, ...], 
     positional = code.co_argcount
     keyword_only = code.co_kwonlyargcount
     names = code.co_varnames
+    if not keyword_only and not code.co_flags & _STAR_FLAGS and not func.__defaults__:
+        return names[:positional], {}  # the common ``def f(a, b)``
     ordered = list(names[:positional])
     extra = positional + keyword_only  # *args and **kwargs names follow the keyword-only ones
     if code.co_flags & inspect.CO_VARARGS:
@@ -130,11 +141,15 @@ class CallableNode(HyperNode):
         self.name = function_name(func) if name is None else name
         params, self.defaults = _parameters(func, self.name)
         self.inputs = params
-        self._to_param = {p: p for p in params}
+        self._to_param = dict(zip(params, params))
         self._identity_params = True
         hints = safe_get_type_hints(func)
-        self.parameter_annotations = {p: hints[p] for p in params if p in hints}
-        self._return_hint = hints.get("return", inspect.Signature.empty)
+        if hints:
+            self.parameter_annotations = {p: hints[p] for p in params if p in hints}
+            self._return_hint = hints.get("return", inspect.Signature.empty)
+        else:
+            self.parameter_annotations = {}
+            self._return_hint = inspect.Signature.empty
         # Hashing reads the function's source, the costliest part of building a node: it is
         # done on first use of ``definition_hash`` (caching, checkpoints), never for graphs that
         # do not need it.

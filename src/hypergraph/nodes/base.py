@@ -90,6 +90,8 @@ def check_signal_names(
     wait_for: tuple[str, ...],
 ) -> None:
     """Reject emit/wait_for names that clash with data names (docs/guides/nodes.md)."""
+    if not emit and not wait_for:  # every clash below needs one of them
+        return
     if overlap := sorted(set(emit) & set(data_outputs)):
         raise ValueError(
             f"Node '{node_name}': emit names overlap with output names: {overlap}. "
@@ -115,6 +117,8 @@ def check_attempt_options(
     A timeout is refused for a synchronous function: a running sync call cannot be interrupted
     safely, so nothing could enforce it.
     """
+    if retry is None and timeout is None and trace_io is None:  # nothing to check
+        return None, None, None
     from hypergraph.retry import RetryPolicy
 
     if retry is not None and not isinstance(retry, RetryPolicy):
@@ -151,15 +155,16 @@ def check_attempt_options(
 
 
 class _DataOutputs:
-    """``data_outputs`` defaults to ``outputs`` for subclasses that have no emit names."""
+    """``data_outputs`` defaults to ``outputs`` for subclasses that have no emit names.
+
+    A non-data descriptor: a node that sets ``data_outputs`` keeps it in its ``__dict__``,
+    which attribute lookup then reads directly; only nodes that never set it get here.
+    """
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:
             return self
-        return obj.__dict__.get("data_outputs", obj.outputs)
-
-    def __set__(self, obj: Any, value: tuple[str, ...]) -> None:
-        obj.__dict__["data_outputs"] = value
+        return obj.outputs
 
 
 class HyperNode:

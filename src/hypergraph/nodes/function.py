@@ -61,19 +61,33 @@ class FunctionNode(CallableNode):
     ) -> None:
         func = source.func if isinstance(source, CallableNode) else source
         self._init_callable(func, name, rename_inputs)
-        self.data_outputs = normalize_names(output_name, "output_name", self.name)
-        self._emit = normalize_names(emit, "emit", self.name)
-        self.wait_for = normalize_names(wait_for, "wait_for", self.name)
-        check_signal_names(self.name, self.inputs, self.data_outputs, self._emit, self.wait_for)
-        self._set_outputs()
+        # Building thousands of nodes is mostly this constructor: the common options (one
+        # output name, no signals, no attempt options) skip the calls that check the others.
+        node_name = self.name
+        if type(output_name) is str:
+            data_outputs: tuple[str, ...] = (output_name,)
+        else:
+            data_outputs = normalize_names(output_name, "output_name", node_name)
+        self.data_outputs = data_outputs
+        if emit is None and wait_for is None:
+            self._emit = self.wait_for = ()
+            self.outputs = data_outputs
+        else:
+            self._emit = normalize_names(emit, "emit", node_name)
+            self.wait_for = normalize_names(wait_for, "wait_for", node_name)
+            check_signal_names(node_name, self.inputs, data_outputs, self._emit, self.wait_for)
+            self._set_outputs()
         self.cache = bool(cache)
         self.hide = bool(hide)
         self.is_async, self.is_generator = call_style(func)
-        self.retry, self.timeout, self.trace_io = check_attempt_options(
-            self.name, retry, timeout, trace_io, is_async=self.is_async
-        )
+        if retry is None and timeout is None and trace_io is None:
+            self.retry = self.timeout = self.trace_io = None
+        else:
+            self.retry, self.timeout, self.trace_io = check_attempt_options(
+                node_name, retry, timeout, trace_io, is_async=self.is_async
+            )
         self.output_annotation = self._compute_output_annotation()
-        if not self.data_outputs and not _returns_nothing(self._return_hint):
+        if not data_outputs and not _returns_nothing(self._return_hint):
             warnings.warn(
                 f"Node '{self.name}' has return type {_hint_text(self._return_hint)} but no "
                 "output_name, so its return value is discarded. Add output_name='...' to keep "
