@@ -135,10 +135,13 @@ class CallableNode(HyperNode):
     ) -> None:
         """Read ``func``'s signature and set name, inputs, defaults and annotations."""
         HyperNode.__init__(self)
-        if not callable(func):
+        plain = type(func) is FunctionType
+        if not plain and not callable(func):
             raise TypeError(f"A node needs a callable, got {short_repr(func)}")
         self.func = func
-        self.name = function_name(func) if name is None else name
+        if name is None:
+            name = func.__name__ if plain else function_name(func)
+        self.name = name
         params, self.defaults = _parameters(func, self.name)
         self.inputs = params
         self._to_param = dict(zip(params, params))

@@ -86,7 +86,10 @@ class FunctionNode(CallableNode):
             self.retry, self.timeout, self.trace_io = check_attempt_options(
                 node_name, retry, timeout, trace_io, is_async=self.is_async
             )
-        self.output_annotation = self._compute_output_annotation()
+        if self._return_hint is inspect.Signature.empty:  # nothing to annotate (the common case)
+            self.output_annotation = {}
+        else:
+            self.output_annotation = self._compute_output_annotation()
         if not data_outputs and not _returns_nothing(self._return_hint):
             warnings.warn(
                 f"Node '{self.name}' has return type {_hint_text(self._return_hint)} but no "
