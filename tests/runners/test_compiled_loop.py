@@ -180,3 +180,26 @@ def test_one_loop_run_shared_by_threads() -> None:
         thread.join(timeout=60)
     assert results == [300] * 80
     assert len(_loop_runs(graph)) == 1
+
+
+def test_graphs_past_the_node_limit_and_plain_dags_take_other_paths() -> None:
+    from hypergraph.runners.loop.compiled_loop import NODE_LIMIT
+
+    names = [f"v{i}" for i in range(NODE_LIMIT + 1)]
+    namespace: dict[str, Any] = {}
+    exec(
+        "".join(f"def n{i}({names[i]}):\n    return {names[i]} + 1\n" for i in range(NODE_LIMIT)),
+        namespace,
+    )
+    chain = [node(output_name=names[i + 1])(namespace[f"n{i}"]) for i in range(NODE_LIMIT)]
+
+    @route(targets=[chain[0].name, END])
+    def start(v0: int) -> Any:
+        return chain[0].name
+
+    big = Graph([*chain, start])
+    assert SyncRunner().run(big, v0=0)[names[-1]] == NODE_LIMIT
+    assert _loop_runs(big) == []
+    plain_dag = Graph(chain[:3])
+    assert SyncRunner().run(plain_dag, v1=7, on_internal_override="ignore")["v3"] == 9
+    assert _loop_runs(plain_dag) == []

@@ -8,9 +8,10 @@ stamps for order, and reads gate decisions; and a superstep changes its state on
 which outputs changed and what each gate decided (the *outcome* of the superstep).
 
 So the scheduler can be run once, on a *shadow* state whose values are placeholder tokens,
-and its answers remembered: a :class:`LoopState` is the scheduler's state up to a renaming
-that keeps every relation it reads (per name, versions renumbered in order; superstep stamps
-renumbered in order), with the nodes it returns as ready; ``state.following[outcome]`` is the
+and its answers remembered: a :class:`LoopState` is the scheduler's state reduced to what its
+comparisons can tell apart (which names are present, whether each recorded version is still
+the current one, the gate decisions, and for nodes rewriting their own inputs which gates
+decided since they ran), with the nodes it returns as ready; ``state.following[outcome]`` is the
 state after that superstep's outcome. A run nothing observes then only executes the ready
 nodes, works out the outcome from their results, and follows the transition: the scheduler
 itself runs only the first time a state or an outcome is met (:meth:`ScheduleAutomaton.advance`),
@@ -143,51 +144,45 @@ class ScheduleAutomaton:
 
 
 def _canonical(scheduler: Scheduler) -> tuple[Any, ...]:
-    """Everything the scheduler's future choices depend on, up to renumbering.
+    """Everything the scheduler's future choices depend on, without the numbers.
 
-    Versions are compared only for equality, per name, and grow by one on each write; superstep
-    stamps are compared only for order and the current superstep is the largest. Renumbering
-    both in order (versions per name, with 0 for "never written") keeps every comparison.
+    The scheduler compares a recorded version (what a node consumed, what its own write
+    produced) only with the name's *current* version, and versions only grow: a recorded
+    version that differs from the current one never equals any later one. So each recorded
+    version counts only as "still current" or not. Likewise superstep stamps are compared
+    only as "a gate decided, or a feeder of it ran, after the node last ran", and every new
+    stamp is later than all before it: each such pair counts only as that flag.
     """
     state = scheduler.state
+    versions = state.versions
+    get = versions.get
     nodes = scheduler.plan.nodes
-    seen: dict[str, set[int]] = {}
-    for name, version in state.versions.items():
-        seen.setdefault(name, {0}).add(version)
-    consumed = state.consumed
-    for p in nodes:
-        recorded = consumed[p.index]
-        if recorded is not None:
-            for name, version in zip(p.watched, recorded):
-                seen.setdefault(name, {0}).add(version)
-    for _ran, own in state.own_writes.values():
-        for name, version in own.items():
-            seen.setdefault(name, {0}).add(version)
-    rank = {name: {v: r for r, v in enumerate(sorted(vs))} for name, vs in seen.items()}
-    stamps = {state.superstep, *state.decided_at.values(), *state.fed_at.values()}
-    stamps.update(ran for ran, _own in state.own_writes.values())
-    order = {s: r for r, s in enumerate(sorted(stamps))}
-    return (
-        tuple(sorted(state.values)),
-        tuple(sorted((name, rank[name][v]) for name, v in state.versions.items())),
-        tuple(
-            None
-            if consumed[p.index] is None
-            else tuple(rank[n][v] for n, v in zip(p.watched, consumed[p.index]))  # type: ignore[arg-type]
-            for p in nodes
-        ),
-        tuple(sorted(state.decisions.items(), key=_first)),
-        tuple(sorted((gate, order[s]) for gate, s in state.decided_at.items())),
-        tuple(sorted((gate, order[s]) for gate, s in state.fed_at.items())),
-        tuple(
-            sorted(
-                (index, order[ran], tuple(sorted((n, rank[n][v]) for n, v in own.items())))
-                for index, (ran, own) in state.own_writes.items()
+    consumed = tuple(
+        None if recorded is None else tuple(map(_current, map(get, p.watched, p.zeros), recorded))
+        for p, recorded in zip(nodes, state.consumed)
+    )
+    own_part: list[Any] = []
+    if state.own_writes or state.decided_at:
+        decided_at, fed_at = state.decided_at, state.fed_at
+        for p in nodes:
+            if not p.own_inputs:
+                continue
+            ran, own = state.own_writes.get(p.index, (-1, {}))
+            own_part.append(
+                (
+                    p.index,
+                    tuple(sorted((n, v == get(n, 0)) for n, v in own.items())),
+                    tuple((decided_at.get(g, -1) > ran, fed_at.get(g, -1) > ran) for g in p.gates),
+                )
             )
-        ),
-        tuple(sorted(scheduler.candidates)),
+    return (
+        frozenset(state.values),
+        consumed,
+        frozenset(state.decisions.items()),
+        tuple(own_part),
+        scheduler.candidates,
     )
 
 
-def _first(item: tuple[int, Any]) -> int:
-    return item[0]
+def _current(version: int, recorded: int) -> bool:
+    return version == recorded

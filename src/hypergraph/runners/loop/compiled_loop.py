@@ -19,9 +19,11 @@ same function. A property test runs random graphs with gates and cycles both way
 (tests/runners/test_compiled_run_property.py).
 
 Taken only when nothing observes the run (the same conditions as the compiled DAG path,
-runners/loop/compiled_run.py) and every node is a plain uncached sync function or a sync
-gate, without retries, timeouts, emit or ``wait_for`` signals, deep-copied defaults or
-interrupts anywhere in the graph.
+runners/loop/compiled_run.py), the graph has gates or cycles and at most :data:`NODE_LIMIT`
+nodes (a new automaton state costs time linear in the graph; loops repay it by meeting the
+same few states every turn), and every node is a plain uncached sync function or a gate,
+without retries, timeouts, emit or ``wait_for`` signals, deep-copied defaults or interrupts
+anywhere in the graph.
 """
 
 from __future__ import annotations
@@ -39,13 +41,16 @@ from hypergraph.runners.failure_notes import note_failed_node
 from hypergraph.runners.loop.call import RunContext
 from hypergraph.runners.result import RunResult, RunStatus, assemble_result, new_run_id
 
-__all__ = ["LoopRun", "loop_for", "run_loop"]
+__all__ = ["NODE_LIMIT", "LoopRun", "loop_for", "run_loop"]
 
 Call = Callable[[dict[str, Any]], Any]
 Write = Callable[[dict[str, Any], Any], Any]
 
 _MEMO_KEY = "loop run"  # plan.compiled key prefix (the DAG runs use key-set tuples)
 _MEMO_LIMIT = 256  # entries of plan.compiled; past it the memo restarts
+# Larger graphs take the general path: exploring a new automaton state costs time linear in
+# the graph, which only repeated states repay, and a large graph's run meets many states.
+NODE_LIMIT = 64
 _MISSING: Any = object()
 
 
@@ -66,9 +71,7 @@ class LoopRun:
     def __init__(self, plan: ExecutionPlan, keys: frozenset[str]) -> None:
         self.plan = plan
         self.automaton = ScheduleAutomaton(plan, keys)
-        self.table: tuple[tuple[Call, Write | None] | None, ...] = tuple(
-            _generate(p) if p.active else None for p in plan.nodes
-        )
+        self.table = _generate(plan)
 
     def run(self, values: dict[str, Any], max_iterations: int) -> tuple[Any, int | None]:
         """Run from ``values`` (the run's own dict, which becomes its state).
@@ -170,8 +173,12 @@ def _loop_error(plan: ExecutionPlan, ready: tuple[int, ...], max_iterations: int
 
 
 def _eligible(plan: ExecutionPlan) -> bool:
-    """Whether every node can be called from generated code exactly as SyncRunner calls it."""
-    if plan.has_interrupts:
+    """Whether the plan is a small graph with gates or cycles (a DAG without gates has the
+    compiled path, engine/compiled.py) whose nodes can all be called from generated code
+    exactly as SyncRunner calls them."""
+    if plan.has_interrupts or len(plan.nodes) > NODE_LIMIT:
+        return False
+    if not plan.has_cycles and not any(p.is_gate for p in plan.nodes):
         return False
     for p in plan.nodes:
         if p.emits or p.wait_for or p.guarded:
@@ -190,43 +197,58 @@ def _eligible(plan: ExecutionPlan) -> bool:
     return True
 
 
-def _generate(p: NodePlan) -> tuple[Call, Write | None]:
-    """Generate ``call`` and ``write`` for node ``p`` (see :class:`LoopRun`)."""
-    namespace: dict[str, Any] = {"__name__": __name__, "MISSING": _MISSING, "F": p.func}
+def _generate(plan: ExecutionPlan) -> tuple[tuple[Call, Write | None] | None, ...]:
+    """Generate ``call`` and ``write`` for every active node (see :class:`LoopRun`), as one
+    source compiled once."""
+    namespace: dict[str, Any] = {"__name__": __name__, "MISSING": _MISSING}
+    lines: list[str] = []
+
+    def constant(value: Any) -> str:
+        slot = f"c{len(namespace)}"
+        namespace[slot] = value
+        return slot
+
+    for p in plan.nodes:
+        if p.active:
+            lines.extend(_node_source(p, constant))
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<hypergraph loop of {plan.graph.name or 'graph'}>", "exec"), namespace)
+    return tuple(
+        (namespace[f"call{p.index}"], namespace.get(f"write{p.index}")) if p.active else None
+        for p in plan.nodes
+    )
+
+
+def _node_source(p: NodePlan, constant: Callable[[Any], str]) -> list[str]:
+    """The source of ``call{index}`` and (not for gates) ``write{index}`` for node ``p``."""
     arguments: list[tuple[str, str]] = []
     for name, param, kind, fallback in p.sources:
         if kind == FROM_STATE_ONLY:  # present: the scheduler found the node ready
             arguments.append((param, f"values[{name!r}]"))
         else:
-            slot = f"c{len(namespace)}"
-            namespace[slot] = fallback
-            arguments.append((param, f"values.get({name!r}, {slot})"))
-    call = _call("F", p.func, arguments)
+            arguments.append((param, f"values.get({name!r}, {constant(fallback)})"))
+    call = _call(constant(p.func), p.func, arguments)
     outputs = p.data_outputs
-    lines = ["def call(values):"]
+    lines = [f"def call{p.index}(values):"]
     if p.is_gate:
-        namespace["resolve"] = p.node.resolve_decision
-        lines.append(f"    return frozenset(resolve({call}))")
-    elif len(outputs) == 1:
+        lines.append(f"    return frozenset({constant(p.node.resolve_decision)}({call}))")
+        return lines
+    if len(outputs) == 1:
         lines.append(f"    return {call}")
     elif not outputs:
         lines.append(f"    {call}")
     else:  # the node checks the returned sequence: a failure of the node
-        namespace["wrap"] = p.node.wrap_outputs
-        lines.append(f"    out = wrap({call})")
+        lines.append(f"    out = {constant(p.node.wrap_outputs)}({call})")
         lines.append(f"    return ({''.join(f'out[{n!r}], ' for n in outputs)})")
-    if not p.is_gate:
-        lines.append("def write(values, result):")
-        if len(outputs) == 1:
-            lines.extend(_write_one(outputs[0], "result", "changed"))
-            lines.append("    return changed")
-        else:
-            for k, name in enumerate(outputs):
-                lines.extend(_write_one(name, f"result[{k}]", f"changed{k}"))
-            lines.append(f"    return ({''.join(f'changed{k}, ' for k in range(len(outputs)))})")
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<hypergraph loop node {p.name}>", "exec"), namespace)
-    return namespace["call"], namespace.get("write")
+    lines.append(f"def write{p.index}(values, result):")
+    if len(outputs) == 1:
+        lines.extend(_write_one(outputs[0], "result", "changed"))
+        lines.append("    return changed")
+    else:
+        for k, name in enumerate(outputs):
+            lines.extend(_write_one(name, f"result[{k}]", f"changed{k}"))
+        lines.append(f"    return ({''.join(f'changed{k}, ' for k in range(len(outputs)))})")
+    return lines
 
 
 def _write_one(name: str, value: str, flag: str) -> list[str]:
