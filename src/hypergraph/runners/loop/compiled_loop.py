@@ -68,10 +68,12 @@ class LoopRun:
 
     __slots__ = ("plan", "automaton", "table")
 
-    def __init__(self, plan: ExecutionPlan, keys: frozenset[str]) -> None:
+    def __init__(
+        self, plan: ExecutionPlan, keys: frozenset[str], table: tuple[Any, ...] | None = None
+    ) -> None:
         self.plan = plan
         self.automaton = ScheduleAutomaton(plan, keys)
-        self.table = _generate(plan)
+        self.table = table if table is not None else _generate(plan)
 
     def run(self, values: dict[str, Any], max_iterations: int) -> tuple[Any, int | None]:
         """Run from ``values`` (the run's own dict, which becomes its state).
@@ -135,7 +137,11 @@ def loop_for(graph: Any, prepared: Any, ctx: RunContext) -> LoopRun | None:
     memo_key = (_MEMO_KEY, frozenset(prepared.values))
     found = memo.get(memo_key, _MISSING)
     if found is _MISSING:
-        found = LoopRun(plan, memo_key[1]) if _eligible(plan) else None
+        found = None
+        if _eligible(plan):  # the generated calls serve every key set
+            others = tuple(memo.values())  # one C-level copy: other threads may add entries
+            table = next((run.table for run in others if isinstance(run, LoopRun)), None)
+            found = LoopRun(plan, memo_key[1], table)
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
         memo[memo_key] = found
