@@ -21,7 +21,8 @@ run costs the node calls themselves plus a few local variable moves. For a chain
 
 Nodes run in the schedule's order (superstep by superstep, node order inside one), exactly the
 order in which ``SyncRunner`` executes them on the general path, and the first failure stops the
-run. Values live in local variables; plain Python functions get their parameters positionally.
+run (``AsyncRunner`` runs every call of a superstep before looking at failures, so it takes
+only :attr:`CompiledRun.serial` runs, whose supersteps are one node each). Values live in local variables; plain Python functions get their parameters positionally.
 The function returns ``(None, outputs, None)`` on success and ``(position, exception, locals)``
 when the node at ``position`` of :attr:`CompiledRun.order` raised: the locals hold the values
 produced before the failure, which :meth:`CompiledRun.failed_state` puts back into ``values``.
@@ -89,9 +90,12 @@ class CompiledRun:
         source: The generated source text (for debugging and tests).
         variables: Value name → the local variable holding it, for every value a node of
             the run produces.
+        serial: Every superstep of the run is one plain function node (no GraphNode). Then
+            stopping at the first failure is also what a driver running a whole superstep's
+            calls before looking at failures does: a superstep holds no sibling left unrun.
     """
 
-    __slots__ = ("function", "order", "source", "variables")
+    __slots__ = ("function", "order", "source", "variables", "serial")
 
     def __init__(
         self,
@@ -99,11 +103,13 @@ class CompiledRun:
         order: tuple[NodePlan, ...],
         source: str,
         variables: dict[str, str],
+        serial: bool = False,
     ) -> None:
         self.function = function
         self.order = order
         self.source = source
         self.variables = variables
+        self.serial = serial
 
     def failed_state(self, values: dict[str, Any], frame_locals: dict[str, Any]) -> None:
         """Put the values produced before a failure (locals of the generated function) into
@@ -233,7 +239,10 @@ def compile_run(
     source = "def run(values, ctx):\n" + "\n".join(lines) + "\n"
     namespace = writer.namespace
     exec(compile(source, f"<hypergraph run of {plan.graph.name or 'graph'}>", "exec"), namespace)
-    return CompiledRun(namespace["run"], order, source, produced_locals)
+    serial = len(static_levels(plan, keys)) == len(order) and all(
+        p.kind is NodeKind.FUNCTION for p in order
+    )
+    return CompiledRun(namespace["run"], order, source, produced_locals, serial)
 
 
 def _schedule(plan: ExecutionPlan, keys: frozenset[str]) -> tuple[NodePlan, ...] | None:

@@ -352,9 +352,23 @@ class AsyncRunner(BaseRunner):
         runs = ItemRuns(self, plan, events, durable)  # opens the map span
         cap, prepared_for = self.default_max_iterations, plan.prepared_for
         start, failed = runs.start, runs.failed
+        # Sync calls run in place, a superstep's all before failures are looked at: an
+        # unobserved map whose every superstep is one plain function node runs its items
+        # compiled, as SyncRunner does (runners/item_runs.py). They never wait, so the
+        # limiter's slots change nothing; the bodies run outside it, as _call_body runs them.
+        fast = None if self.sync_nodes_in_threads else runs.compiled(plan, serial_only=True)
+        limited = CURRENT_LIMITER.get() is not None
 
         async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
             index, item = indexed
+            if fast is not None:
+                if limited:
+                    with outside_limits():
+                        done = fast(index, item)
+                else:
+                    done = fast(index, item)
+                if done is not None:
+                    return done
             ctx = start(index, item)
             if isinstance(ctx, RunResult):  # a durable map's item that finished before
                 return ctx

@@ -24,14 +24,12 @@ from hypergraph.runners.hosting import hosted_context
 from hypergraph.runners.item_runs import ItemRuns
 from hypergraph.runners.loop.call import (
     NodeCall,
-    RunContext,
     call_leaf,
     fail_call,
     finish_call,
     map_items,
     start_call,
 )
-from hypergraph.runners.loop.compiled_run import compiled_for, run_compiled
 from hypergraph.runners.loop.event_hooks import (
     end_mapped,
     open_events,
@@ -259,31 +257,22 @@ class SyncRunner(BaseRunner):
         prepared_for = plan.prepared_for
         results: list[RunResult] = []
         append = results.append
-        # The items share the map's key set and options (plan.prepared): an unobserved map
-        # looks the compiled run up once, and each item then costs its call and its result.
-        shared = RunContext(self, cache=self.cache)
-        template = plan.prepared
-        compiled = recorded = None
-        if events is None and template is not None:
-            compiled = compiled_for(graph, template, shared)
-            if durable is not None:  # recorded items run compiled too, once one taught how
-                recorded, compiled = durable.compiled_items(compiled, graph, template, shared), None
+        # An unobserved map of a compiled graph runs its items without the run loop (a
+        # durable one once its first item taught it the rows): runners/item_runs.py.
+        fast = runs.compiled(plan)
         try:
             for index, item in enumerate(plan.items):
-                fast = recorded is not None and recorded.ready
-                if compiled is None and not fast:
-                    started = start(index, item)
-                    if isinstance(started, RunResult):  # a durable map's item done before
-                        append(started)
+                if fast is not None:
+                    done = fast(index, item)
+                    if done is not None:
+                        append(done)
                         continue
-                    ctx = started
+                started = start(index, item)
+                if isinstance(started, RunResult):  # a durable map's item done before
+                    append(started)
+                    continue
                 try:
-                    if fast:
-                        result = recorded.run(index, item)  # type: ignore[union-attr]
-                    elif compiled is None:
-                        result = drive(run_steps(graph, prepared_for(item), ctx, cap))
-                    else:
-                        result = run_compiled(compiled, graph, template, shared, item)
+                    result = drive(run_steps(graph, prepared_for(item), started, cap))
                 except Exception as exc:
                     failed(exc, index, item)
                     raise

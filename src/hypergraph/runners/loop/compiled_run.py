@@ -9,7 +9,10 @@ node noted on its exception, ``error_handling`` applied the same way.
 
 Only drivers that execute a superstep's calls one by one, in node order, stopping at the first
 failure (``SyncRunner``, which sets ``_inline_calls``) may take this path: the generated function
-does exactly that. Any observer sends the run down the general path, where every hook lives.
+does exactly that. ``AsyncRunner`` runs every call of a superstep before it looks at failures
+(the first in node order wins), so its map items take it only for a *serial* run, whose every
+superstep is one plain function node, where both come to the same (``serial_only``). Any
+observer sends the run down the general path, where every hook lives.
 """
 
 from __future__ import annotations
@@ -28,19 +31,23 @@ __all__ = ["compiled_for", "run_compiled"]
 _COMPLETED = RunStatus.COMPLETED
 
 
-def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | None:
+def compiled_for(
+    graph: Any, prepared: Any, ctx: RunContext, *, serial_only: bool = False
+) -> CompiledRun | None:
     """The compiled run for ``graph`` started from ``prepared``, or ``None`` for the general path.
 
     ``None`` whenever something observes the run (events, a recorder, resume answers), the
     driver does not execute calls inline, or the graph and key set are not a plain DAG of
-    compilable nodes (engine/compiled.py).
+    compilable nodes (engine/compiled.py). ``serial_only``: the caller's driver runs a whole
+    superstep before looking at failures (``AsyncRunner``, whose sync calls run in place),
+    so only a run whose every superstep is one plain function node qualifies.
     """
     if ctx.dispatcher is not None or ctx.recorder is not None or ctx.resume:
         return None
-    if not getattr(ctx.runner, "_inline_calls", False):
+    if not serial_only and not getattr(ctx.runner, "_inline_calls", False):
         return None
     runner = ctx.runner
-    return compiled_run(
+    compiled = compiled_run(
         get_plan(graph),
         frozenset(prepared.values),
         prepared.selected,
@@ -49,6 +56,9 @@ def compiled_for(graph: Any, prepared: Any, ctx: RunContext) -> CompiledRun | No
         lambda: _inlining(runner),
         type(runner),
     )
+    if serial_only and compiled is not None and not compiled.serial:
+        return None
+    return compiled
 
 
 def _inlining(runner: Any) -> Inlining:
