@@ -20,6 +20,7 @@ equal to the previous ones (no new version), defaults, bindings, nodes that rais
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from typing import Any
 
@@ -27,13 +28,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from hypergraph import END, FunctionNode, Graph, IfElseNode, RouteNode, SyncRunner
+from hypergraph import AsyncRunner, END, FunctionNode, Graph, IfElseNode, RouteNode, SyncRunner
 from hypergraph.events import EventProcessor
 from hypergraph.exceptions import MissingInputError
 from hypergraph.runners.checks.arguments import prepare_run
 
 EXTERNAL = ("a", "b", "c")
 DEFAULT_FOR = {"c": 3}  # every consumer of c declares this default
+CALLS: list[tuple[Any, ...]] = []  # every call of a random node: (name, its arguments)
 
 
 class _Ignore(EventProcessor):
@@ -63,8 +65,9 @@ def _make_node(index: int, params: list[str], n_outputs: int, factor: int, fails
         body = f"return ({total}) * {factor}, ({total}) - {index}"
     else:  # declares two outputs but returns three values: the node's own error
         body = f"return ({total}), 1, 2"
-    namespace: dict[str, Any] = {}
-    exec(f"def {name}({signature}):\n{check}    {body}\n", namespace)
+    logged = f"    CALLS.append(({name!r}, {', '.join([*params, ''])}))\n"
+    namespace: dict[str, Any] = {"CALLS": CALLS}
+    exec(f"def {name}({signature}):\n{logged}{check}    {body}\n", namespace)
     outputs = f"o{index}" if n_outputs == 1 else (f"o{index}", f"p{index}")
     return FunctionNode(namespace[name], output_name=outputs)
 
@@ -174,6 +177,95 @@ def test_compiled_map_matches_general_scheduler(case: Any, items: list[int]) -> 
     fast = _outcome(lambda: SyncRunner().map(graph, values, map_over=inputs[0], **options))
     slow = _outcome(lambda: _general_runner().map(graph, values, map_over=inputs[0], **options))
     _same(fast, slow, many=True)
+
+
+def _async_map(graph: Any, values: dict[str, Any], observed: bool, **options: Any) -> Any:
+    """``AsyncRunner.map`` as a user awaits it; ``observed``: with a processor listening (the
+    general path), else as it comes (compiled when it qualifies)."""
+    extra = {"event_processors": [_Ignore()]} if observed else {}
+    return asyncio.run(AsyncRunner().map(graph, values, **options, **extra))
+
+
+def _with_calls(operation: Any) -> tuple[tuple[str, Any], list[tuple[Any, ...]]]:
+    """:func:`_outcome` of ``operation`` and the node calls it made, in order."""
+    CALLS.clear()
+    outcome = _outcome(operation)
+    return outcome, list(CALLS)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    random_graphs(),
+    st.lists(st.integers(-5, 5), min_size=1, max_size=6),
+    st.sampled_from([None, None, 1, 3]),
+)
+def test_async_map_matches_its_general_path(
+    case: Any, items: list[int], max_concurrency: int | None
+) -> None:
+    """AsyncRunner runs every call of a superstep before looking at failures: unobserved, its
+    items run compiled only where that changes nothing (results, errors, calls made)."""
+    graph, supplied, options = case
+    inputs = [name for name in graph.inputs.all if name in supplied and name in EXTERNAL]
+    if not inputs:
+        return
+    values = {**supplied, inputs[0]: items}
+    options = {**options, "map_over": inputs[0], "max_concurrency": max_concurrency}
+    fast, fast_calls = _with_calls(lambda: _async_map(graph, values, False, **options))
+    slow, slow_calls = _with_calls(lambda: _async_map(graph, values, True, **options))
+    _same(fast, slow, many=True)
+    assert fast_calls == slow_calls
+
+
+@pytest.mark.parametrize("error_handling", ["raise", "continue"])
+def test_async_map_runs_every_node_of_a_failing_superstep(error_handling: str) -> None:
+    """Two independent nodes, the first failing: AsyncRunner still calls the second (its
+    superstep runs whole) and fails with the first's error, observed or not."""
+    calls: list[str] = []
+
+    def first(x: int) -> int:
+        calls.append("first")
+        raise ValueError("first refused")
+
+    def second(x: int) -> int:
+        calls.append("second")
+        return x * 2
+
+    graph = Graph([FunctionNode(first, output_name="y"), FunctionNode(second, output_name="z")])
+    outcomes = []
+    for observed in (False, True):
+        calls.clear()
+        options = {"map_over": "x", "error_handling": error_handling}
+        outcomes.append(_outcome(lambda: _async_map(graph, {"x": [1]}, observed, **options)))
+        assert calls == ["first", "second"]
+    _same(*outcomes, many=True)
+    if error_handling == "continue":
+        (result,) = outcomes[0][1][0]
+        assert result.failed_node == "first" and dict(result.values) == {"z": 2}
+
+
+def test_unobserved_async_map_of_a_chain_runs_compiled() -> None:
+    """A chain (one node per superstep) of sync functions: AsyncRunner.map's items are calls
+    of the compiled function; a graph with an async node is not compiled."""
+    from hypergraph.engine.plan import get_plan
+
+    def inc(x: int) -> int:
+        return x + 1
+
+    def twice(y: int) -> int:
+        return y * 2
+
+    async def double(y: int) -> int:
+        return y * 2
+
+    chain = Graph([FunctionNode(inc, output_name="y"), FunctionNode(twice, output_name="z")])
+    results = asyncio.run(AsyncRunner().map(chain, x=[1, 2], map_over="x"))
+    assert [r["z"] for r in results] == [4, 6]
+    compiled = [c for c in get_plan(chain).compiled.values() if c is not None]
+    assert compiled and compiled[0].serial
+    mixed = Graph([FunctionNode(inc, output_name="y"), FunctionNode(double, output_name="z")])
+    results = asyncio.run(AsyncRunner().map(mixed, x=[1, 2], map_over="x"))
+    assert [r["z"] for r in results] == [4, 6]
+    assert not [c for c in get_plan(mixed).compiled.values() if c is not None]
 
 
 @st.composite
