@@ -1,5 +1,6 @@
 """A durable ``SyncRunner.map`` of a plain DAG runs its items compiled under ``"async"``
-durability; what it stores must be what the general run loop stores.
+durability, and so does a durable ``AsyncRunner.map`` of a chain (every superstep one node);
+what they store must be what the general run loop stores.
 
 The general path is the same map observed by an event processor (events keep every run on the
 run loop). Times differ by nature (a compiled item's supersteps share its wall time), so they
@@ -8,9 +9,11 @@ are compared for consistency only.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from hypergraph import Graph, SyncRunner, node
+from hypergraph import AsyncRunner, Graph, SyncRunner, node
 from hypergraph.checkpointers import StepStatus, WorkflowStatus
 from hypergraph.events import EventProcessor
 
@@ -18,9 +21,10 @@ TIMES = ("duration_ms", "created_at", "completed_at")
 FAST, OBSERVED = "b", "c"  # the workflow ids of the two maps (one store may hold both)
 
 
-def diamond(fail_on: set[int]) -> Graph:
+def diamond(fail_on: set[int], chain: bool = False) -> Graph:
     """Two nodes in the first superstep (one fails for the items in ``fail_on``), a node with
-    two outputs, and one reading both branches."""
+    two outputs, and one reading both branches. ``chain``: the failing node reads the first
+    one's output, so every superstep is one node (what ``AsyncRunner`` runs compiled)."""
 
     @node(output_name="left")
     def grow(x: int) -> int:
@@ -32,6 +36,12 @@ def diamond(fail_on: set[int]) -> Graph:
             raise ValueError(f"bad item {x}")
         return x * 10
 
+    @node(output_name="right")
+    def check_after(left: int) -> int:
+        if left - 1 in fail_on:
+            raise ValueError(f"bad item {left - 1}")
+        return (left - 1) * 10
+
     @node(output_name=("low", "high"))
     def split(left: int, right: int) -> tuple[int, int]:
         return min(left, right), max(left, right)
@@ -40,7 +50,27 @@ def diamond(fail_on: set[int]) -> Graph:
     def name_it(low: int, high: int, suffix: str = "!") -> str:
         return f"{low}-{high}{suffix}"
 
-    return Graph([grow, check, split, name_it], name="diamond")
+    return Graph([grow, check_after if chain else check, split, name_it], name="diamond")
+
+
+RUNNERS = ["sync", "async"]
+
+
+def run_map(kind: str, checkpointer, graph: Graph, items: list[int], **options) -> list:
+    """``SyncRunner.map`` or ``AsyncRunner.map`` (awaited) of ``graph`` over ``x=items``; an
+    ``AsyncRunner`` maps the chain variant of the diamond (see :func:`diamond`)."""
+    if kind == "sync":
+        return SyncRunner(checkpointer=checkpointer).map(graph, x=items, map_over="x", **options)
+    runner = AsyncRunner(checkpointer=checkpointer)
+    return asyncio.run(runner.map(graph, x=items, map_over="x", **options))
+
+
+def graph_for(kind: str, fail_on: set[int]) -> Graph:
+    return diamond(fail_on, chain=kind == "async")
+
+
+def check_name(kind: str) -> str:
+    return "check_after" if kind == "async" else "check"
 
 
 def stored(checkpointer, workflow_id: str, count: int) -> tuple[list, list]:
@@ -66,23 +96,41 @@ def stored(checkpointer, workflow_id: str, count: int) -> tuple[list, list]:
     return runs, steps
 
 
-def map_twice(make_checkpointer, graph: Graph, items: list[int], **options) -> tuple:
+def map_twice(kind: str, make_checkpointer, graph: Graph, items: list[int], **options) -> tuple:
     """The map's records without observers (compiled items) and observed (the run loop)."""
     plain = make_checkpointer(durability="async")
     observed = make_checkpointer(durability="async")
-    fast = SyncRunner(checkpointer=plain).map(
-        graph, x=items, map_over="x", workflow_id=FAST, **options
-    )
-    slow = SyncRunner(checkpointer=observed).map(
-        graph, x=items, map_over="x", workflow_id=OBSERVED, event_processors=[EventProcessor()],
+    fast = run_map(kind, plain, graph, items, workflow_id=FAST, **options)
+    slow = run_map(
+        kind, observed, graph, items, workflow_id=OBSERVED, event_processors=[EventProcessor()],
         **options,
     )  # fmt: skip
     return plain, observed, fast, slow
 
 
-def test_compiled_items_store_the_steps_the_run_loop_stores(make_checkpointer) -> None:
+@pytest.fixture
+def compiled_runs(monkeypatch) -> list[int]:
+    """The indexes of the items run by the compiled function (CompiledItems.run)."""
+    from hypergraph.runners.durable.compiled_items import CompiledItems
+
+    seen: list[int] = []
+    original = CompiledItems.run
+
+    def run(self, index, values):
+        seen.append(index)
+        return original(self, index, values)
+
+    monkeypatch.setattr(CompiledItems, "run", run)
+    return seen
+
+
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_compiled_items_store_the_steps_the_run_loop_stores(
+    kind: str, make_checkpointer, compiled_runs: list[int]
+) -> None:
     items = list(range(6))
-    plain, observed, fast, slow = map_twice(make_checkpointer, diamond(set()), items)
+    plain, observed, fast, slow = map_twice(kind, make_checkpointer, graph_for(kind, set()), items)
+    assert compiled_runs == items[1:]  # the first item taught the rows, the rest ran compiled
     assert (
         [r["label"] for r in fast]
         == [r["label"] for r in slow]
@@ -96,11 +144,15 @@ def test_compiled_items_store_the_steps_the_run_loop_stores(make_checkpointer) -
     assert plain.get_run("b").node_count == 6
 
 
-def test_compiled_items_record_a_failure_as_the_run_loop_does(make_checkpointer) -> None:
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_compiled_items_record_a_failure_as_the_run_loop_does(
+    kind: str, make_checkpointer, compiled_runs: list[int]
+) -> None:
     items = list(range(5))
     plain, observed, fast, slow = map_twice(
-        make_checkpointer, diamond({2, 4}), items, error_handling="continue"
+        kind, make_checkpointer, graph_for(kind, {2, 4}), items, error_handling="continue"
     )
+    assert compiled_runs == items[1:]
     assert [r.status.value for r in fast] == [r.status.value for r in slow]
     assert [r.status.value for r in fast] == ["completed"] * 2 + ["failed", "completed", "failed"]
     assert str(fast[4].error) == str(slow[4].error) == "bad item 4"
@@ -109,32 +161,56 @@ def test_compiled_items_record_a_failure_as_the_run_loop_does(make_checkpointer)
     failed = plain.steps("b/4")
     assert [(s.node_name, s.status) for s in failed] == [
         ("grow", StepStatus.COMPLETED),
-        ("check", StepStatus.FAILED),
+        (check_name(kind), StepStatus.FAILED),
     ]
     assert failed[1].error == "ValueError: bad item 4"
     assert plain.get_run("b").status is WorkflowStatus.PARTIAL
 
 
-def test_a_compiled_item_that_raises_stops_the_map_and_is_run_again(make_checkpointer) -> None:
+def test_async_map_of_a_superstep_with_two_nodes_stays_on_the_run_loop(
+    make_checkpointer, compiled_runs: list[int]
+) -> None:
+    """AsyncRunner runs a whole superstep before looking at failures; the compiled function
+    stops at the first one, so a graph with two nodes in one superstep is not compiled."""
+    plain, observed, fast, slow = map_twice(
+        "async", make_checkpointer, diamond({2}), list(range(4)), error_handling="continue"
+    )
+    assert compiled_runs == []
+    assert stored(plain, FAST, 4) == stored(observed, OBSERVED, 4)
+    assert [s.node_name for s in plain.steps("b/2")] == ["grow", "check"]
+
+
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_a_compiled_item_that_raises_stops_the_map_and_is_run_again(
+    kind: str, make_checkpointer
+) -> None:
     fail_on = {3}
     checkpointer = make_checkpointer(durability="async")
-    runner = SyncRunner(checkpointer=checkpointer)
+    observed = make_checkpointer(durability="async")
+    graph = graph_for(kind, fail_on)
     with pytest.raises(ValueError, match="bad item 3") as raised:
-        runner.map(diamond(fail_on), x=list(range(5)), map_over="x", workflow_id="b")
-    assert any("check" in note for note in raised.value.__notes__)
+        run_map(kind, checkpointer, graph, list(range(5)), workflow_id="b")
+    assert any(check_name(kind) in note for note in raised.value.__notes__)
+    with pytest.raises(ValueError, match="bad item 3"):
+        run_map(kind, observed, graph, list(range(5)), workflow_id="b",
+                event_processors=[EventProcessor()])  # fmt: skip
+    assert stored(checkpointer, "b", 4) == stored(observed, "b", 4)
     assert checkpointer.get_run("b/3").status is WorkflowStatus.FAILED
-    assert checkpointer.get_run("b/4") is None
+    # SyncRunner stops at the failure; AsyncRunner's pool lets a worker that had not started
+    # yet take the next item, on the run loop too (runners/concurrency.py run_pool).
+    fifth = checkpointer.get_run("b/4")
+    again_fifth = observed.get_run("b/4")
+    assert (fifth is None) == (again_fifth is None) == (kind == "sync")
     fail_on.clear()
-    again = runner.map(diamond(fail_on), x=list(range(5)), map_over="x", workflow_id="b")
-    assert [r.restored for r in again] == [True, True, True, False, False]
+    again = run_map(kind, checkpointer, graph, list(range(5)), workflow_id="b")
+    assert [r.restored for r in again] == [True, True, True, False, kind == "async"]
     assert checkpointer.get_run("b").status is WorkflowStatus.COMPLETED
 
 
-def test_compiled_item_steps_share_the_item_time_in_order(make_checkpointer) -> None:
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_compiled_item_steps_share_the_item_time_in_order(kind: str, make_checkpointer) -> None:
     checkpointer = make_checkpointer(durability="async")
-    SyncRunner(checkpointer=checkpointer).map(
-        diamond(set()), x=[1, 2, 3], map_over="x", workflow_id="b"
-    )
+    run_map(kind, checkpointer, graph_for(kind, set()), [1, 2, 3], workflow_id="b")
     for i in range(3):
         run = checkpointer.get_run(f"b/{i}")
         steps = checkpointer.steps(f"b/{i}")
@@ -146,16 +222,17 @@ def test_compiled_item_steps_share_the_item_time_in_order(make_checkpointer) -> 
         assert all(s.duration_ms >= 0 and s.created_at <= s.completed_at for s in steps)
 
 
-def test_an_output_the_serializer_cannot_store_fails_the_item_by_name(make_checkpointer) -> None:
+@pytest.mark.parametrize("kind", RUNNERS)
+def test_an_output_the_serializer_cannot_store_fails_the_item_by_name(
+    kind: str, make_checkpointer
+) -> None:
     @node(output_name="y")
     def wrap(x: int) -> object:
         return object() if x == 2 else x
 
     checkpointer = make_checkpointer(durability="async")
     with pytest.raises(TypeError, match="Node 'wrap' returned output 'y'"):
-        SyncRunner(checkpointer=checkpointer).map(
-            Graph([wrap], name="wrap"), x=[0, 1, 2], map_over="x", workflow_id="b"
-        )
+        run_map(kind, checkpointer, Graph([wrap], name="wrap"), [0, 1, 2], workflow_id="b")
     assert checkpointer.get_run("b/2").status is WorkflowStatus.FAILED
     assert checkpointer.steps("b/2") == []
     assert [s.values for s in checkpointer.steps("b/1")] == [{"y": 1}]
