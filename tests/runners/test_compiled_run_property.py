@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from hypergraph import AsyncRunner, END, FunctionNode, Graph, IfElseNode, RouteNode, SyncRunner
+from hypergraph import END, AsyncRunner, FunctionNode, Graph, IfElseNode, RouteNode, SyncRunner
 from hypergraph.events import EventProcessor
 from hypergraph.exceptions import MissingInputError
 from hypergraph.runners.checks.arguments import prepare_run
@@ -232,10 +232,12 @@ def test_async_map_runs_every_node_of_a_failing_superstep(error_handling: str) -
 
     graph = Graph([FunctionNode(first, output_name="y"), FunctionNode(second, output_name="z")])
     outcomes = []
+    options = {"map_over": "x", "error_handling": error_handling}
     for observed in (False, True):
         calls.clear()
-        options = {"map_over": "x", "error_handling": error_handling}
-        outcomes.append(_outcome(lambda: _async_map(graph, {"x": [1]}, observed, **options)))
+        outcomes.append(
+            _outcome(lambda seen=observed: _async_map(graph, {"x": [1]}, seen, **options))
+        )
         assert calls == ["first", "second"]
     _same(*outcomes, many=True)
     if error_handling == "continue":

@@ -1,7 +1,8 @@
 """The items of a durable map run by the compiled function, recorded as the general path would.
 
-An unobserved ``SyncRunner.map`` over a plain DAG runs each item as one generated function
-(engine/compiled.py). A durable map records every item as a child run with one step per node,
+An unobserved ``SyncRunner.map`` over a plain DAG (an ``AsyncRunner.map`` over one whose
+every superstep is one node) runs each item as one generated function (engine/compiled.py,
+runners/item_runs.py). A durable map records every item as a child run with one step per node,
 which used to send each item down the general run loop. But a fresh run of a plain DAG is the
 same sequence of steps every time: the same supersteps, node order, input and output versions;
 only the values and the times differ. So the first item that completes runs on the general

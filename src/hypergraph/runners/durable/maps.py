@@ -62,7 +62,7 @@ class DurableMap:
         self.config = graph_config(graph, cp.serializer)
         self.hold_items = cp.policy.durability == "async"  # one write per item (see hold)
         self.prune = cp.policy.retention != "full"  # items prune their steps as they go
-        self.compiled: CompiledItems | None = None  # items run compiled (SyncRunner, see there)
+        self.compiled: CompiledItems | None = None  # items run compiled (see there)
         self._item_run: Run | None = None  # what every item's run record starts as
         self.done = self.failed = 0  # items that completed (restored too) or failed so far
         self.started = time.perf_counter()
@@ -111,7 +111,7 @@ class DurableMap:
     def compiled_items(
         self, compiled: CompiledRun | None, graph: Any, prepared: Any, ctx: Any
     ) -> CompiledItems | None:
-        """Let the items run as ``compiled`` (an unobserved ``SyncRunner.map``) once the first
+        """Let the items run as ``compiled`` (an unobserved local map) once the first
         completed one taught how they are recorded (runners/durable/compiled_items.py);
         ``None`` when they cannot."""
         from hypergraph.runners.durable.compiled_items import compiled_items
