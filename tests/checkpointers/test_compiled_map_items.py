@@ -196,14 +196,11 @@ def test_a_compiled_item_that_raises_stops_the_map_and_is_run_again(
                 event_processors=[EventProcessor()])  # fmt: skip
     assert stored(checkpointer, "b", 4) == stored(observed, "b", 4)
     assert checkpointer.get_run("b/3").status is WorkflowStatus.FAILED
-    # SyncRunner stops at the failure; AsyncRunner's pool lets a worker that had not started
-    # yet take the next item, on the run loop too (runners/concurrency.py run_pool).
-    fifth = checkpointer.get_run("b/4")
-    again_fifth = observed.get_run("b/4")
-    assert (fifth is None) == (again_fifth is None) == (kind == "sync")
+    # Both runners stop at the failure: no item after it was started.
+    assert checkpointer.get_run("b/4") is None and observed.get_run("b/4") is None
     fail_on.clear()
     again = run_map(kind, checkpointer, graph, list(range(5)), workflow_id="b")
-    assert [r.restored for r in again] == [True, True, True, False, kind == "async"]
+    assert [r.restored for r in again] == [True, True, True, False, False]
     assert checkpointer.get_run("b").status is WorkflowStatus.COMPLETED
 
 

@@ -171,6 +171,28 @@ async def test_raise_with_limit_stops_taking_items_after_a_failure():
     assert len(started) < 10  # the workers stopped; most items never started
 
 
+@pytest.mark.parametrize("observed", [False, True])
+async def test_raise_starts_no_item_after_a_failure_of_items_that_never_wait(observed: bool):
+    from hypergraph.events import EventProcessor
+
+    started: list[int] = []
+
+    @node(output_name="y")
+    def fails_third(x: int) -> int:
+        started.append(x)
+        if x == 2:
+            raise ValueError("bad item")
+        return x
+
+    processors = [EventProcessor()] if observed else None
+    with pytest.raises(ValueError, match="bad item"):
+        await AsyncRunner().map(
+            Graph([fails_third]), x=list(range(10)), map_over="x", max_concurrency=3,
+            event_processors=processors,
+        )  # fmt: skip
+    assert started == [0, 1, 2]
+
+
 async def test_continue_returns_failed_results_for_failing_items_only():
     results = await AsyncRunner().map(
         Graph([invert]), x=[1, 0, 2], map_over="x", error_handling="continue"

@@ -139,15 +139,19 @@ async def run_pool(
 
     async def worker() -> None:
         # Iterating a shared iterator from several tasks is safe: next() never awaits, so items
-        # are taken in index order and each one's slot is appended as it is taken.
-        for index, item in numbered:
+        # are taken in index order and each one's slot is appended as it is taken. The failure
+        # check comes before taking an item: a worker that first runs after another one failed
+        # (items that never await run back to back) must not start one more.
+        while not (stop_on_failure and failures):
+            taken = next(numbered, None)
+            if taken is None:
+                return
+            index, item = taken
             results.append(None)
             try:
                 results[index] = await run_one(item)
             except Exception as exc:
                 failures[index] = exc
-            if stop_on_failure and failures:
-                return
 
     pool = max(1, min(workers, count))
     if pool == 1:
