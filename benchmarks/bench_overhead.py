@@ -28,7 +28,7 @@ from typing import Any
 
 # The 3-node pipeline is bench_map.py's (run as a script, this folder is on sys.path).
 from bench_map import GRAPH as PIPELINE
-from bench_map import add_one, double, minus_three
+from bench_map import plain_loop
 
 from hypergraph import END, Graph, SyncRunner, node, route
 
@@ -103,12 +103,7 @@ def map_pipeline(rounds: int) -> tuple[float, float]:
         return runner.map(graph, {"a": items}, map_over="a")
 
     def plain() -> Any:
-        results = []
-        for a in items:
-            b = add_one(a)
-            c = double(b)
-            results.append({"b": b, "c": c, "d": minus_three(c)})
-        return results
+        return plain_loop(items)
 
     return best_time(library, rounds), best_time(plain, rounds)
 

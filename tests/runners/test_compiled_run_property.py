@@ -155,15 +155,30 @@ def _same(fast: tuple[str, Any], general: tuple[str, Any], many: bool) -> None:
         assert _result(fast_value) == _result(general_value)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_graphs(), st.booleans())
-def test_compiled_run_matches_general_scheduler(case: Any, observed: bool) -> None:
+def _run_matches_general_scheduler(case: Any, observed: bool) -> None:
+    """One ``SyncRunner.run`` of ``case`` on the fast path against the general scheduler (a
+    runner that never compiles, or one run with an event processor when ``observed``)."""
     graph, supplied, options = case
     general = SyncRunner() if observed else _general_runner()
     extra = {"event_processors": [_Ignore()]} if observed else {}
     fast = _outcome(lambda: SyncRunner().run(graph, dict(supplied), **options))
     slow = _outcome(lambda: general.run(graph, dict(supplied), **options, **extra))
     _same(fast, slow, many=False)
+
+
+def _map_matches_general_scheduler(
+    graph: Any, values: dict[str, Any], map_over: str, options: dict[str, Any]
+) -> None:
+    """One ``SyncRunner.map`` over ``map_over`` on the fast path against the general scheduler."""
+    fast = _outcome(lambda: SyncRunner().map(graph, values, map_over=map_over, **options))
+    slow = _outcome(lambda: _general_runner().map(graph, values, map_over=map_over, **options))
+    _same(fast, slow, many=True)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs(), st.booleans())
+def test_compiled_run_matches_general_scheduler(case: Any, observed: bool) -> None:
+    _run_matches_general_scheduler(case, observed)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -173,10 +188,7 @@ def test_compiled_map_matches_general_scheduler(case: Any, items: list[int]) -> 
     inputs = [name for name in graph.inputs.all if name in supplied and name in EXTERNAL]
     if not inputs:
         return
-    values = {**supplied, inputs[0]: items}
-    fast = _outcome(lambda: SyncRunner().map(graph, values, map_over=inputs[0], **options))
-    slow = _outcome(lambda: _general_runner().map(graph, values, map_over=inputs[0], **options))
-    _same(fast, slow, many=True)
+    _map_matches_general_scheduler(graph, {**supplied, inputs[0]: items}, inputs[0], options)
 
 
 def _async_map(graph: Any, values: dict[str, Any], observed: bool, **options: Any) -> Any:
@@ -323,12 +335,7 @@ def deeply_nested_graphs(draw: Any) -> tuple[Graph, dict[str, Any], dict[str, An
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(deeply_nested_graphs(), st.booleans())
 def test_compiled_nested_run_matches_general_scheduler(case: Any, observed: bool) -> None:
-    graph, supplied, options = case
-    general = SyncRunner() if observed else _general_runner()
-    extra = {"event_processors": [_Ignore()]} if observed else {}
-    fast = _outcome(lambda: SyncRunner().run(graph, dict(supplied), **options))
-    slow = _outcome(lambda: general.run(graph, dict(supplied), **options, **extra))
-    _same(fast, slow, many=False)
+    _run_matches_general_scheduler(case, observed)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -338,10 +345,7 @@ def test_compiled_nested_map_matches_general_scheduler(case: Any, items: list[in
     if not supplied:
         return
     name = sorted(supplied)[0]
-    values = {**supplied, name: items}
-    fast = _outcome(lambda: SyncRunner().map(graph, values, map_over=name, **options))
-    slow = _outcome(lambda: _general_runner().map(graph, values, map_over=name, **options))
-    _same(fast, slow, many=True)
+    _map_matches_general_scheduler(graph, {**supplied, name: items}, name, options)
 
 
 def test_nested_graphs_are_written_inline() -> None:
