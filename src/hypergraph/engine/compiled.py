@@ -204,13 +204,10 @@ def compile_run(
         inline: Lets a GraphNode's inner run be written into the generated function instead
             of going through ``nested`` (see :class:`Inlining`); ``None``: never.
     """
-    order = _schedule(plan, keys)
-    if order is None:
+    static = _static_run(plan, keys, selected, on_missing)
+    if static is None:
         return None
-    produced = {name for p in order for name in p.data_outputs}
-    names = _result_names(plan, keys, selected, produced)
-    if on_missing != "ignore" and any(n not in produced and n not in keys for n in names):
-        return None  # the general path warns or raises about them
+    order, produced, names = static
 
     writer = _Writer(nested, inline)
     local: dict[str, str] = {}  # value name -> local variable holding it
@@ -256,16 +253,27 @@ def _schedule(plan: ExecutionPlan, keys: frozenset[str]) -> tuple[NodePlan, ...]
     return order
 
 
-def _result_names(
+def _static_run(
     plan: ExecutionPlan,
     keys: frozenset[str],
     selected: tuple[str, ...] | None,
-    produced: set[str],
-) -> tuple[str, ...]:
-    """The names a run returns (those present of them): the selection, else every output."""
+    on_missing: str,
+) -> tuple[tuple[NodePlan, ...], set[str], tuple[str, ...]] | None:
+    """A run of ``plan`` from ``keys`` that compiles: its nodes in call order, the names they
+    produce and the names it returns (the selection, else every output present), or ``None``
+    when it does not compile or would leave a returned name missing (the general path warns
+    or raises about those, as ``on_missing`` says)."""
+    order = _schedule(plan, keys)
+    if order is None:
+        return None
+    produced = {name for p in order for name in p.data_outputs}
     if selected is not None:
-        return selected
-    return tuple(n for n in plan.result_names if n in produced or n in keys)
+        names = selected
+    else:
+        names = tuple(n for n in plan.result_names if n in produced or n in keys)
+    if on_missing != "ignore" and any(n not in produced and n not in keys for n in names):
+        return None
+    return order, produced, names
 
 
 class _Writer:
@@ -395,13 +403,10 @@ class _Writer:
         selected, on_missing = verdict
         graph = p.node.graph
         plan = get_plan(graph)
-        order = _schedule(plan, keys)
-        if order is None:
+        static = _static_run(plan, keys, selected, on_missing)
+        if static is None:
             return False
-        produced = {name for q in order for name in q.data_outputs}
-        names = _result_names(plan, keys, selected, produced)
-        if on_missing != "ignore" and any(n not in produced and n not in keys for n in names):
-            return False
+        order, _, names = static
         mark = (len(self.lines), len(self.namespace), self.count)
         inner = dict(arguments)  # inner name -> local variable or constant
         if not self._inner_body(plan, order, inner, position, notes, depth):
