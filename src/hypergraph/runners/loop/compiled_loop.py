@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hypergraph.engine.automaton import ScheduleAutomaton
-from hypergraph.engine.compiled import _call
+from hypergraph.engine.codegen import call_expression
 from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import ExecutionPlan, NodePlan, get_plan
 from hypergraph.engine.resolve import FROM_BOUND, FROM_DEFAULT, FROM_STATE_ONLY
@@ -233,7 +233,7 @@ def _node_source(p: NodePlan, constant: Callable[[Any], str]) -> list[str]:
             arguments.append((param, f"values[{name!r}]"))
         else:
             arguments.append((param, f"values.get({name!r}, {constant(fallback)})"))
-    call = _call(constant(p.func), p.func, arguments)
+    call = call_expression(constant(p.func), p.func, arguments)
     outputs = p.data_outputs
     lines = [f"def call{p.index}(values):"]
     if p.is_gate:
