@@ -60,13 +60,8 @@ from hypergraph.runners.loop.call import (
     map_items,
     start_call,
 )
-from hypergraph.runners.loop.event_hooks import (
-    RunEvents,
-    body_starts,
-    end_mapped,
-    open_events,
-    start_mapped,
-)
+from hypergraph.runners.loop.event_channel import RunEvents, open_events
+from hypergraph.runners.loop.event_hooks import body_starts, end_mapped, start_mapped
 from hypergraph.runners.loop.retry import Attempts, call_with_retries_async
 from hypergraph.runners.loop.single_flight import single_flight
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps

@@ -30,11 +30,8 @@ from hypergraph.runners.loop.call import (
     map_items,
     start_call,
 )
-from hypergraph.runners.loop.event_hooks import (
-    end_mapped,
-    open_events,
-    start_mapped,
-)
+from hypergraph.runners.loop.event_channel import open_events
+from hypergraph.runners.loop.event_hooks import end_mapped, start_mapped
 from hypergraph.runners.loop.retry import Attempts, call_with_retries
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, plan_map

@@ -229,7 +229,7 @@ def _run_recorded(
 ) -> list[RunResult]:
     """A durable chunk: each item recorded as its map's child run (see :mod:`.durable`)."""
     from hypergraph.runners.dask.durable import run_recorded_chunk
-    from hypergraph.runners.loop.event_hooks import open_events
+    from hypergraph.runners.loop.event_channel import open_events
 
     events = open_events([recorder] if recorder is not None else None)
     try:

@@ -1,2 +1,3 @@
 """The run loop every driver drives: the sans-IO superstep generator (`steps`), calling one node
-(`call`), and the cache and event hooks around a call (`cache_hooks`, `event_hooks`)."""
+(`call`), the cache and event hooks around a call (`cache_hooks`, `event_hooks`), and the
+channel that delivers a run's events (`event_channel`)."""

@@ -67,7 +67,7 @@ class RunContext:
     Attributes:
         runner: The runner executing the run (drivers use it to run nested graphs).
         cache: The runner's cache backend, or ``None``.
-        dispatcher: The top-level run/map's event channel (``run_events.RunEvents``) or ``None``.
+        dispatcher: The top-level run/map's event channel (``event_channel.RunEvents``) or ``None``.
         run_id: This run's id (``None`` → RunResult makes one; set at run start with events).
         span_id: This run's span id (set at run start with events).
         graph_name: The running graph's name, for events.

@@ -32,7 +32,8 @@ Rules a driver must respect: execute the calls of one batch in any order or conc
 not start the next batch before sending this one back; send back only calls that were executed
 (SyncRunner omits those after a failure); let ``BaseException`` (``KeyboardInterrupt``) escape.
 
-Events (runners/loop/event_hooks.py), a driver's part:
+Events (runners/loop/event_hooks.py builds them, runners/loop/event_channel.py delivers them),
+a driver's part:
 
 - top-level ``run``/``map``: ``events = open_events(event_processors, deferred=<async?>)`` (``None``
   without processors), put it on the context (``RunContext(..., dispatcher=events)``), and in a
