@@ -33,6 +33,7 @@ from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.events.processor import EventProcessor
 from hypergraph.graph import Graph
 from hypergraph.nodes import HyperNode
+from hypergraph.runners.async_driver import AsyncDriver
 from hypergraph.runners.base import BaseRunner, check_checkpointer
 from hypergraph.runners.checks.arguments import ALL_OUTPUTS_DEFAULT, RUN_RESERVED, prepare_run
 from hypergraph.runners.checks.resume_keys import (
@@ -45,26 +46,12 @@ from hypergraph.runners.concurrency import (
     check_max_concurrency,
     concurrency_limit,
     outside_limits,
-    run_all,
     run_pool,
 )
-from hypergraph.runners.failure_notes import note_failed_item
 from hypergraph.runners.hosting import hosted_context
 from hypergraph.runners.item_runs import ItemRuns
-from hypergraph.runners.loop.call import (
-    NodeCall,
-    call_leaf,
-    call_leaf_async,
-    fail_call,
-    finish_call,
-    map_items,
-    start_call,
-)
-from hypergraph.runners.loop.event_channel import RunEvents, open_events
-from hypergraph.runners.loop.event_hooks import body_starts, end_mapped, start_mapped
-from hypergraph.runners.loop.retry import Attempts, call_with_retries_async
-from hypergraph.runners.loop.single_flight import single_flight
-from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
+from hypergraph.runners.loop.event_channel import open_events
+from hypergraph.runners.loop.steps import run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, failed_item_result, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult
 
@@ -81,13 +68,12 @@ _CAPABILITIES = RunnerCapabilities(
     supports_interrupts=True,
 )
 
-# Without max_concurrency a map_over fan-out uses at most this many worker tasks at once, and
-# AsyncRunner.map refuses more items than this ("Too many map tasks", docs/guides/map.md).
-_UNLIMITED_WORKERS = 10_000
+# Without max_concurrency AsyncRunner.map refuses more items than this ("Too many map tasks",
+# docs/guides/map.md).
 _MAX_UNLIMITED_MAP_ITEMS = 10_000
 
 
-class AsyncRunner(BaseRunner):
+class AsyncRunner(AsyncDriver, BaseRunner):
     """Asynchronous runner: independent nodes of a superstep run concurrently.
 
     Args:
@@ -390,161 +376,3 @@ class AsyncRunner(BaseRunner):
         for index, error in failures.items():  # "continue": a run that raised anyway
             results[index] = failed_item_result(error)
         return results  # type: ignore[return-value]
-
-    # ------------------------------------------------------------------ driver
-    async def _drive(self, steps: RunSteps) -> RunResult:
-        """Answer every superstep of ``steps``, running each superstep's calls concurrently."""
-        # Sync leaves (engine/kinds.py) can be called in place, without a task, when nothing
-        # (limiter, thread) must wrap them.
-        inline = not self.sync_nodes_in_threads and CURRENT_LIMITER.get() is None
-        events: RunEvents | None = None
-        try:
-            calls = next(steps)
-            events = calls[0].ctx.dispatcher  # one run, one context: checked once
-            while True:
-                if events is not None:
-                    await events.flush()  # run start and the previous superstep's events
-                if len(calls) == 1:
-                    call = calls[0]
-                    if inline and call.plan.strategy.sync_leaf and not call.plan.guarded:
-                        _execute_inline(call)
-                    else:
-                        await self._execute(call)
-                else:
-                    await self._execute_superstep(calls, inline)
-                calls = steps.send(calls)
-        except StopIteration as stop:
-            if events is not None:
-                await events.flush()  # the run's end event
-            result: RunResult = stop.value
-            return result
-
-    async def _execute_superstep(self, calls: list[NodeCall], inline: bool) -> None:
-        """Run all calls of one superstep; every call finishes (or fails) before returning."""
-        waiting: list[NodeCall] = []
-        for call in calls:
-            if inline and call.plan.strategy.sync_leaf and not call.plan.guarded:
-                _execute_inline(call)
-            else:
-                waiting.append(call)
-        if len(waiting) == 1:
-            await self._execute(waiting[0])
-        elif waiting:
-            await run_all([self._execute(call) for call in waiting])
-
-    async def _execute(self, call: NodeCall) -> None:
-        """Execute one call and record its outcome on it; only BaseExceptions escape.
-
-        A cached call that missed runs under :func:`single_flight`: an identical call already
-        running makes it wait and take that call's cached result instead of running again.
-        """
-        try:
-            if call.cache_key:
-                async with single_flight(call) as answered:
-                    if not answered:
-                        finish_call(call, await self._invoke(call))
-            else:
-                finish_call(call, await self._invoke(call))
-        except Exception as exc:
-            fail_call(call, exc)
-        events = call.ctx.dispatcher
-        if events is not None:
-            await events.flush()  # this call's end (or error) event, without waiting for siblings
-
-    async def _invoke(self, call: NodeCall) -> Any:
-        """The raw result of one call: where it runs is this driver's choice, how is its kind's."""
-        strategy = call.plan.strategy
-        if strategy.mapped:
-            return await self._run_mapped(call)
-        if strategy.nested:
-            return await self._drive(nested_run_steps(call, call.kwargs))
-        if call.plan.guarded:  # retry policy or timeout: runners/loop/retry.py
-            return await call_with_retries_async(call, self._attempt)
-        if not strategy.holds_slot:  # a gate: quick, on the loop, never waits for a slot
-            start_call(call)
-            return call_leaf(call)
-        limiter = CURRENT_LIMITER.get()
-        events = call.ctx.dispatcher
-        if limiter is None:
-            start_call(call)
-            if events is not None:
-                await events.flush()  # deliver the start now, not once the body has finished
-                body_starts(call)  # duration_ms counts the body, not the processors
-            return await self._call_body(call)
-        async with limiter.semaphore:  # held around the leaf body only
-            start_call(call)  # a node starts when it gets its slot, not while it waits
-            if events is not None:
-                await events.flush()
-                body_starts(call)
-            return await self._call_body(call)
-
-    async def _attempt(self, attempts: Attempts) -> Any:
-        """One attempt of a guarded leaf call: a slot for the attempt only, then the body.
-
-        Between attempts the retry loop waits holding no ``max_concurrency`` slot.
-        """
-        call = attempts.call
-        if not call.plan.strategy.holds_slot:  # a gate
-            start_call(call)
-            attempts.begin()
-            return call_leaf(call)
-        limiter = CURRENT_LIMITER.get()
-        if limiter is None:
-            return await self._attempt_body(attempts)
-        async with limiter.semaphore:
-            return await self._attempt_body(attempts)
-
-    async def _attempt_body(self, attempts: Attempts) -> Any:
-        call = attempts.call
-        start_call(call)  # the node's start, once, before its first attempt
-        attempts.begin()
-        events = call.ctx.dispatcher
-        if events is not None:
-            await events.flush()
-        return await attempts.within_timeout(self._call_body(call))
-
-    async def _call_body(self, call: NodeCall) -> Any:
-        """A leaf body, in a worker thread when asked for sync bodies, else on the loop."""
-        with outside_limits():  # a run the body starts never waits on this call's slot
-            if self.sync_nodes_in_threads and not call.node.is_async:
-                return await asyncio.to_thread(call_leaf, call)
-            return await call_leaf_async(call)
-
-    async def _run_mapped(self, call: NodeCall) -> list[RunResult | None]:
-        """All items of a mapped GraphNode, concurrently; ``None`` marks a failed item."""
-        count, items = map_items(call)
-        start_mapped(call, count)  # events: the span the item runs hang under
-        limiter = CURRENT_LIMITER.get()
-        workers = limiter.limit if limiter is not None else _UNLIMITED_WORKERS
-        keep_going = call.map_error_handling == "continue"
-
-        async def run_item(indexed: tuple[int, dict[str, Any]]) -> RunResult:
-            index, values = indexed
-            try:
-                return await self._drive(nested_run_steps(call, values, index))
-            except Exception as exc:
-                if not keep_going:
-                    params = call.plan.map_params or ()
-                    note_failed_item(exc, index, count, values, params, node_name=call.plan.name)
-                raise
-
-        try:
-            results, failures = await run_pool(
-                enumerate(items), count, run_item, workers, not keep_going
-            )
-            if failures and not keep_going:
-                raise failures[min(failures)]
-        except Exception as exc:
-            end_mapped(call, exc)
-            raise
-        end_mapped(call)
-        return results
-
-
-def _execute_inline(call: NodeCall) -> None:
-    """Call a sync leaf in place and record its outcome (no task, no await)."""
-    start_call(call)
-    try:
-        finish_call(call, call_leaf(call))
-    except Exception as exc:
-        fail_call(call, exc)
