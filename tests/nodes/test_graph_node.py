@@ -224,3 +224,50 @@ def test_nx_attrs_and_repr():
 def test_with_name_rejects_separators():
     with pytest.raises(ValueError, match="must not contain"):
         counter_graph().as_node().with_name("a.b")
+
+
+_DEEP = 600  # past Python's recursion limit for a walk taking a frame or two per level
+
+
+def _nest(graph: Graph, levels: int, mapped: tuple[int, ...] = ()) -> Graph:
+    """``graph`` wrapped ``levels`` times, mapped over ``text`` at the ``mapped`` levels."""
+    for level in range(levels):
+        wrapped = graph.as_node(name=f"level{level}")
+        if level in mapped:
+            wrapped = wrapped.map_over("text")
+        graph = Graph([wrapped], name=f"g{level}")
+    return graph
+
+
+def test_graph_node_600_levels_deep_knows_its_inner_defaults_and_types():
+    deep = _nest(Graph([tokenize, describe], name="inner"), _DEEP, mapped=(100, 400))
+    outer = deep.as_node()
+    assert deep.inputs.required == ("text",) and deep.inputs.optional == ("sep",)
+    assert outer.has_default_for("sep") and outer.get_default_for("sep") == " "
+    assert outer.has_signature_default_for("sep")
+    assert outer.get_signature_default_for("sep") == " "
+    assert not outer.has_default_for("text")
+    with pytest.raises(KeyError, match="No default for 'text'"):
+        outer.get_default_for("text")
+    assert outer.get_input_type("text") == list[list[str]]  # mapped at two levels
+    assert outer.get_input_type("sep") is str
+    assert outer.get_output_type("label") == list[list[str]]
+    assert outer.get_output_type("unknown") is None
+    assert outer.has_interrupts is False
+
+
+def test_graph_node_600_levels_deep_takes_a_binding_from_any_level():
+    bound = Graph([Graph([tokenize, describe], name="inner").as_node()], name="b").bind(sep=",")
+    outer = _nest(bound, _DEEP).as_node()
+    assert outer.get_default_for("sep") == ","
+    assert outer.has_default_for("sep") and not outer.has_signature_default_for("sep")
+    with pytest.raises(KeyError, match="No default for 'sep'"):
+        outer.get_signature_default_for("sep")
+
+
+def test_graph_node_600_levels_deep_finds_an_interrupt_at_the_bottom():
+    @interrupt(output_name="answer")
+    def ask(question: str) -> str | None:
+        return None
+
+    assert _nest(Graph([ask], name="asker"), _DEEP).as_node().has_interrupts is True

@@ -91,9 +91,13 @@ class GraphNode(HyperNode):
     @property
     def has_interrupts(self) -> bool:
         """Whether the inner graph (at any depth) contains an interrupt node."""
-        for inner in self.graph.nodes.values():
-            if inner.is_interrupt or (isinstance(inner, GraphNode) and inner.has_interrupts):
-                return True
+        pending = [self.graph]
+        while pending:
+            for inner in pending.pop().nodes.values():
+                if inner.is_interrupt:
+                    return True
+                if isinstance(inner, GraphNode):
+                    pending.append(inner.graph)
         return False
 
     def with_name(self, name: str) -> GraphNode:
@@ -140,38 +144,65 @@ class GraphNode(HyperNode):
     def _bound(self) -> dict[str, Any]:
         return self.graph.inputs.bound
 
+    # Graphs nest to any depth, so the walks below go down the inner GraphNodes in a loop
+    # rather than by recursion: a graph nested hundreds of levels deep stays within the stack.
     def has_default_for(self, param: str) -> bool:
         """True if ``param`` is bound in the inner graph or defaulted on an inner consumer."""
-        inner = self._inner_input(param)
-        if inner in self._bound():
-            return True
-        return any(n.has_default_for(inner) for n in self._consumers.get(inner, ()))
+        return self._default_holder(param) is not None
 
     def get_default_for(self, param: str) -> Any:
         """The inner binding of ``param``, else an inner consumer's default; else ``KeyError``."""
-        inner = self._inner_input(param)
-        bound = self._bound()
-        if inner in bound:
-            return bound[inner]
-        for consumer in self._consumers.get(inner, ()):
-            if consumer.has_default_for(inner):
-                return consumer.get_default_for(inner)
-        raise KeyError(f"No default for '{param}'")
+        found = self._default_holder(param)
+        if found is None:
+            raise KeyError(f"No default for '{param}'")
+        holder, name = found
+        if isinstance(holder, GraphNode):
+            return holder._bound()[holder._inner_input(name)]
+        return holder.get_default_for(name)
+
+    def _default_holder(self, param: str) -> tuple[HyperNode, str] | None:
+        """The first ``(node, parameter)`` giving ``param`` a default, in depth-first consumer
+        order: a GraphNode whose inner graph binds it, or an inner node with a default."""
+        pending: list[tuple[HyperNode, str]] = [(self, param)]
+        while pending:
+            node, name = pending.pop()
+            if not isinstance(node, GraphNode):
+                if node.has_default_for(name):
+                    return node, name
+                continue
+            inner = node._inner_input(name)
+            if inner in node._bound():
+                return node, name
+            consumers = node._consumers.get(inner, ())
+            pending.extend((consumer, inner) for consumer in reversed(consumers))
+        return None
 
     def has_signature_default_for(self, param: str) -> bool:
         """True only if ``param`` is unbound and *every* inner consumer has a signature default."""
-        inner = self._inner_input(param)
-        if inner in self._bound():
-            return False
-        consumers = self._consumers.get(inner, ())
-        return bool(consumers) and all(n.has_signature_default_for(inner) for n in consumers)
+        pending: list[tuple[HyperNode, str]] = [(self, param)]
+        while pending:
+            node, name = pending.pop()
+            if not isinstance(node, GraphNode):
+                if not node.has_signature_default_for(name):
+                    return False
+                continue
+            inner = node._inner_input(name)
+            consumers = node._consumers.get(inner, ())
+            if inner in node._bound() or not consumers:
+                return False
+            pending.extend((consumer, inner) for consumer in consumers)
+        return True
 
     def get_signature_default_for(self, param: str) -> Any:
         """The signature default shared by the inner consumers of ``param``; else ``KeyError``."""
         if not self.has_signature_default_for(param):
             raise KeyError(f"No default for '{param}'")
-        inner = self._inner_input(param)
-        return self._consumers[inner][0].get_signature_default_for(inner)
+        node: HyperNode = self
+        name = param
+        while isinstance(node, GraphNode):  # every consumer has it: follow the first
+            name = node._inner_input(name)
+            node = node._consumers[name][0]
+        return node.get_signature_default_for(name)
 
     # ------------------------------------------------------------------ types
     def _mapped(self, tp: Any) -> Any:
@@ -179,24 +210,46 @@ class GraphNode(HyperNode):
 
     def get_input_type(self, param: str) -> Any:
         """The first inner consumer's annotation (``list[T]`` for a mapped parameter), or ``None``."""
-        inner = self._inner_input(param)
-        consumers = self._consumers.get(inner, ())
-        tp = consumers[0].get_input_type(inner) if consumers else None
-        if tp is not None and self._map_params is not None and param in self._map_params:
-            return GenericAlias(list, (tp,))  # a mapped parameter receives the whole list
+        mapped_levels = 0  # GraphNodes on the way down that map over the parameter
+        node: HyperNode | None = self
+        name = param
+        while isinstance(node, GraphNode):
+            if node._map_params is not None and name in node._map_params:
+                mapped_levels += 1
+            name = node._inner_input(name)
+            consumers = node._consumers.get(name, ())
+            node = consumers[0] if consumers else None
+        tp = node.get_input_type(name) if node is not None else None
+        if tp is None:
+            return None
+        for _ in range(mapped_levels):
+            tp = GenericAlias(list, (tp,))  # a mapped parameter receives the whole list
         return tp
 
     def get_output_type(self, output: str) -> Any:
         """The inner producer's annotation (``list[T]`` once mapped), or ``None``."""
-        inner = self._inner_output(output)
-        if inner is None:
-            return None
+        levels: list[
+            GraphNode
+        ] = []  # the GraphNodes whose answer is the inner one, outermost first
+        node: HyperNode = self
+        name = output
         tp = None
-        for producer in self.graph.nodes.values():
-            if inner in producer.data_outputs:
-                tp = producer.get_output_type(inner)
+        while True:
+            if not isinstance(node, GraphNode):
+                tp = node.get_output_type(name)
                 break
-        return tp if self._map_params is None else self._mapped(tp)
+            inner = node._inner_output(name)
+            if inner is None:  # not an output of this node: ``None``, whether mapped or not
+                break
+            levels.append(node)
+            producer = next((n for n in node.graph.nodes.values() if inner in n.data_outputs), None)
+            if producer is None:
+                break
+            node, name = producer, inner
+        for level in reversed(levels):
+            if level._map_params is not None:
+                tp = level._mapped(tp)
+        return tp
 
     @property
     def output_annotation(self) -> dict[str, Any]:
