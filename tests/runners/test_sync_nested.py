@@ -229,3 +229,25 @@ def test_value_bound_inside_a_nested_graph_also_feeds_an_outer_consumer():
     assert result.values == {"outer_out": 50, "inner_out": 6}
     supplied = SyncRunner().run(graph, x=1)
     assert supplied.values == {"outer_out": 10, "inner_out": 2}
+
+
+def test_graph_nested_600_levels_deep_runs_and_maps_and_reports_its_innermost_failure():
+    @node(output_name="y")
+    def check(x: int) -> int:
+        if x < 0:
+            raise ValueError("negative")
+        return x + 1
+
+    deep = Graph([check], name="core")
+    for level in range(600):
+        deep = Graph([deep.as_node(name=f"n{level}")], name=f"g{level}")
+    runner = SyncRunner()
+    assert runner.run(deep, x=1)["y"] == 2
+    assert [result["y"] for result in runner.map(deep, x=[1, 2], map_over="x")] == [2, 3]
+    with pytest.raises(ValueError, match="negative") as caught:
+        runner.run(deep, x=-1)
+    assert caught.value.__notes__ == ["hypergraph: raised by node 'check' of graph 'core'"]
+    failed = runner.run(deep, x=-1, error_handling="continue")
+    assert failed.status == "failed" and isinstance(failed.error, ValueError)
+    path = "/".join([*(f"n{level}" for level in reversed(range(600))), "check"])
+    assert failed.failed_node == path

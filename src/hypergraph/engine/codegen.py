@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import FunctionType
 from typing import Any, NamedTuple
 
-from hypergraph.engine.compilable import nesting, static_run
+from hypergraph.engine.compilable import static_run
 from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import ExecutionPlan, NodePlan, get_plan
 from hypergraph.engine.resolve import FROM_BOUND, FROM_DEFAULT, FROM_INNER
@@ -151,11 +151,13 @@ class Writer:
         declares; then bind those outputs to new locals. ``False``: nothing was written.
 
         A failing inner node gets the note its inner run would give it, then the ``notes`` of
-        ``p`` itself, and fails the call at ``position``. The inner values live in locals of their own,
-        which :meth:`CompiledRun.failed_state` never reads: a failed GraphNode adds nothing
-        to the outer state, as on the general path.
+        ``p`` itself, and fails the call at ``position``. The inner values live in locals of
+        their own, which :meth:`CompiledRun.failed_state` never reads: a failed GraphNode adds
+        nothing to the outer state, as on the general path. Past ``_INLINE_DEPTH`` levels the
+        inner run is called through ``nested`` instead (whose run is compiled the same way), so
+        a graph nested hundreds of levels deep costs a few frames per hundred levels.
         """
-        if self.inline is None or depth + nesting(p.node.graph) > _INLINE_DEPTH:
+        if self.inline is None:
             return False
         found = self.arguments(p, local, uncertain)
         if found is None or found[1]:  # an input known only at run time: ``nested`` it is
@@ -171,21 +173,42 @@ class Writer:
         static = static_run(plan, keys, selected, on_missing)
         if static is None:
             return False
-        order, _, names = static
+        order, produced, names = static
+        to_outer = p.node._to_outer
+        returned = {to_outer[n] for n in names if (n in produced or n in keys) and n in to_outer}
+        if returned != set(p.data_outputs):  # an output left unset: ``values`` knows
+            return False
+        if depth > _INLINE_DEPTH:
+            self._nested_outputs(p, arguments, local, position, notes)
+            return True
         mark = (len(self.lines), len(self.namespace), self.count)
         inner = dict(arguments)  # inner name -> local variable or constant
         if not self._inner_body(plan, order, inner, position, notes, depth):
             self._rewind(mark)
             return False
-        to_outer = p.node._to_outer
         exposed = {to_outer[n]: inner[n] for n in names if n in inner and n in to_outer}
-        if set(exposed) != set(p.data_outputs):  # an output left unset: ``values`` knows
-            self._rewind(mark)
-            return False
         for name, value in exposed.items():
             local[name] = self.fresh()
             self.lines.append(f"    {local[name]} = {value}")
         return True
+
+    def _nested_outputs(
+        self,
+        p: NodePlan,
+        arguments: list[tuple[str, str]],
+        local: dict[str, str],
+        position: int,
+        notes: tuple[tuple[str, str | None], ...],
+    ) -> None:
+        """Write GraphNode ``p``'s call through ``nested`` inside an inline run, binding each
+        output it declares (its inner run returns them all) to a new local."""
+        given = ", ".join(f"{param!r}: {value}" for param, value in arguments)
+        self.lines.append("    try:")
+        self.lines.append(f"        out = nested({self.constant(p)}, ctx, {{{given}}})")
+        for name in p.data_outputs:
+            local[name] = self.fresh()
+            self.lines.append(f"        {local[name]} = out[{name!r}]")
+        self.handler(position, notes)
 
     def _inner_body(
         self,

@@ -3,8 +3,7 @@
 A run compiles when its schedule is static (engine/static.py) and every node it calls can be
 called from generated code exactly as the general path calls it: a plain uncached sync function
 or a GraphNode whose graph cannot pause. :func:`static_run` answers for one key set and output
-selection; :func:`nesting` tells how deep a graph's GraphNodes nest, which bounds how many
-levels engine/codegen.py writes inline.
+selection.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import ExecutionPlan, NodePlan
 from hypergraph.engine.static import static_levels
 
-__all__ = ["nesting", "static_run"]
+__all__ = ["static_run"]
 
 
 def _compilable(p: NodePlan) -> bool:
@@ -27,20 +26,6 @@ def _compilable(p: NodePlan) -> bool:
     if p.kind is NodeKind.GRAPH:
         return not _may_pause(p.node.graph)
     return False
-
-
-def nesting(graph: Any) -> int:
-    """How many levels of graphs ``graph``'s nodes nest (0: no GraphNode)."""
-    deepest = 0
-    pending = [(graph, 0)]
-    while pending:
-        current, level = pending.pop()
-        deepest = max(deepest, level)
-        for node in current.iter_nodes():
-            inner = node.nested_graph
-            if inner is not None:
-                pending.append((inner, level + 1))
-    return deepest
 
 
 def _may_pause(graph: Any) -> bool:

@@ -31,10 +31,12 @@ A GraphNode whose inner run is itself a static run of such nodes, started quietl
 checks pass without a warning for the names it gets), is written *inline*: its inner nodes'
 calls go into the same function, its outputs into locals, and a failing inner node gets the
 note its inner run would have given it before the GraphNode's own failure is returned (see
-:class:`Inlining`), up to ``_INLINE_DEPTH`` levels deep. Any other GraphNode is called
-through ``nested``, and its outputs go into ``values`` directly (an inner run may return fewer
-names than the node declares, so readers look them up there, as the general path does); when
-such a name is selected, ``outputs`` is ``None`` and the caller selects from ``values``.
+:class:`Inlining`), up to ``_INLINE_DEPTH`` levels deep (a GraphNode deeper than that is
+called through ``nested`` from the inline code, its own run compiled the same way, so deep
+nesting costs two frames per hundred levels). Any other GraphNode is called through
+``nested``, and its outputs go into ``values`` directly (an inner run may return fewer names
+than the node declares, so readers look them up there, as the general path does); when such a
+name is selected, ``outputs`` is ``None`` and the caller selects from ``values``.
 
 This module holds the compiled run and its memo; which runs compile is decided in
 engine/compilable.py, and engine/codegen.py writes the function's source.
