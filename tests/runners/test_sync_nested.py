@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+from typing import Any
+
 import pytest
 
 from hypergraph import (
@@ -14,6 +17,8 @@ from hypergraph import (
     node,
     route,
 )
+from hypergraph.checkpointers import MemoryCheckpointer
+from hypergraph.events import EventProcessor
 
 
 @node(output_name="tokens")
@@ -238,9 +243,7 @@ def test_graph_nested_600_levels_deep_runs_and_maps_and_reports_its_innermost_fa
             raise ValueError("negative")
         return x + 1
 
-    deep = Graph([check], name="core")
-    for level in range(600):
-        deep = Graph([deep.as_node(name=f"n{level}")], name=f"g{level}")
+    deep = _nest(Graph([check], name="core"), 600)
     runner = SyncRunner()
     assert runner.run(deep, x=1)["y"] == 2
     assert [result["y"] for result in runner.map(deep, x=[1, 2], map_over="x")] == [2, 3]
@@ -251,3 +254,32 @@ def test_graph_nested_600_levels_deep_runs_and_maps_and_reports_its_innermost_fa
     assert failed.status == "failed" and isinstance(failed.error, ValueError)
     path = "/".join([*(f"n{level}" for level in reversed(range(600))), "check"])
     assert failed.failed_node == path
+
+
+def _nest(graph: Graph, levels: int) -> Graph:
+    for level in range(levels):
+        graph = Graph([graph.as_node(name=f"n{level}")], name=f"g{level}")
+    return graph
+
+
+def test_graph_nested_600_levels_deep_runs_with_events_and_a_checkpointer():
+    """Observed runs take the run loop, which answers inner runs without recursing."""
+
+    class CountsByKind(EventProcessor):
+        def __init__(self) -> None:
+            self.kinds: collections.Counter[str] = collections.Counter()
+
+        def on_event(self, event: Any) -> None:
+            self.kinds[type(event).__name__] += 1
+
+    @node(output_name="y")
+    def inc(x: int) -> int:
+        return x + 1
+
+    deep = _nest(Graph([inc], name="core"), 600)
+    counter = CountsByKind()
+    assert SyncRunner().run(deep, x=1, event_processors=[counter])["y"] == 2
+    assert counter.kinds["RunStartEvent"] == counter.kinds["RunEndEvent"] == 601
+    assert counter.kinds["NodeStartEvent"] == counter.kinds["NodeEndEvent"] == 601
+    durable = SyncRunner(checkpointer=MemoryCheckpointer())
+    assert durable.run(deep, x=1, workflow_id="deep")["y"] == 2

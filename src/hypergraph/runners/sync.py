@@ -1,8 +1,9 @@
 """``SyncRunner``: runs a graph in the calling thread, one node at a time (docs/guides/running.md).
 
 It is a thin driver over :func:`~hypergraph.runners.loop.steps.run_steps`: each superstep's calls
-are executed inline, in graph node order, stopping at the first failing node. Nested graphs run
-through the same machinery, recursively.
+are executed inline, in graph node order, stopping at the first failing node. A nested graph's
+inner run is answered by the same loop, the outer run waiting on a stack meanwhile, so nesting
+depth is not bounded by Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _CAPABILITIES = RunnerCapabilities(
 )
 
 _FUNCTION = NodeKind.FUNCTION
+_GRAPH = NodeKind.GRAPH
 
 
 class SyncRunner(BaseRunner):
@@ -307,34 +309,66 @@ class SyncRunner(BaseRunner):
 
     # ------------------------------------------------------------------ driver
     def _drive(self, steps: RunSteps) -> RunResult:
-        """Answer every superstep of ``steps`` by calling its nodes inline, in order."""
+        """Answer every superstep of ``steps`` by calling its nodes inline, in order.
+
+        A GraphNode's inner run is answered by this same loop, not by a call of its own: the
+        run holding the GraphNode waits in ``waiting`` (its steps, its superstep and the call's
+        position) until the inner run ends, so a graph nested any number of levels deep
+        needs no deeper stack than a flat one (a retried or mapped GraphNode still recurses).
+        """
         execute = self._execute
-        try:
-            calls = next(steps)
-            while True:
-                # One test per superstep: all calls of a batch share the run's context.
-                observed = calls[0].ctx.dispatcher is not None
-                for position, call in enumerate(calls):
-                    if observed:
-                        start_call(call)  # NodeStartEvent right before the call executes
-                    try:
-                        if call.kind is _FUNCTION and not call.plan.guarded:  # the common case
-                            raw = call.func(*call.args, **call.kwargs)
-                        elif call.plan.guarded:  # retry policy: runners/loop/retry.py
-                            raw = call_with_retries(call, self._attempt)
-                        else:
-                            raw = execute(call)
-                        finish_call(call, raw)
-                    except Exception as exc:
-                        fail_call(call, exc)
-                        # Later nodes of this superstep do not run ("Failure" in
-                        # docs/guides/running.md).
-                        calls = calls[: position + 1]
+        waiting: list[tuple[RunSteps, list[NodeCall], int]] = []
+        answer: list[NodeCall] | None = None  # the superstep to send back; None: start the run
+        while True:
+            try:
+                calls = next(steps) if answer is None else steps.send(answer)
+                position = 0
+            except StopIteration as stop:
+                if not waiting:
+                    result: RunResult = stop.value
+                    return result
+                steps, calls, position = waiting.pop()  # the inner run of calls[position] ended
+                try:
+                    finish_call(calls[position], stop.value)
+                    position += 1
+                except Exception as exc:
+                    fail_call(calls[position], exc)
+                    calls = calls[: position + 1]
+                    position = len(calls)
+            except Exception as exc:
+                if not waiting:
+                    raise
+                steps, calls, position = waiting.pop()  # the inner run of calls[position] raised
+                fail_call(calls[position], exc)
+                calls = calls[: position + 1]
+                position = len(calls)
+            answer = calls
+            # One test per superstep: all calls of a batch share the run's context.
+            observed = calls[0].ctx.dispatcher is not None
+            while position < len(calls):
+                call = calls[position]
+                if observed:
+                    start_call(call)  # NodeStartEvent right before the call executes
+                try:
+                    if call.kind is _FUNCTION and not call.plan.guarded:  # the common case
+                        raw = call.func(*call.args, **call.kwargs)
+                    elif call.plan.guarded:  # retry policy: runners/loop/retry.py
+                        raw = call_with_retries(call, self._attempt)
+                    elif call.kind is _GRAPH:  # its inner run goes first, in this loop
+                        inner = nested_run_steps(call, call.kwargs)
+                        waiting.append((steps, calls, position))
+                        steps, answer = inner, None
                         break
-                calls = steps.send(calls)
-        except StopIteration as stop:
-            result: RunResult = stop.value
-            return result
+                    else:
+                        raw = execute(call)
+                    finish_call(call, raw)
+                except Exception as exc:
+                    fail_call(call, exc)
+                    # Later nodes of this superstep do not run ("Failure" in
+                    # docs/guides/running.md).
+                    answer = calls[: position + 1]
+                    break
+                position += 1
 
     def _attempt(self, attempts: Attempts) -> Any:
         """One attempt of a guarded call (the node's start event is already out)."""

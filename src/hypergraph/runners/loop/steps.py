@@ -266,7 +266,7 @@ def nested_run_steps(call: NodeCall, values: dict[str, Any], index: int | None =
         values, routing, _ = route_resume_values(graph, values)  # checked by the outer run
     prepared = prepare_run(graph, values, None, runner=runner, on_internal_override="ignore")
     start_call(call)  # events: the GraphNode's start precedes its nested run's events
-    # A map_over item hangs under the map's span (run_events.start_mapped), a plain inner run
+    # A map_over item hangs under the map's span (event_hooks.start_mapped), a plain inner run
     # under the GraphNode call's span.
     parent = call.map_span.span_id if call.map_span is not None else call.span_id
     child = ctx.child(parent_span_id=parent)
