@@ -232,3 +232,24 @@ async def test_keyboard_interrupt_is_not_caught():
 
     with pytest.raises(KeyboardInterrupt):
         await AsyncRunner().run(Graph([stop]), x=1, error_handling="continue")
+
+
+async def test_graph_nested_600_levels_deep_runs_maps_and_reports_its_innermost_failure():
+    @node(output_name="y")
+    async def check(x: int) -> int:
+        if x < 0:
+            raise ValueError("negative")
+        return x + 1
+
+    deep = Graph([check], name="core")
+    for level in range(600):
+        deep = Graph([deep.as_node(name=f"n{level}")], name=f"g{level}")
+    runner = AsyncRunner()
+    assert (await runner.run(deep, x=1))["y"] == 2
+    assert [r["y"] for r in await runner.map(deep, x=[1, 2], map_over="x")] == [2, 3]
+    with pytest.raises(ValueError, match="negative") as caught:
+        await runner.run(deep, x=-1)
+    assert caught.value.__notes__ == ["hypergraph: raised by node 'check' of graph 'core'"]
+    failed = await runner.run(deep, x=-1, error_handling="continue")
+    assert failed.status == RunStatus.FAILED
+    assert failed.failed_node == "/".join([*(f"n{i}" for i in reversed(range(600))), "check"])

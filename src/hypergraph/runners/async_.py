@@ -4,7 +4,7 @@
 Like :class:`~hypergraph.runners.sync.SyncRunner` it is a thin driver over
 :func:`~hypergraph.runners.loop.steps.run_steps`; only the execution of a superstep's calls
 differs. Coroutine functions are awaited, async generators drained into lists, nested graphs run
-by this driver recursively, ``map_over`` fan-outs and ``map`` items run concurrently, and
+by this driver (runners/async_driver.py), ``map_over`` fan-outs and ``map`` items run concurrently, and
 interrupts may pause the run (docs/guides/interrupts.md).
 
 **Sync nodes run on the loop thread.** A synchronous node body is called directly, so while it

@@ -3,7 +3,9 @@
 :class:`AsyncDriver` answers the supersteps of :func:`~hypergraph.runners.loop.steps.run_steps`
 (``_drive``): a sync leaf nothing must wrap is called in place, anything else as a task; a
 nested graph is driven by the same driver through ``nested_run_steps``, a mapped GraphNode's
-items through a worker pool, a guarded call through the retry loop. Leaf bodies hold a
+items through a worker pool, a guarded call through the retry loop. An inner run is awaited
+in place, except every ``_LEVELS_PER_TASK`` levels of nesting, where it runs as a task of its
+own and so starts from a fresh stack: nesting depth is not bounded by the recursion limit. Leaf bodies hold a
 ``max_concurrency`` slot (runners/concurrency.py) and run on the loop, or in a worker thread
 with ``sync_nodes_in_threads``. Deferred events are flushed at each await point
 (runners/loop/event_channel.py). The runner's entry points (``run``, ``map``) are in
@@ -37,6 +39,8 @@ __all__ = ["AsyncDriver"]
 
 # Without max_concurrency a map_over fan-out uses at most this many worker tasks at once.
 _UNLIMITED_WORKERS = 10_000
+# Nesting levels whose runs are awaited in place before one runs as a task of its own.
+_LEVELS_PER_TASK = 50
 
 
 class AsyncDriver:
@@ -112,7 +116,12 @@ class AsyncDriver:
         if strategy.mapped:
             return await self._run_mapped(call)
         if strategy.nested:
-            return await self._drive(nested_run_steps(call, call.kwargs))
+            inner = self._drive(nested_run_steps(call, call.kwargs))
+            if (call.ctx.depth + 1) % _LEVELS_PER_TASK == 0:
+                # Awaited in place, each level of nesting adds a few frames to the stack; every
+                # _LEVELS_PER_TASK levels the inner run is a task of its own, on a fresh stack.
+                return await asyncio.ensure_future(inner)
+            return await inner
         if call.plan.guarded:  # retry policy or timeout: runners/loop/retry.py
             return await call_with_retries_async(call, self._attempt)
         if not strategy.holds_slot:  # a gate: quick, on the loop, never waits for a slot
