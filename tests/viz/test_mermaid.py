@@ -281,3 +281,18 @@ def test_guide_mermaid_picture_is_the_pipeline_example_as_drawn_today() -> None:
     guide = graphs.EXAMPLES.parent / "docs" / "guides" / "visualization.md"
     (shown,) = re.findall(r"```mermaid\n(.*?)\n```", guide.read_text(encoding="utf-8"), flags=re.S)
     assert shown == graphs.pipeline().to_mermaid(depth=1).source
+
+
+def test_graph_nested_600_levels_deep_draws_folded_or_expanded() -> None:
+    @node(output_name="y")
+    def inc(x: int) -> int:
+        return x + 1
+
+    deep = Graph([inc], name="core")
+    for level in range(600):
+        deep = Graph([deep.as_node(name=f"n{level}")], name=f"g{level}")
+    folded = body(deep)
+    assert 'n599[["n599"]]' in folded and "input_x --> n599" in folded
+    expanded = body(deep, depth=600)
+    innermost = "n599_" + "_".join(f"n{level}" for level in reversed(range(599))) + "_inc"
+    assert f"input_x --> {innermost}" in expanded

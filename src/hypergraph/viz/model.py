@@ -13,7 +13,7 @@ and ``hide=True`` nodes are left out together with their edges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -103,57 +103,49 @@ class _Builder:
         self.view = View({}, [])
         self.graph = graph
 
+    # Graphs nest to any depth: the walks below keep their own stack rather than recursing, so
+    # a graph nested hundreds of levels deep is drawn like a shallow one.
+
     # ------------------------------------------------------------------ nodes
     def add_level(self, graph: Graph, prefix: str, parent: str | None, level: int) -> None:
-        for name, node in graph.nodes.items():
-            if node.hide:
-                continue
-            node_id = prefix + name
-            self.view.nodes[node_id] = ViewNode(
-                id=node_id,
-                label=name,
-                kind=_kind(node),
-                parent=parent,
-                level=level,
-                inputs=[(p, type_label(node.get_input_type(p))) for p in node.inputs],
-                outputs=[(o, type_label(node.get_output_type(o))) for o in node.data_outputs],
-                doc=_doc(node),
-            )
-            inner = node.nested_graph
-            if inner is not None:
-                self.add_level(inner, node_id + "/", node_id, level + 1)
-        if any(_targets_end(node) for node in graph.nodes.values() if not node.hide):
-            end_id = prefix + "END"
-            self.view.nodes[end_id] = ViewNode(end_id, "END", "end", parent, level)
+        """Add the nodes of ``graph`` and, right after each graph node, everything inside it."""
+        stack = [(graph, prefix, parent, level, iter(graph.nodes.items()))]
+        while stack:
+            graph, prefix, parent, level, items = stack[-1]
+            for name, node in items:
+                if node.hide:
+                    continue
+                node_id = prefix + name
+                self.view.nodes[node_id] = ViewNode(
+                    id=node_id,
+                    label=name,
+                    kind=_kind(node),
+                    parent=parent,
+                    level=level,
+                    inputs=[(p, type_label(node.get_input_type(p))) for p in node.inputs],
+                    outputs=[(o, type_label(node.get_output_type(o))) for o in node.data_outputs],
+                    doc=_doc(node),
+                )
+                inner = node.nested_graph
+                if inner is not None:  # its nodes come next; this level goes on after them
+                    stack.append(
+                        (inner, node_id + "/", node_id, level + 1, iter(inner.nodes.items()))
+                    )
+                    break
+            else:
+                stack.pop()
+                if any(_targets_end(node) for node in graph.nodes.values() if not node.hide):
+                    end_id = prefix + "END"
+                    self.view.nodes[end_id] = ViewNode(end_id, "END", "end", parent, level)
 
     # ------------------------------------------------------------------ endpoints
     def producers(self, node_id: str, node: HyperNode, name: str) -> list[str]:
         """Where value ``name`` leaving ``node`` is made: inside a nested graph, its producers."""
-        inner_graph = node.nested_graph
-        inner = _inner_output(node, name) if inner_graph is not None else None
-        if inner_graph is None or inner is None:
-            return [node_id]
-        found = [
-            end
-            for inner_name, inner_node in inner_graph.nodes.items()
-            if inner in inner_node.outputs
-            for end in self.producers(f"{node_id}/{inner_name}", inner_node, inner)
-        ]
-        return found or [node_id]
+        return _ends(node_id, node, name, _inner_output, lambda inner, n: inner in n.outputs)
 
     def consumers(self, node_id: str, node: HyperNode, name: str) -> list[str]:
         """Where value ``name`` entering ``node`` is read: inside a nested graph, its readers."""
-        inner_graph = node.nested_graph
-        if inner_graph is None:
-            return [node_id]
-        inner = _inner_input(node, name)
-        found = [
-            end
-            for inner_name, inner_node in inner_graph.nodes.items()
-            if inner in inner_node.inputs
-            for end in self.consumers(f"{node_id}/{inner_name}", inner_node, inner)
-        ]
-        return found or [node_id]
+        return _ends(node_id, node, name, _inner_input, lambda inner, n: inner in n.inputs)
 
     # ------------------------------------------------------------------ edges
     def add_edge(self, edge: ViewEdge) -> None:
@@ -191,6 +183,24 @@ class _Builder:
                     self.add_edge(ViewEdge(start, end, kind, [name], types))
 
     def add_level_edges(self, graph: Graph, prefix: str) -> None:
+        """Add the edges of ``graph`` and, after each graph node's control edges, those inside it."""
+        self.add_value_level(graph, prefix)
+        stack = [(prefix, iter(graph.nodes.items()))]
+        while stack:
+            prefix, items = stack[-1]
+            for name, node in items:
+                if node.node_type == "BRANCH":
+                    self.add_control_edges(prefix, name, node)
+                inner = node.nested_graph
+                if inner is not None and not node.hide:  # its edges come next
+                    self.add_value_level(inner, f"{prefix}{name}/")
+                    stack.append((f"{prefix}{name}/", iter(inner.nodes.items())))
+                    break
+            else:
+                stack.pop()
+
+    def add_value_level(self, graph: Graph, prefix: str) -> None:
+        """The data and ordering edges between the nodes of one graph (not those inside them)."""
         nodes = graph.nodes
         # A graph built with edges=[...] draws only its declared data edges.
         inferred = not getattr(graph, "_structure").explicit_edges  # noqa: B009
@@ -212,12 +222,6 @@ class _Builder:
                     for other in producers.get(name, ()):
                         if other != source:
                             self.add_value_edges(prefix, nodes, other, target, kind, [name])
-        for name, node in nodes.items():
-            if node.node_type == "BRANCH":
-                self.add_control_edges(prefix, name, node)
-            inner = node.nested_graph
-            if inner is not None and not node.hide:
-                self.add_level_edges(inner, f"{prefix}{name}/")
 
     def add_control_edges(self, prefix: str, name: str, gate: Any) -> None:
         labels = _branch_labels(gate)
@@ -240,6 +244,37 @@ class _Builder:
             for name, node in consumers:
                 for end in self.consumers(name, node, param):
                     self.add_edge(ViewEdge(input_id, end, "input", [param]))
+
+
+def _ends(
+    node_id: str,
+    node: HyperNode,
+    name: str,
+    inner_name: Callable[[Any, str], str | None],
+    matches: Callable[[str, HyperNode], bool],
+) -> list[str]:
+    """The innermost nodes that ``name`` at ``node`` stands for, in node order: ``node`` itself
+    unless it is a graph node with inner nodes ``matches`` picks (under ``inner_name``)."""
+    found: list[str] = []
+    pending = [(node_id, node, name)]
+    while pending:
+        node_id, node, name = pending.pop()
+        inner_graph = node.nested_graph
+        inner = inner_name(node, name) if inner_graph is not None else None
+        inside = (
+            []
+            if inner_graph is None or inner is None
+            else [
+                (f"{node_id}/{inner_id}", inner_node, inner)
+                for inner_id, inner_node in inner_graph.nodes.items()
+                if matches(inner, inner_node)
+            ]
+        )
+        if inside:
+            pending.extend(reversed(inside))  # the first inner node is looked at next
+        else:
+            found.append(node_id)
+    return found
 
 
 def _targets_end(node: HyperNode) -> bool:
