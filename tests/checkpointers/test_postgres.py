@@ -132,7 +132,7 @@ def test_run_status_filter_reads_from_postgres(postgres_database: str) -> None:
     _new_run(cp, "wf-1")
     assert [r.id for r in cp.runs(status=WorkflowStatus.ACTIVE)] == ["wf-1"]
     assert cp.runs(status=WorkflowStatus.COMPLETED) == []
-    assert cp.row_counts() == {"runs": 1, "steps": 0, "leases": 0}
+    assert cp.row_counts() == {"runs": 1, "steps": 0, "item_packs": 0, "leases": 0}
     cp.close()
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from hypergraph import Graph, RetryPolicy, SqliteCheckpointer, SyncRunner, node
 from hypergraph.checkpointers import StepAttempt, StepStatus
+from hypergraph.checkpointers.postgres import SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION
+from hypergraph.checkpointers.sqlite import SCHEMA_VERSION as SQLITE_SCHEMA_VERSION
 
 
 def flaky_graph(failures: int, max_attempts: int) -> tuple[Graph, list[int]]:
@@ -85,6 +87,7 @@ def test_sqlite_file_of_the_previous_schema_is_migrated_in_place(tmp_path) -> No
     old.close()
     with sqlite3.connect(path) as conn:  # as the previous release left the file
         conn.execute("ALTER TABLE steps DROP COLUMN attempts")
+        conn.execute("DROP TABLE item_packs")
         conn.execute("UPDATE hypergraph_meta SET value = '1' WHERE key = 'schema_version'")
 
     cp = SqliteCheckpointer(path, durability="sync")
@@ -98,7 +101,7 @@ def test_sqlite_file_of_the_previous_schema_is_migrated_in_place(tmp_path) -> No
         (version,) = conn.execute(
             "SELECT value FROM hypergraph_meta WHERE key = 'schema_version'"
         ).fetchone()
-    assert version == "2"
+    assert version == str(SQLITE_SCHEMA_VERSION)
     cp.close()
 
 
@@ -113,6 +116,7 @@ def test_postgres_database_of_the_previous_schema_is_migrated(postgres_database:
     old.close()
     with psycopg.connect(postgres_database, autocommit=True) as conn:  # the previous release
         conn.execute("ALTER TABLE hypergraph_steps DROP COLUMN attempts")
+        conn.execute("DROP TABLE hypergraph_item_packs")
         conn.execute("UPDATE hypergraph_meta SET value = '1' WHERE key = 'schema_version'")
 
     cp = PostgresCheckpointer(postgres_database, durability="sync")
@@ -126,4 +130,4 @@ def test_postgres_database_of_the_previous_schema_is_migrated(postgres_database:
         row = conn.execute(
             "SELECT value FROM hypergraph_meta WHERE key = 'schema_version'"
         ).fetchone()
-    assert row == ("2",)
+    assert row == (str(POSTGRES_SCHEMA_VERSION),)

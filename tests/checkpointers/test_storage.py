@@ -14,6 +14,7 @@ from hypergraph.checkpointers.base import (
     RunUpdate,
     WriteBatch,
     new_owner,
+    step_record,
     step_row,
 )
 
@@ -222,3 +223,61 @@ def test_stored_config_is_plain_json(checkpointer: Checkpointer) -> None:
     run = checkpointer.get_run("wf-1")
     assert run is not None
     json.dumps(run.config)
+
+
+def _pack(cp: Checkpointer, parent: str, indexes: list[int]):
+    """Items ``indexes`` of map ``parent`` as one pack (one step ``a`` each, ``y = 10 * i``)."""
+    from hypergraph.checkpointers.packs import ItemPacker, StepShape
+
+    shape = StepShape(0, "a", 0, '{"x": 1}', "FunctionNode", '{"y": 1}', ("y",))
+    packer = ItemPacker(parent, Run(id="", graph_name="g", config={"k": 1}), [shape], cp.serializer)
+    items = []
+    for i in indexes:
+        assert packer.takes({"x": i})
+        items.append(packer.item(i, time.time(), 0.001, {"x": i}, {"y": 10 * i}))
+    return packer.pack(items)
+
+
+def test_packed_items_read_as_runs_and_are_found_by_index(checkpointer: Checkpointer) -> None:
+    _create(checkpointer, "m")
+    _create(checkpointer, "m/0", parent_run_id="m")
+    packs = _pack(checkpointer, "m", [3, 1, 2]) + _pack(checkpointer, "m", [5, 7])
+    checkpointer._write(WriteBatch(packs=packs), None)
+    assert sorted(r.id for r in checkpointer._read_children("m")) == [
+        "m/0", "m/1", "m/2", "m/3", "m/5", "m/7",
+    ]  # fmt: skip
+    run = checkpointer.get_run("m/7")
+    assert run is not None and run.status is WorkflowStatus.COMPLETED and run.config == {"k": 1}
+    assert checkpointer.get_run("m/4") is None and checkpointer.get_run("m/6") is None
+    assert checkpointer.state("m/2") == {"x": 2, "y": 20}
+    assert [(s.node_name, s.status, s.output_versions) for s in checkpointer.steps("m/5")] == [
+        ("a", StepStatus.COMPLETED, {"y": 1})
+    ]
+    assert checkpointer._load_packs("m", 6) == [packs[1]]  # its range holds 6, its items do not
+
+
+def test_deleting_a_run_deletes_the_packs_under_it(checkpointer: Checkpointer) -> None:
+    _create(checkpointer, "wf")
+    _create(checkpointer, "wf/each@0", parent_run_id="wf")
+    _create(checkpointer, "wfx")
+    packs = _pack(checkpointer, "wf/each@0", [0, 1]) + _pack(checkpointer, "wfx", [0])
+    checkpointer._write(WriteBatch(packs=packs), None)
+    checkpointer._write(WriteBatch(deletes=["wf"]), None)
+    assert checkpointer.get_run("wf/each@0/1") is None
+    assert checkpointer._load_packs("wf/each@0", None) == []
+    assert checkpointer.state("wfx/0") == {"x": 0, "y": 0}  # only "wf" and what is under it
+
+
+def test_unpacking_a_map_turns_its_packs_into_rows(checkpointer: Checkpointer) -> None:
+    _create(checkpointer, "m")
+    checkpointer._write(WriteBatch(packs=_pack(checkpointer, "m", [0, 1])), None)
+    before = [(checkpointer.get_run(f"m/{i}"), checkpointer.steps(f"m/{i}")) for i in (0, 1)]
+    batch = checkpointer.unpacked_items("m")
+    checkpointer._write(batch, None)
+    assert checkpointer._load_packs("m", None) == []
+    assert checkpointer.unpacked_items("m").new_runs == []
+    after = [
+        (checkpointer._load_run(f"m/{i}"), checkpointer._load_steps(f"m/{i}", None)) for i in (0, 1)
+    ]
+    assert [(run, [step_record(row, checkpointer.serializer.loads(row.values)) for row in rows])
+            for run, rows in after] == before  # fmt: skip

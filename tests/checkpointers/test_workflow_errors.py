@@ -95,6 +95,30 @@ def test_override_workflow_starts_over(checkpointer) -> None:
     assert len(checkpointer.steps("wf-1")) == 2
 
 
+def test_override_workflow_runs_nested_graphs_and_maps_afresh(make_checkpointer) -> None:
+    """The old workflow is gone before a nested run looks for what it ran before."""
+    calls: list[int] = []
+
+    @node(output_name="y")
+    def square(x: int) -> int:
+        calls.append(x)
+        return x * x
+
+    outer = Graph([Graph([square], name="inner").as_node(name="each").map_over("x")])
+    for durability in ("sync", "async"):
+        checkpointer = make_checkpointer(durability=durability)
+        runner = SyncRunner(checkpointer=checkpointer)
+        workflow = f"wf-{durability}"
+        runner.run(outer, x=[1, 2, 3], workflow_id=workflow)
+        calls.clear()
+        result = runner.run(outer, x=[4, 5], workflow_id=workflow, override_workflow=True)
+        assert result["y"] == [16, 25] and calls == [4, 5]
+        (child,) = [s.child_run_id for s in checkpointer.steps(workflow)]
+        assert checkpointer.get_run(child).status is WorkflowStatus.COMPLETED
+        assert [checkpointer.state(f"{child}/{i}")["y"] for i in range(2)] == [16, 25]
+        assert checkpointer.get_run(f"{child}/2") is None
+
+
 def test_a_workflow_running_elsewhere_is_refused(checkpointer) -> None:
     calls: list[str] = []
     other = checkpointer.acquire_lease("wf-1", new_owner())  # another run holds it now

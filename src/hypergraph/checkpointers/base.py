@@ -8,13 +8,16 @@ A backend (``MemoryCheckpointer``, ``SqliteCheckpointer``, a PostgreSQL one, ...
                           that ``lease`` (if given) is still held by its owner and extending it
                           to ``lease.expires_at``; otherwise raise :class:`LeaseLostError` and
                           write nothing. Order inside the transaction: ``deletes``,
-                          ``new_runs``, ``steps``, ``prune``, ``updates``.
-``_read_run(id)``         The :class:`Run` with that id, or ``None``.
-``_read_inputs(id)``      The serialized inputs stored with the run, or ``None``.
-``_read_steps(id, n)``    The run's :class:`StepRow` rows with ``superstep <= n`` (all when
+                          ``unpacked``, ``new_runs``, ``packs``, ``steps``, ``prune``,
+                          ``updates``.
+``_load_run(id)``         The :class:`Run` with that id, or ``None``.
+``_load_inputs(id)``      The serialized inputs stored with the run, or ``None``.
+``_load_steps(id, n)``    The run's :class:`StepRow` rows with ``superstep <= n`` (all when
                           ``n`` is ``None``), ordered by ``index``.
+``_load_packs(id, i)``    The :class:`PackRow` rows of map run ``id`` whose index range holds
+                          item ``i`` (all of them when ``i`` is ``None``).
 ``_read_runs(...)``       Top-level runs (no ``parent_run_id``), newest first, filtered.
-``_read_children(id)``    Runs whose ``parent_run_id`` is ``id``, any order.
+``_load_children(id)``    Runs whose ``parent_run_id`` is ``id``, any order.
 ``_try_lease(...)``       In one transaction: take the lease on a workflow id when it is free,
                           already ours, or ``may_take(holder, expires_at)`` says the holder is
                           gone; return ``None`` when taken, else ``(holder, expires_at)``.
@@ -23,7 +26,10 @@ A backend (``MemoryCheckpointer``, ``SqliteCheckpointer``, a PostgreSQL one, ...
 ========================  ====================================================================
 
 Rows are plain values (str, int, float, bytes, None): a backend never sees user objects and never
-calls the serializer. Everything else — the read API (``get_run``, ``steps``, ``state``,
+calls the serializer. Packed map items (checkpointers/packs.py) are stored and returned as they
+come; the shared readers ``_read_run``, ``_read_inputs``, ``_read_steps`` and ``_read_children``
+unpack them, so the runners and the read API see every item as its own run. Everything else —
+the read API (``get_run``, ``steps``, ``state``,
 ``runs``, ``checkpoint`` and their ``get_*``/``list_runs`` coroutines), decoding, who may take a
 lease over — is written once here. A new backend should pass ``tests/checkpointers`` by adding
 one fixture parameter.
@@ -66,6 +72,7 @@ __all__ = [
     "Checkpointer",
     "Lease",
     "LeaseLostError",
+    "PackRow",
     "RunUpdate",
     "StepRow",
     "WriteBatch",
@@ -128,6 +135,20 @@ class StepRow(NamedTuple):
     attempts: str | None = None  # JSON list of [number, error, delay]; None: not guarded
 
 
+class PackRow(NamedTuple):
+    """Finished map items stored as one row (checkpointers/packs.py): plain values, in column
+    order. ``meta`` is JSON (the items' shared run fields, step shapes and input names),
+    ``times`` each item's index and times (little-endian doubles), ``values`` the serializer's
+    bytes of every item's inputs and outputs, one list per name."""
+
+    parent_run_id: str
+    first_index: int  # the lowest item index in the pack
+    last_index: int  # the highest
+    meta: str
+    times: bytes
+    values: bytes
+
+
 class RunUpdate(NamedTuple):
     """New status and counters of a run (absolute values, not increments)."""
 
@@ -144,8 +165,12 @@ class WriteBatch:
     """Everything to store in one transaction (see :meth:`Checkpointer._write`).
 
     Attributes:
-        deletes: Run ids to delete with their steps and their child runs (ids ``"<id>/..."``).
+        deletes: Run ids to delete with their steps, their child runs (ids ``"<id>/..."``) and
+            the packs of all of them.
+        unpacked: Map run ids whose packs to delete (their items are in ``new_runs`` and
+            ``steps`` of the same batch: checkpointers/packs.py ``expand``).
         new_runs: ``(run, serialized inputs)`` to insert.
+        packs: Pack rows to insert.
         steps: Step rows to insert.
         prune: ``(run_id, window)``: delete the steps of that run that resuming does not need:
             a step is kept when no later *completed* step of the same node exists, or (when
@@ -154,18 +179,25 @@ class WriteBatch:
     """
 
     deletes: list[str] = field(default_factory=list)
+    unpacked: list[str] = field(default_factory=list)
     new_runs: list[tuple[Run, bytes]] = field(default_factory=list)
+    packs: list[PackRow] = field(default_factory=list)
     steps: list[StepRow] = field(default_factory=list)
     prune: list[tuple[str, int | None]] = field(default_factory=list)
     updates: list[RunUpdate] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.deletes or self.new_runs or self.steps or self.prune or self.updates)
+        return bool(
+            self.deletes or self.unpacked or self.new_runs or self.packs or self.steps
+            or self.prune or self.updates
+        )  # fmt: skip
 
     def extend(self, other: WriteBatch) -> None:
         """Append ``other``'s operations (used by the background writer to coalesce)."""
         self.deletes.extend(other.deletes)
+        self.unpacked.extend(other.unpacked)
         self.new_runs.extend(other.new_runs)
+        self.packs.extend(other.packs)
         self.steps.extend(other.steps)
         self.prune.extend(other.prune)
         self.updates.extend(other.updates)
@@ -398,16 +430,20 @@ class Checkpointer(ABC):
         """Apply ``batch`` in one transaction, fenced by ``lease`` (see the module docs)."""
 
     @abstractmethod
-    def _read_run(self, run_id: str) -> Run | None:
-        """The stored run, or ``None``."""
+    def _load_run(self, run_id: str) -> Run | None:
+        """The stored run, or ``None`` (packed items are not looked at)."""
 
     @abstractmethod
-    def _read_inputs(self, run_id: str) -> bytes | None:
-        """The run's serialized inputs, or ``None``."""
+    def _load_inputs(self, run_id: str) -> bytes | None:
+        """The run's serialized inputs, or ``None`` (packed items are not looked at)."""
 
     @abstractmethod
-    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
+    def _load_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
         """Step rows of ``run_id`` with ``superstep <= up_to`` (all if ``None``), by index."""
+
+    @abstractmethod
+    def _load_packs(self, parent_run_id: str, index: int | None) -> list[PackRow]:
+        """Packs of ``parent_run_id`` whose index range holds ``index`` (all if ``None``)."""
 
     @abstractmethod
     def _read_runs(
@@ -420,8 +456,8 @@ class Checkpointer(ABC):
         """Top-level runs, newest first, created at or after ``since``."""
 
     @abstractmethod
-    def _read_children(self, parent_run_id: str) -> list[Run]:
-        """Runs whose ``parent_run_id`` is ``parent_run_id``."""
+    def _load_children(self, parent_run_id: str) -> list[Run]:
+        """Runs whose ``parent_run_id`` is ``parent_run_id`` (packed items are not included)."""
 
     @abstractmethod
     def _try_lease(
@@ -439,6 +475,69 @@ class Checkpointer(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for backends
         """Release the backend's connections (the checkpointer may reopen them on use)."""
+
+    # ------------------------------------------------------------------ stored rows (shared)
+    def _read_run(self, run_id: str) -> Run | None:
+        """The stored run ``run_id``, a packed map item included, or ``None``."""
+        run = self._load_run(run_id)
+        if run is None:
+            packed = self._packed_item(run_id)
+            run = packed[0] if packed is not None else None
+        return run
+
+    def _read_inputs(self, run_id: str) -> bytes | None:
+        """The serialized inputs of run ``run_id`` (a packed map item included), or ``None``."""
+        inputs = self._load_inputs(run_id)
+        if inputs is None:
+            packed = self._packed_item(run_id)
+            inputs = packed[1] if packed is not None else None
+        return inputs
+
+    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
+        """The step rows of ``run_id`` (a packed map item included) up to superstep ``up_to``."""
+        rows = self._load_steps(run_id, up_to)
+        if not rows:
+            packed = self._packed_item(run_id)
+            if packed is not None:
+                rows = [row for row in packed[2] if up_to is None or row.superstep <= up_to]
+        return rows
+
+    def _read_children(self, parent_run_id: str) -> list[Run]:
+        """The runs whose parent is ``parent_run_id``, packed map items included."""
+        from hypergraph.checkpointers.packs import packed_runs
+
+        children = self._load_children(parent_run_id)
+        for pack in self._load_packs(parent_run_id, None):
+            children.extend(packed_runs(pack))
+        return children
+
+    def _packed_item(self, run_id: str) -> tuple[Run, bytes, list[StepRow]] | None:
+        """Map item ``run_id`` (``"<map>/<i>"``) from its pack, when it is packed."""
+        parent, _, index = run_id.rpartition("/")
+        if not parent or not index.isdigit():
+            return None
+        from hypergraph.checkpointers.packs import unpack_item
+
+        for pack in self._load_packs(parent, int(index)):
+            item = unpack_item(pack, self.serializer, int(index))
+            if item is not None:
+                return item
+        return None
+
+    def unpacked_items(self, parent_run_id: str) -> WriteBatch:
+        """The write that turns the packs of map run ``parent_run_id`` into ordinary rows (a
+        map about to resume: its items may then be updated one by one). Empty when it has no
+        packs."""
+        from hypergraph.checkpointers.packs import expand
+
+        batch = WriteBatch()
+        for pack in self._load_packs(parent_run_id, None):
+            for run, inputs, rows in expand(pack, self.serializer):
+                batch.new_runs.append((run, inputs))
+                batch.steps.extend(rows)
+        if batch.new_runs:
+            batch.unpacked.append(parent_run_id)
+        return batch
 
     # ------------------------------------------------------------------ leases (shared)
     def acquire_lease(self, workflow_id: str, owner: str) -> Lease:

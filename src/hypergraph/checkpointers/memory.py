@@ -9,6 +9,7 @@ from dataclasses import replace
 from hypergraph.checkpointers.base import (
     Checkpointer,
     Lease,
+    PackRow,
     StepRow,
     WriteBatch,
     lease_lost,
@@ -54,6 +55,7 @@ class MemoryCheckpointer(Checkpointer):
         self._runs: dict[str, Run] = {}
         self._inputs: dict[str, bytes] = {}
         self._steps: dict[str, list[StepRow]] = {}
+        self._packs: dict[str, list[PackRow]] = {}  # by map run id
         self._leases: dict[str, tuple[str, float]] = {}
 
     def _write(self, batch: WriteBatch, lease: Lease | None) -> None:
@@ -63,19 +65,25 @@ class MemoryCheckpointer(Checkpointer):
                 if holder is None or holder[0] != lease.owner:
                     raise lease_lost(lease, holder[0] if holder is not None else None)
                 self._leases[lease.workflow_id] = (lease.owner, lease.expires_at)
-            runs, steps = self._runs, self._steps
+            runs, steps, packs = self._runs, self._steps, self._packs
             for run_id in batch.deletes:
                 prefix = run_id + "/"
                 for key in [k for k in runs if k == run_id or k.startswith(prefix)]:
                     runs.pop(key, None)
                     self._inputs.pop(key, None)
                     steps.pop(key, None)
+                for key in [k for k in packs if k == run_id or k.startswith(prefix)]:
+                    del packs[key]
+            for run_id in batch.unpacked:
+                packs.pop(run_id, None)
             for run, inputs in batch.new_runs:
                 if run.id in runs:
                     raise ValueError(f"Run {run.id!r} already exists.")
                 runs[run.id] = replace(run, config=dict(run.config))
                 self._inputs[run.id] = inputs
                 steps[run.id] = []
+            for pack in batch.packs:
+                packs.setdefault(pack.parent_run_id, []).append(pack)
             for row in batch.steps:
                 steps.setdefault(row.run_id, []).append(row)
             for run_id, window in batch.prune:
@@ -89,15 +97,22 @@ class MemoryCheckpointer(Checkpointer):
                     stored.error_count = update.error_count
                     stored.completed_at = update.completed_at
 
-    def _read_run(self, run_id: str) -> Run | None:
+    def _load_run(self, run_id: str) -> Run | None:
         with self._lock:
             run = self._runs.get(run_id)
             return None if run is None else replace(run, config=dict(run.config))
 
-    def _read_inputs(self, run_id: str) -> bytes | None:
+    def _load_inputs(self, run_id: str) -> bytes | None:
         return self._inputs.get(run_id)
 
-    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
+    def _load_packs(self, parent_run_id: str, index: int | None) -> list[PackRow]:
+        with self._lock:
+            packs = list(self._packs.get(parent_run_id, ()))
+        if index is None:
+            return packs
+        return [pack for pack in packs if pack.first_index <= index <= pack.last_index]
+
+    def _load_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
         with self._lock:
             rows = list(self._steps.get(run_id, ()))
         if up_to is not None:
@@ -123,7 +138,7 @@ class MemoryCheckpointer(Checkpointer):
         runs.sort(key=lambda run: run.created_at, reverse=True)
         return runs[:limit]
 
-    def _read_children(self, parent_run_id: str) -> list[Run]:
+    def _load_children(self, parent_run_id: str) -> list[Run]:
         with self._lock:
             return [
                 replace(run, config=dict(run.config))

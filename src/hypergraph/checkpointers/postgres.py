@@ -14,7 +14,7 @@ row is sent with ``execute`` (``executemany`` switches the connection to pipelin
 costs more than it saves for one row).
 
 The tables are created on first use (``hypergraph_runs``, ``hypergraph_steps``,
-``hypergraph_leases`` and ``hypergraph_meta``, which holds the schema version for later
+``hypergraph_item_packs``, ``hypergraph_leases`` and ``hypergraph_meta``, which holds the schema version for later
 migrations), under an advisory lock so racing processes do not trip over each other.
 """
 
@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckpointStoreUnavailableError", "PostgresCheckpointer", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
-"""2 added ``hypergraph_steps.attempts``; an older database is migrated when first opened."""
+SCHEMA_VERSION = 3
+"""2 added ``hypergraph_steps.attempts``, 3 the table ``hypergraph_item_packs`` (map items
+stored many to a row, checkpointers/packs.py); an older database is migrated when first
+opened."""
 _SCHEMA_LOCK = 0x68797067  # pg_advisory_xact_lock key for creating the tables ("hypg")
 
 _DIALECT = SqlDialect(
@@ -180,8 +182,12 @@ class PostgresCheckpointer(SqlCheckpointer):
             row = conn.execute(
                 "SELECT value FROM hypergraph_meta WHERE key = 'schema_version'"
             ).fetchone()
-            if row is not None and int(row[0]) < 2:  # schema 2 added the steps' attempts
-                conn.execute("ALTER TABLE hypergraph_steps ADD COLUMN IF NOT EXISTS attempts TEXT")
+            if row is not None and int(row[0]) < SCHEMA_VERSION:
+                if int(row[0]) < 2:  # schema 2 added the steps' attempts
+                    conn.execute(
+                        "ALTER TABLE hypergraph_steps ADD COLUMN IF NOT EXISTS attempts TEXT"
+                    )
+                conn.execute(_SCHEMA)  # creates what later schemas added (IF NOT EXISTS)
                 conn.execute(
                     "UPDATE hypergraph_meta SET value = %s WHERE key = 'schema_version'",
                     (str(SCHEMA_VERSION),),

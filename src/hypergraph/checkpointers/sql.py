@@ -28,6 +28,7 @@ from hypergraph.checkpointers.base import (
     STEP_COLUMNS,
     Checkpointer,
     Lease,
+    PackRow,
     StepRow,
     WriteBatch,
     lease_lost,
@@ -38,7 +39,7 @@ from hypergraph.checkpointers.records import Run, WorkflowStatus
 
 __all__ = ["SqlCheckpointer", "SqlDialect"]
 
-TABLES = ("runs", "steps", "leases")
+TABLES = ("runs", "steps", "item_packs", "leases")
 
 # Every table and index, in one dialect's table names and column types (see SqlDialect).
 _SCHEMA = """
@@ -83,6 +84,15 @@ CREATE TABLE IF NOT EXISTS {steps} (
     PRIMARY KEY (run_id, idx)
 ){steps_options};
 CREATE INDEX IF NOT EXISTS {steps}_by_node ON {steps} (run_id, node_name, idx);
+CREATE TABLE IF NOT EXISTS {item_packs} (
+    parent_run_id TEXT NOT NULL,
+    first_index INTEGER NOT NULL,
+    last_index INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    item_times {blob} NOT NULL,
+    pack_values {blob} NOT NULL,
+    PRIMARY KEY (parent_run_id, first_index)
+);
 CREATE TABLE IF NOT EXISTS {leases} (
     workflow_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -134,9 +144,17 @@ class SqlDialect:
             "UPDATE {runs} SET status = ?, duration_ms = ?, node_count = ?, error_count = ?, "
             "completed_at = ? WHERE id = ?"
         )
-        # A run and its child runs ("<id>/..."): steps first, then the runs.
+        # A run and its child runs ("<id>/..."): steps first, then the runs, then packed items.
         self.delete_steps = sql("DELETE FROM {steps} WHERE run_id = ? OR substr(run_id, 1, ?) = ?")
         self.delete_runs = sql("DELETE FROM {runs} WHERE id = ? OR substr(id, 1, ?) = ?")
+        self.delete_packs = sql(
+            "DELETE FROM {item_packs} WHERE parent_run_id = ? OR substr(parent_run_id, 1, ?) = ?"
+        )
+        self.drop_packs = sql("DELETE FROM {item_packs} WHERE parent_run_id = ?")
+        self.insert_packs = sql(
+            "INSERT INTO {item_packs} (parent_run_id, first_index, last_index, meta, item_times, "
+            "pack_values) VALUES "
+        )
         # A step is dropped when a later completed step of the same node exists (resuming
         # restores the latest outputs of each node), and, for a window, only when it is older
         # than the window. Parameters: run, run (then run, window).
@@ -152,6 +170,15 @@ class SqlDialect:
         self.read_inputs = sql("SELECT inputs FROM {runs} WHERE id = ?")
         self.read_steps = sql(f"SELECT {STEP_COLUMNS} FROM {{steps}} WHERE run_id = ?")
         self.read_children = sql(f"SELECT {RUN_COLUMNS} FROM {{runs}} WHERE parent_run_id = ?")
+        packs = (
+            "SELECT parent_run_id, first_index, last_index, meta, item_times, pack_values "
+            "FROM {item_packs}"
+        )
+        self.read_packs = sql(packs + " WHERE parent_run_id = ? ORDER BY first_index")
+        self.read_packs_holding = sql(
+            packs + " WHERE parent_run_id = ? AND first_index <= ? AND last_index >= ? "
+            "ORDER BY first_index"
+        )
         self.lease_owner = sql("SELECT owner FROM {leases} WHERE workflow_id = ?")
         self.lease_renew = sql(
             "UPDATE {leases} SET expires_at = ? WHERE workflow_id = ? AND owner = ?"
@@ -167,7 +194,7 @@ class SqlDialect:
         self.lease_release = sql("DELETE FROM {leases} WHERE workflow_id = ? AND owner = ?")
 
     def sql(self, template: str) -> str:
-        """``template`` with its ``{runs}``/``{steps}``/``{leases}`` table names and markers."""
+        """``template`` with its table names (``{runs}``, ``{steps}``, ...) and markers."""
         return template.format(**self.tables).replace("?", self.param)
 
     def runs_query(
@@ -245,8 +272,13 @@ class SqlCheckpointer(Checkpointer):
                 prefix = run_id + "/"
                 cur.execute(sql.delete_steps, (run_id, len(prefix), prefix))
                 cur.execute(sql.delete_runs, (run_id, len(prefix), prefix))
+                cur.execute(sql.delete_packs, (run_id, len(prefix), prefix))
+            for run_id in batch.unpacked:
+                cur.execute(sql.drop_packs, (run_id,))
             if batch.new_runs:
                 sql.insert(cur, sql.insert_runs, run_rows(batch.new_runs))
+            if batch.packs:
+                sql.insert(cur, sql.insert_packs, batch.packs)
             if batch.steps:
                 steps: list[Any] = batch.steps
                 if sql.native_bool:
@@ -267,17 +299,17 @@ class SqlCheckpointer(Checkpointer):
                     ],
                 )  # fmt: skip
 
-    def _read_run(self, run_id: str) -> Run | None:
+    def _load_run(self, run_id: str) -> Run | None:
         with self._reading() as cur:
             row = cur.execute(self.dialect.read_run, (run_id,)).fetchone()
         return None if row is None else run_from_row(row)
 
-    def _read_inputs(self, run_id: str) -> bytes | None:
+    def _load_inputs(self, run_id: str) -> bytes | None:
         with self._reading() as cur:
             row = cur.execute(self.dialect.read_inputs, (run_id,)).fetchone()
         return None if row is None else bytes(row[0])
 
-    def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
+    def _load_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
         query = self.dialect.read_steps
         params: list[Any] = [run_id]
         if up_to is not None:
@@ -299,10 +331,23 @@ class SqlCheckpointer(Checkpointer):
             rows = cur.execute(query, args).fetchall()
         return [run_from_row(row) for row in rows]
 
-    def _read_children(self, parent_run_id: str) -> list[Run]:
+    def _load_children(self, parent_run_id: str) -> list[Run]:
         with self._reading() as cur:
             rows = cur.execute(self.dialect.read_children, (parent_run_id,)).fetchall()
         return [run_from_row(row) for row in rows]
+
+    def _load_packs(self, parent_run_id: str, index: int | None) -> list[PackRow]:
+        sql = self.dialect
+        with self._reading() as cur:
+            if index is None:
+                rows = cur.execute(sql.read_packs, (parent_run_id,)).fetchall()
+            else:
+                args = (parent_run_id, index, index)
+                rows = cur.execute(sql.read_packs_holding, args).fetchall()
+        return [
+            PackRow(row[0], int(row[1]), int(row[2]), row[3], bytes(row[4]), bytes(row[5]))
+            for row in rows
+        ]
 
     def _try_lease(
         self,

@@ -23,8 +23,9 @@ from hypergraph.checkpointers.sql import SqlCheckpointer, SqlDialect
 
 __all__ = ["SqliteCheckpointer", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
-"""2 added ``steps.attempts``; a file of schema 1 is migrated when first opened."""
+SCHEMA_VERSION = 3
+"""2 added ``steps.attempts``, 3 the table ``item_packs`` (map items stored many to a row,
+checkpointers/packs.py); a file of an older schema is migrated when first opened."""
 
 # Rows per multi-row INSERT (chunks of a power of two, at most this many), under SQLite's limit
 # on parameters per statement: 32,766 since SQLite 3.32 (128 rows x 17 columns = 2,176), 999
@@ -53,6 +54,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
         ).fetchone()
         if int(version) < 2:
             conn.execute("ALTER TABLE steps ADD COLUMN attempts TEXT")
+        for statement in _SCHEMA.split(";"):  # creates what later schemas added
+            if statement.strip():
+                conn.execute(statement)
         conn.execute(
             "UPDATE hypergraph_meta SET value = ? WHERE key = 'schema_version'",
             (str(SCHEMA_VERSION),),

@@ -24,6 +24,7 @@ from hypergraph.checkpointers.base import Lease, LeaseLostError, StepRow, WriteB
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
     from hypergraph.checkpointers.heartbeat import LeaseHeartbeat
+    from hypergraph.checkpointers.packs import ItemPacker, PackedItem
     from hypergraph.checkpointers.records import Run
 
 __all__ = ["BackgroundSink", "DirectSink", "ExitSink", "Sink", "open_sink"]
@@ -40,6 +41,12 @@ class Sink:
         self.errors: list[BaseException] = []
         self.lost: LeaseLostError | None = None
         self.heartbeat: LeaseHeartbeat | None = None
+        self.packers: list[ItemPacker] = []  # by number (PackedItem[0])
+
+    def add_packer(self, packer: ItemPacker) -> None:
+        """Number ``packer`` on this sink, which its items (``put_item``) then name."""
+        packer.number = len(self.packers)
+        self.packers.append(packer)
 
     def keep_alive(self) -> Sink:
         """Renew the lease in the background until :meth:`close` (checkpointers/heartbeat.py).
@@ -67,6 +74,16 @@ class Sink:
         ``inputs`` and its step rows (a map item under ``"async"`` durability, written once
         it ended)."""
         self.put(WriteBatch(new_runs=[(run, inputs)], steps=rows, prune=[prune] if prune else []))
+
+    def put_item(self, item: PackedItem) -> None:
+        """Store a completed map item in a pack (checkpointers/packs.py; ``item[0]`` is the
+        number of its map's packer, see :meth:`add_packer`)."""
+        self.put(WriteBatch(packs=self.packers[item[0]].pack([item])))
+
+    def write_now(self, batch: WriteBatch) -> None:
+        """Store ``batch`` at once, whatever the durability, raising if that fails (a write a
+        run cannot start without)."""
+        self._write(batch)
 
     def flush(self) -> None:
         """Wait until everything put so far is stored (or failed)."""
@@ -133,9 +150,11 @@ class ExitSink(Sink):
 class BackgroundSink(Sink):
     """``durability="async"``: one writer thread; whatever is pending goes in one transaction.
 
-    ``put`` (and ``put_steps``, ``put_run``) only append to a deque (cheap: they run once per
-    superstep of every run, or once per map item) and wake the writer when it sleeps; the
-    writer drains the deque into one :class:`WriteBatch`.
+    ``put`` (and ``put_steps``, ``put_run``, ``put_item``) only append to a deque (cheap: they
+    run once per superstep of every run, or once per map item) and wake the writer when it
+    sleeps; the writer drains the deque into one :class:`WriteBatch`, packing the map items it
+    drained together (checkpointers/packs.py) and serializing their values there, off the run's
+    thread.
     """
 
     def __init__(self, checkpointer: Checkpointer, lease: Lease) -> None:
@@ -171,6 +190,8 @@ class BackgroundSink(Sink):
         if not self._wake.is_set():
             self._wake.set()
 
+    put_item = _enqueue  # once per map item: no call in between
+
     def flush(self) -> None:
         target = self._put
         self._urgent = True  # someone waits: no lingering
@@ -194,17 +215,28 @@ class BackgroundSink(Sink):
             wake.clear()
             taken = 0
             batch = WriteBatch()
+            to_pack: dict[int, list[PackedItem]] = {}
             while pending:
                 item = pending.popleft()
                 taken += 1
-                if type(item) is tuple:  # put_steps: (rows, prune); put_run: and (run, inputs)
+                if type(item) is WriteBatch:
+                    batch.extend(item)
+                elif type(item[0]) is int:  # put_item: a PackedItem
+                    packed = to_pack.get(item[0])
+                    if packed is None:
+                        packed = to_pack[item[0]] = []
+                    packed.append(item)
+                else:  # put_steps: (rows, prune); put_run: and (run, inputs)
                     if len(item) == 4:
                         batch.new_runs.append(item[2:])
                     batch.steps.extend(item[0])
                     if item[1] is not None:
                         batch.prune.append(item[1])
-                else:
-                    batch.extend(item)
+            for number, items in to_pack.items():
+                try:
+                    batch.packs.extend(self.packers[number].pack(items))
+                except Exception as exc:  # values the serializer refused after all
+                    self.errors.append(exc)
             if taken:
                 try:
                     batch.prune = list(dict.fromkeys(batch.prune))

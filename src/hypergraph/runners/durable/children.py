@@ -169,14 +169,14 @@ def open_nested_map(
 ) -> DurableMap:
     """The map run ``map_id`` of a ``map_over`` GraphNode call of ``parent`` (``values``: the
     call's inputs): created, or reopened with its items when a run before stopped in it."""
-    from hypergraph.runners.durable.maps import DurableMap
+    from hypergraph.runners.durable.maps import DurableMap, reopened_items
 
     sink = parent.sink
     cp = sink.checkpointer
     selected = tuple(graph.selected) if graph.selected else None
     existing = cp.get_run(map_id)
     if existing is not None:
-        children = {child.id: child for child in cp._read_children(map_id)}
+        children = reopened_items(cp, sink, map_id)
         update = RunUpdate(
             map_id, "active", existing.duration_ms, existing.node_count, existing.error_count, None
         )

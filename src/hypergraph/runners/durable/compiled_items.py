@@ -23,9 +23,10 @@ is a child run of its own). Anything else keeps the general path.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from hypergraph.checkpointers.base import StepRow
+from hypergraph.checkpointers.packs import ItemPacker, StepShape, packable
 from hypergraph.checkpointers.records import WorkflowStatus
 from hypergraph.checkpointers.serializers import ValueNotSerializableError
 from hypergraph.engine.kinds import NodeKind
@@ -66,7 +67,7 @@ class CompiledItems:
     taught it the rows (:meth:`learn`); until then the driver runs items the usual way.
     """
 
-    __slots__ = ("durable", "compiled", "graph", "prepared", "ctx", "steps", "ready")
+    __slots__ = ("durable", "compiled", "graph", "prepared", "ctx", "steps", "ready", "packer")
 
     def __init__(
         self, durable: DurableMap, compiled: CompiledRun, graph: Any, prepared: Any, ctx: Any
@@ -76,8 +77,9 @@ class CompiledItems:
         self.graph = graph
         self.prepared = prepared
         self.ctx = ctx
-        self.steps: list[_Step] = []  # the template, one per compiled node
+        self.steps: list[StepShape] = []  # the template, one per compiled node
         self.ready = False
+        self.packer: ItemPacker | None = None  # packs completed items (checkpointers/packs.py)
 
     def learn(self, rows: list[StepRow]) -> None:
         """Take the rows of a completed item of the general path as the template, if they are
@@ -94,7 +96,7 @@ class CompiledItems:
             if set(names) != set(p.data_outputs) or row.child_run_id or row.attempts:
                 return
             steps.append(
-                _Step(
+                StepShape(
                     row.superstep,
                     row.node_name,
                     row.position,
@@ -106,6 +108,11 @@ class CompiledItems:
             )
         self.steps = steps
         self.ready = True
+        durable = self.durable
+        if packable(durable.cp.serializer):
+            run = durable.item_run("")
+            self.packer = ItemPacker(durable.run.id, run, steps, durable.cp.serializer)
+            durable.sink.add_packer(self.packer)
 
     def run(self, index: int, values: dict[str, Any]) -> RunResult:
         """Run item ``index`` (its ``values``, a fresh dict) compiled and queue its record.
@@ -116,11 +123,24 @@ class CompiledItems:
         durable = self.durable
         child_id = f"{durable.run.id}/{index}"
         serializer = durable.cp.serializer
-        inputs = encode_inputs(serializer, values, child_id)
+        packer = self.packer
+        inputs: bytes | None = None
+        if packer is None or not packer.takes(values):
+            inputs = encode_inputs(serializer, values, child_id)  # before a node changes them
         created = time.time()
         started = time.perf_counter()
         position, outcome, frame_locals = self.compiled.function(values, self.ctx)
         elapsed = time.perf_counter() - started
+        if position is None and inputs is None:
+            packed = packer.item(index, created, elapsed, values, outcome)  # type: ignore[union-attr]
+            if packed is not None:
+                durable.sink.put_item(packed)
+                durable.done += 1  # item_finished(COMPLETED), for an item that taught nothing
+                result = assemble_result(outcome, RunStatus.COMPLETED, new_run_id())
+                result.workflow_id = child_id
+                return result
+        if inputs is None:  # values that cannot change: as they were before the item ran
+            inputs = encode_inputs(serializer, values, child_id)
         steps = self.steps
         failure: BaseException | None = None
         if position is None:
@@ -146,12 +166,12 @@ class CompiledItems:
                 done = step.position + 1  # the run loop counts the node it could not store
                 break
             begin = created + step.superstep * share
-            rows.append(step.row(child_id, "completed", payload, duration, None, begin, share))
+            rows.append(_row(step, child_id, "completed", payload, duration, None, begin, share))
         if failure is not None and lost is None:
             step = steps[done]
             error = describe_failure(failure, step.node)
             begin = created + step.superstep * share
-            rows.append(step.row(child_id, "failed", dumps({}), duration, error, begin, share))
+            rows.append(_row(step, child_id, "failed", dumps({}), duration, error, begin, share))
         status = _COMPLETED if failure is None and lost is None else _FAILED
         durable.item_finished(status)
         run = durable.item_run(child_id)
@@ -183,31 +203,20 @@ class CompiledItems:
         return result
 
 
-class _Step(NamedTuple):
-    """What every item's step of one node shares (from the template)."""
-
-    superstep: int
-    node: str
-    position: int
-    input_versions: str
-    node_type: str
-    output_versions: str
-    names: tuple[str, ...]  # the node's values, in stored order
-
-    def row(
-        self,
-        run_id: str,
-        status: str,
-        payload: bytes,
-        duration: float,
-        error: str | None,
-        begin: float,
-        share: float,
-    ) -> StepRow:
-        """This step of run ``run_id``: completed with ``payload``, or failed with ``error``."""
-        completed = status == "completed"
-        return StepRow(
-            run_id, self.superstep, self.node, self.position, status, self.input_versions,
-            payload, duration, False, None, error, self.node_type, begin, begin + share, None,
-            self.output_versions if completed else "{}",
-        )  # fmt: skip
+def _row(
+    step: StepShape,
+    run_id: str,
+    status: str,
+    payload: bytes,
+    duration: float,
+    error: str | None,
+    begin: float,
+    share: float,
+) -> StepRow:
+    """``step`` of run ``run_id``: completed with ``payload``, or failed with ``error``."""
+    completed = status == "completed"
+    return StepRow(
+        run_id, step.superstep, step.node, step.position, status, step.input_versions,
+        payload, duration, False, None, error, step.node_type, begin, begin + share, None,
+        step.output_versions if completed else "{}",
+    )  # fmt: skip

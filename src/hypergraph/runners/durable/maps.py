@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from hypergraph.engine.compiled import CompiledRun
     from hypergraph.runners.durable.compiled_items import CompiledItems
 
-__all__ = ["DurableMap", "open_map"]
+__all__ = ["DurableMap", "open_map", "reopened_items"]
 
 _new_object = object.__new__
 
@@ -168,6 +168,18 @@ class DurableMap:
                 result.checkpoint_errors = errors
 
 
+def reopened_items(cp: Checkpointer, sink: Sink, map_id: str) -> dict[str, Run]:
+    """The stored item runs of map ``map_id``, reopened to resume, by id.
+
+    Packed items (checkpointers/packs.py) are first turned into ordinary rows, in one write
+    made now: resuming reads each item on its own and may update it.
+    """
+    unpacked = cp.unpacked_items(map_id)
+    if unpacked:
+        sink.write_now(unpacked)
+    return {child.id: child for child in cp._read_children(map_id)}
+
+
 def open_map(
     cp: Checkpointer,
     graph: Any,
@@ -192,7 +204,7 @@ def open_map(
             raise InputOverrideRequiresForkError(workflow_id, changed)
         if existing.status is WorkflowStatus.COMPLETED:
             raise WorkflowAlreadyCompletedError(workflow_id, items=existing.node_count)
-        children = {child.id: child for child in cp._read_children(workflow_id)}
+        children = reopened_items(cp, sink, workflow_id)
         sink.put(
             WriteBatch(updates=[RunUpdate(workflow_id, "active", existing.duration_ms, 0, 0, None)])
         )

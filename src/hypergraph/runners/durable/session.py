@@ -210,7 +210,9 @@ def _open(
     existing = cp.get_run(workflow_id)
     batch = WriteBatch()
     if existing is not None and override_workflow:
-        batch.deletes.append(workflow_id)
+        # Now, not with the run's first write: a nested graph or map about to start reads the
+        # store to learn whether it ran before, and must not find the old workflow's runs.
+        sink.write_now(WriteBatch(deletes=[workflow_id]))
         existing = None
     if existing is not None and (checkpoint or fork_from or retry_from):
         source = fork_from or retry_from or (checkpoint.source_run_id if checkpoint else None)
