@@ -180,8 +180,9 @@ def stored_rows(tmp: Path, texts: list[str]) -> StoredRows:
         rows = {
             "runs": cur.execute("SELECT * FROM runs WHERE parent_run_id = 'rows'").fetchall(),
             "steps": cur.execute("SELECT * FROM steps WHERE run_id LIKE 'rows/%'").fetchall(),
-            "item_packs": cur.execute("SELECT * FROM item_packs").fetchall(),
         }
+        if "item_packs" in SQLITE_SCHEMA:  # hypergraph stores packs (not a release before)
+            rows["item_packs"] = cur.execute("SELECT * FROM item_packs").fetchall()
     cp.close()
     return rows
 

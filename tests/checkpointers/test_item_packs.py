@@ -130,6 +130,30 @@ def test_items_whose_values_can_change_are_stored_one_by_one(make_checkpointer) 
     assert [checkpointer.state(f"l/{i}")["size"] for i in range(3)] == [2, 3, 1]
 
 
+def test_a_map_mixing_plain_and_changeable_inputs_stores_every_item(make_checkpointer) -> None:
+    """Items whose inputs are lists are stored one by one, the plain ones packed; a node that
+    changes its list input in place does not change what was stored as the item's input."""
+
+    @node(output_name="total")
+    def total(x: int | list[int] | tuple[int, ...]) -> int:
+        if isinstance(x, list):
+            x.append(100)  # changes the caller's list after the item started
+        return x if isinstance(x, int) else sum(x)
+
+    checkpointer = make_checkpointer(durability="async")
+    inputs: list[int | list[int] | tuple[int, ...]] = [1, 2, [3, 4], 5, (6, 7), [8]]
+    results = SyncRunner(checkpointer=checkpointer).map(
+        Graph([total]), x=inputs, map_over="x", workflow_id="mix"
+    )
+    assert [r["total"] for r in results] == [1, 2, 107, 5, 13, 108]
+    assert packed_item_count(checkpointer, "mix") == 3  # items 1, 3 and 4 (0 taught the shape)
+    assert checkpointer.inputs("mix/2") == {"x": [3, 4]}  # as it was when the item started
+    assert checkpointer.inputs("mix/5") == {"x": [8]}
+    assert [checkpointer.inputs(f"mix/{i}")["x"] for i in (0, 1, 3)] == [1, 2, 5]
+    assert checkpointer.inputs("mix/4")["x"] in ([6, 7], (6, 7))  # JSON keeps no tuples
+    assert [checkpointer.state(f"mix/{i}")["total"] for i in range(6)] == [1, 2, 107, 5, 13, 108]
+
+
 def test_a_large_map_is_split_into_packs_of_bounded_size(make_checkpointer) -> None:
     checkpointer = make_checkpointer(durability="async")
     count = MAX_ITEMS_PER_PACK + 500
@@ -178,3 +202,23 @@ def test_only_async_durability_packs_items(make_checkpointer, durability: str) -
     )
     assert packed_item_count(checkpointer, "m") == 0
     assert checkpointer.state("m/3")["words"] == 3
+
+
+def test_packs_under_the_pickle_serializer_keep_tuples(tmp_path) -> None:
+    from hypergraph.checkpointers import PickleSerializer
+
+    @node(output_name="pair")
+    def pair(x: int) -> tuple[int, str]:
+        return x, str(x)
+
+    checkpointer = SqliteCheckpointer(
+        tmp_path / "runs.db", durability="async", serializer=PickleSerializer(allow_pickle=True)
+    )
+    SyncRunner(checkpointer=checkpointer).map(
+        Graph([pair]), x=[1, 2, 3], map_over="x", workflow_id="p"
+    )
+    assert packed_item_count(checkpointer, "p") == 2
+    assert [checkpointer.state(f"p/{i}")["pair"] for i in range(3)] == [
+        (1, "1"), (2, "2"), (3, "3"),
+    ]  # fmt: skip
+    checkpointer.close()

@@ -33,7 +33,6 @@ import json
 import struct
 import time
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from hypergraph.checkpointers.base import PackRow, StepRow
@@ -79,6 +78,11 @@ def storable(value: Any) -> bool:
     return kind is tuple and all(storable(item) for item in value)
 
 
+def _unstorable(variable: str) -> str:
+    """The generated test that ``variable`` is not :func:`storable` (scalars first: cheap)."""
+    return f"type({variable}) not in scalars and not storable({variable})"
+
+
 class StepShape(NamedTuple):
     """What the step of one node is in every item (a compiled item's template)."""
 
@@ -91,16 +95,6 @@ class StepShape(NamedTuple):
     names: tuple[str, ...]  # the node's outputs, in stored order
 
 
-def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """A function giving the values of ``names`` in a mapping, as a tuple."""
-    if len(names) >= 2:
-        return itemgetter(*names)
-    if names:
-        only = names[0]
-        return lambda values: (values[only],)
-    return lambda values: ()
-
-
 class ItemPacker:
     """Packs the completed items of one map whose steps all have ``shapes``.
 
@@ -109,60 +103,63 @@ class ItemPacker:
         run: What every item's run record shares (graph name, config).
         shapes: The steps of every item, in order.
         serializer: The checkpointer's serializer (:func:`packable`).
+
+    Attributes:
+        takes: ``takes(inputs) -> bool``: whether an item of these ``inputs`` may be packed as
+            far as they tell, checked before it runs (so the usual way can still serialize them
+            first): they are :func:`storable` and have the names of the first item's.
+        item: ``item(index, created_at, elapsed, inputs, outputs) -> PackedItem | None``: a
+            completed item (whose inputs ``takes``) to queue with ``Sink.put_item``, or
+            ``None`` when an output might not store as is: it is then stored the usual way.
         number: This packer's number on the sink its items go to (``Sink.add_packer``).
+
+    ``takes`` and ``item`` run once per item on the run's thread, so the first ``takes`` call,
+    which learns the input names, writes both as straight-line functions of those names.
     """
 
     def __init__(
-        self,
-        parent_run_id: str,
-        run: Run,
-        shapes: list[StepShape],
-        serializer: Serializer,
-        number: int = 0,
+        self, parent_run_id: str, run: Run, shapes: list[StepShape], serializer: Serializer
     ) -> None:
         self.parent_run_id = parent_run_id
         self.serializer = serializer
-        self.number = number
+        self.number = 0
         self.shapes = shapes
         self.names = tuple(name for shape in shapes for name in shape.names)
-        self._outputs = _getter(self.names)
         self.input_names: tuple[str, ...] | None = None  # of the first item packed
-        self._input_keys: set[str] = set()
-        self._inputs: Callable[[Any], tuple[Any, ...]] = _getter(())
         self._run = run
+        self.takes: Callable[[dict[str, Any]], bool] = self._first_takes
+        self.item: Callable[[int, float, float, dict[str, Any], dict[str, Any]], PackedItem | None]
+        self.item = self._no_item
 
-    def takes(self, inputs: dict[str, Any]) -> bool:
-        """Whether an item of these ``inputs`` may be packed, as far as they tell (checked
-        before it runs, so the usual way can still serialize them first): they are
-        :func:`storable` and have the names of the first item's."""
-        if self.input_names is None:
-            self.input_names = tuple(inputs)
-            self._input_keys = inputs.keys() & inputs.keys()
-            self._inputs = _getter(self.input_names)
-        elif inputs.keys() != self._input_keys:
-            return False
-        for value in inputs.values():
-            if type(value) not in _SCALARS and not storable(value):
-                return False
-        return True
+    def _no_item(self, *args: Any) -> PackedItem | None:
+        return None  # no item was let in by takes yet
 
-    def item(
-        self,
-        index: int,
-        created_at: float,
-        elapsed: float,
-        inputs: dict[str, Any],
-        outputs: dict[str, Any],
-    ) -> PackedItem | None:
-        """Completed item ``index`` (whose inputs :meth:`takes`) to queue with
-        ``Sink.put_item``, or ``None`` when an output might not store as is (:func:`storable`):
-        the item is then stored the usual way."""
-        produced = self._outputs(outputs)
-        for value in produced:
-            if type(value) not in _SCALARS and not storable(value):
-                return None
-        return (self.number, index, created_at, elapsed, time.time(), *self._inputs(inputs),
-                *produced)  # fmt: skip
+    def _first_takes(self, inputs: dict[str, Any]) -> bool:
+        names = self.input_names = tuple(inputs)
+        checks_in = [f"    v{i} = inputs[{name!r}]\n    if {_unstorable(f'v{i}')}: return False"
+                     for i, name in enumerate(names)]  # fmt: skip
+        checks_out = [f"    o{i} = outputs[{name!r}]\n    if {_unstorable(f'o{i}')}: return None"
+                      for i, name in enumerate(self.names)]  # fmt: skip
+        row = ", ".join(
+            ["number", "index", "created_at", "elapsed", "now()"]
+            + [f"inputs[{name!r}]" for name in names]
+            + [f"o{i}" for i in range(len(self.names))]
+        )
+        source = (
+            "def takes(inputs):\n    if inputs.keys() != keys: return False\n"
+            + "".join(line + "\n" for line in checks_in)
+            + "    return True\n"
+            "def item(index, created_at, elapsed, inputs, outputs):\n"
+            + "".join(line + "\n" for line in checks_out)
+            + f"    return ({row},)\n"
+        )
+        namespace: dict[str, Any] = {
+            "keys": set(names), "scalars": _SCALARS, "storable": storable, "now": time.time,
+            "number": self.number,
+        }  # fmt: skip
+        exec(compile(source, f"<hypergraph packing of {self.parent_run_id}>", "exec"), namespace)
+        self.takes, self.item = namespace["takes"], namespace["item"]
+        return self.takes(inputs)
 
     def pack(self, items: list[PackedItem]) -> list[PackRow]:
         """``items`` as pack rows of at most :data:`MAX_ITEMS_PER_PACK` items each."""
