@@ -231,10 +231,11 @@ def _pack(cp: Checkpointer, parent: str, indexes: list[int]):
 
     shape = StepShape(0, "a", 0, '{"x": 1}', "FunctionNode", '{"y": 1}', ("y",))
     packer = ItemPacker(parent, Run(id="", graph_name="g", config={"k": 1}), [shape], cp.serializer)
-    items = []
+    items: list[tuple] = []
+    packer.put = items.append
     for i in indexes:
         assert packer.takes({"x": i})
-        items.append(packer.item(i, time.time(), 0.001, {"x": i}, {"y": 10 * i}))
+        assert packer.queue(i, time.time(), 0.001, {"x": i}, {"y": 10 * i})
     return packer.pack(items)
 
 

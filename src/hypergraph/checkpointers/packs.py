@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import struct
-import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -62,6 +61,10 @@ PackedItem = tuple[Any, ...]
 garbage collector stops tracking it): its packer's number on the sink, the item's index,
 ``created_at``, elapsed seconds, ``completed_at``, then its input values and its output values
 in the packer's name order."""
+
+
+def _nowhere(item: PackedItem) -> None:
+    raise RuntimeError("This ItemPacker was given no sink: call Sink.add_packer(packer) first.")
 
 
 def packable(serializer: Serializer) -> bool:
@@ -108,12 +111,14 @@ class ItemPacker:
         takes: ``takes(inputs) -> bool``: whether an item of these ``inputs`` may be packed as
             far as they tell, checked before it runs (so the usual way can still serialize them
             first): they are :func:`storable` and have the names of the first item's.
-        item: ``item(index, created_at, elapsed, inputs, outputs) -> PackedItem | None``: a
-            completed item (whose inputs ``takes``) to queue with ``Sink.put_item``, or
-            ``None`` when an output might not store as is: it is then stored the usual way.
-        number: This packer's number on the sink its items go to (``Sink.add_packer``).
+        queue: ``queue(index, created_at, elapsed, inputs, outputs) -> bool``: hand a completed
+            item (whose inputs ``takes``) to ``put`` as a :data:`PackedItem`; ``False`` (nothing
+            queued) when an output might not store as is: the item is then stored the usual
+            way. Raises the sink's ``lost`` error once another process took the workflow over.
+        number: This packer's number on the sink its items go to.
+        put: Where queued items go (``Sink.add_packer`` sets both).
 
-    ``takes`` and ``item`` run once per item on the run's thread, so the first ``takes`` call,
+    ``takes`` and ``queue`` run once per item on the run's thread, so the first ``takes`` call,
     which learns the input names, writes both as straight-line functions of those names.
     """
 
@@ -123,25 +128,29 @@ class ItemPacker:
         self.parent_run_id = parent_run_id
         self.serializer = serializer
         self.number = 0
+        self.put: Callable[[PackedItem], None] = _nowhere
+        self.sink: Any = None  # has ``lost`` (an error or None); None: nothing to check
         self.shapes = shapes
         self.names = tuple(name for shape in shapes for name in shape.names)
         self.input_names: tuple[str, ...] | None = None  # of the first item packed
         self._run = run
         self.takes: Callable[[dict[str, Any]], bool] = self._first_takes
-        self.item: Callable[[int, float, float, dict[str, Any], dict[str, Any]], PackedItem | None]
-        self.item = self._no_item
+        self.queue: Callable[[int, float, float, dict[str, Any], dict[str, Any]], bool]
+        self.queue = self._no_queue
 
-    def _no_item(self, *args: Any) -> PackedItem | None:
-        return None  # no item was let in by takes yet
+    def _no_queue(self, *args: Any) -> bool:
+        return False  # takes let no item in yet
 
     def _first_takes(self, inputs: dict[str, Any]) -> bool:
         names = self.input_names = tuple(inputs)
         checks_in = [f"    v{i} = inputs[{name!r}]\n    if {_unstorable(f'v{i}')}: return False"
                      for i, name in enumerate(names)]  # fmt: skip
-        checks_out = [f"    o{i} = outputs[{name!r}]\n    if {_unstorable(f'o{i}')}: return None"
+        checks_out = [f"    o{i} = outputs[{name!r}]\n    if {_unstorable(f'o{i}')}: return False"
                       for i, name in enumerate(self.names)]  # fmt: skip
+        if self.sink is not None:
+            checks_out.append("    if sink.lost is not None: raise sink.lost")
         row = ", ".join(
-            ["number", "index", "created_at", "elapsed", "now()"]
+            ["number", "index", "created_at", "elapsed", "created_at + elapsed"]
             + [f"inputs[{name!r}]" for name in names]
             + [f"o{i}" for i in range(len(self.names))]
         )
@@ -149,16 +158,16 @@ class ItemPacker:
             "def takes(inputs):\n    if inputs.keys() != keys: return False\n"
             + "".join(line + "\n" for line in checks_in)
             + "    return True\n"
-            "def item(index, created_at, elapsed, inputs, outputs):\n"
+            "def queue(index, created_at, elapsed, inputs, outputs):\n"
             + "".join(line + "\n" for line in checks_out)
-            + f"    return ({row},)\n"
+            + f"    put(({row},))\n    return True\n"
         )
         namespace: dict[str, Any] = {
-            "keys": set(names), "scalars": _SCALARS, "storable": storable, "now": time.time,
-            "number": self.number,
+            "keys": set(names), "scalars": _SCALARS, "storable": storable, "put": self.put,
+            "number": self.number, "sink": self.sink,
         }  # fmt: skip
         exec(compile(source, f"<hypergraph packing of {self.parent_run_id}>", "exec"), namespace)
-        self.takes, self.item = namespace["takes"], namespace["item"]
+        self.takes, self.queue = namespace["takes"], namespace["queue"]
         return self.takes(inputs)
 
     def pack(self, items: list[PackedItem]) -> list[PackRow]:
@@ -233,8 +242,10 @@ class _Pack:
         # As compiled_items.py stores an item: its supersteps share its wall time equally.
         share = elapsed / (shapes[-1].superstep + 1)
         rows = []
+        ends = run.completed_at if run.completed_at is not None else created_at + elapsed
         for shape in shapes:
             begin = created_at + shape.superstep * share
+            end = min(begin + share, ends)  # not past the item's end by a rounding
             payload = serializer.dumps({name: outputs[name][position] for name in shape.names})
             rows.append(
                 StepRow(
@@ -251,7 +262,7 @@ class _Pack:
                     None,
                     shape.node_type,
                     begin,
-                    begin + share,
+                    end,
                     None,
                     shape.output_versions,
                 )  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.checkpointers.base import Lease, LeaseLostError, StepRow, WriteBatch
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["BackgroundSink", "DirectSink", "ExitSink", "Sink", "open_sink"]
 
 _LINGER = 0.002  # seconds the background writer waits after waking, to batch more steps
+_POLL = 0.01  # seconds between looks at the queue while map items may arrive unannounced
 
 
 class Sink:
@@ -44,9 +46,13 @@ class Sink:
         self.packers: list[ItemPacker] = []  # by number (PackedItem[0])
 
     def add_packer(self, packer: ItemPacker) -> None:
-        """Number ``packer`` on this sink, which its items (``put_item``) then name."""
+        """Number ``packer`` on this sink and let it queue its items here (``put_item``)."""
         packer.number = len(self.packers)
+        packer.put, packer.sink = self._item_queue(), self
         self.packers.append(packer)
+
+    def _item_queue(self) -> Callable[[PackedItem], None]:
+        return self.put_item
 
     def keep_alive(self) -> Sink:
         """Renew the lease in the background until :meth:`close` (checkpointers/heartbeat.py).
@@ -161,9 +167,6 @@ class BackgroundSink(Sink):
         super().__init__(checkpointer, lease)
         self._pending: deque[Any] = deque()
         self._wake = threading.Event()
-        self._done = threading.Condition()
-        self._put = 0  # items put (by the run's thread)
-        self._written = 0  # items the writer finished (by the writer thread)
         self._stopping = False
         self._urgent = False
         self._thread = threading.Thread(
@@ -182,23 +185,33 @@ class BackgroundSink(Sink):
     ) -> None:
         self._enqueue((rows, prune, run, inputs))
 
+    def put_item(self, item: PackedItem) -> None:
+        self._pending.append(item)
+
+    def add_packer(self, packer: ItemPacker) -> None:
+        super().add_packer(packer)
+        self._wake.set()  # the writer starts looking at the queue every _POLL seconds
+
+    def _item_queue(self) -> Callable[[PackedItem], None]:
+        # Map items are only appended (the cheapest thing a thread can do once per item): the
+        # writer looks at the queue every _POLL seconds while a packer exists.
+        return self._pending.append
+
     def _enqueue(self, item: Any) -> None:
         if self.lost is not None:
             raise self.lost
         self._pending.append(item)
-        self._put += 1
         if not self._wake.is_set():
             self._wake.set()
 
-    put_item = _enqueue  # once per map item: no call in between
-
     def flush(self) -> None:
-        target = self._put
+        reached = threading.Event()
+        self._pending.append(reached)  # the writer sets it once everything before is written
         self._urgent = True  # someone waits: no lingering
         self._wake.set()
-        with self._done:
-            while self._written < target and self._thread.is_alive():
-                self._done.wait(0.5)
+        while not reached.wait(0.5):
+            if not self._thread.is_alive():
+                return
 
     def _stop(self) -> None:
         self._stopping = True
@@ -208,19 +221,21 @@ class BackgroundSink(Sink):
     def _work(self) -> None:
         pending, wake = self._pending, self._wake
         while True:
-            wake.wait()
+            wake.wait(_POLL if self.packers else None)
             if not (self._stopping or self._urgent):
                 time.sleep(_LINGER)  # let a few supersteps gather: one transaction for them all
             self._urgent = False
             wake.clear()
-            taken = 0
             batch = WriteBatch()
             to_pack: dict[int, list[PackedItem]] = {}
+            reached: list[threading.Event] = []
             while pending:
                 item = pending.popleft()
-                taken += 1
-                if type(item) is WriteBatch:
+                kind = type(item)
+                if kind is WriteBatch:
                     batch.extend(item)
+                elif kind is threading.Event:  # a flush waits for what came before it
+                    reached.append(item)
                 elif type(item[0]) is int:  # put_item: a PackedItem
                     packed = to_pack.get(item[0])
                     if packed is None:
@@ -237,7 +252,7 @@ class BackgroundSink(Sink):
                     batch.packs.extend(self.packers[number].pack(items))
                 except Exception as exc:  # values the serializer refused after all
                     self.errors.append(exc)
-            if taken:
+            if batch:
                 try:
                     batch.prune = list(dict.fromkeys(batch.prune))
                     self._write(batch)
@@ -246,9 +261,8 @@ class BackgroundSink(Sink):
                     self.errors.append(exc)
                 except Exception as exc:
                     self.errors.append(exc)
-                with self._done:
-                    self._written += taken
-                    self._done.notify_all()
+            for event in reached:
+                event.set()
             if self._stopping and not pending:
                 return
 

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["CompiledItems", "compiled_items"]
 
 _COMPLETED = WorkflowStatus.COMPLETED
+_RESULT_COMPLETED = RunStatus.COMPLETED
+_now, _clock = time.time, time.perf_counter
 _FAILED = WorkflowStatus.FAILED
 
 
@@ -67,13 +69,16 @@ class CompiledItems:
     taught it the rows (:meth:`learn`); until then the driver runs items the usual way.
     """
 
-    __slots__ = ("durable", "compiled", "graph", "prepared", "ctx", "steps", "ready", "packer")
+    __slots__ = ("durable", "compiled", "function", "graph", "prepared", "ctx", "serializer",
+                 "steps", "ready", "packer")  # fmt: skip
 
     def __init__(
         self, durable: DurableMap, compiled: CompiledRun, graph: Any, prepared: Any, ctx: Any
     ) -> None:
         self.durable = durable
         self.compiled = compiled
+        self.function = compiled.function
+        self.serializer = durable.cp.serializer
         self.graph = graph
         self.prepared = prepared
         self.ctx = ctx
@@ -120,25 +125,40 @@ class CompiledItems:
         Returns its result, or raises its failure (``error_handling="raise"``), as
         :func:`~hypergraph.runners.loop.compiled_run.run_compiled` does.
         """
+        packer = self.packer
+        packs = packer is not None and packer.takes(values)
+        inputs = None
+        if not packs:  # stored one by one: serialized before a node can change them
+            inputs = encode_inputs(self.serializer, values, f"{self.durable.run.id}/{index}")
+        created = _now()
+        started = _clock()
+        position, outcome, frame_locals = self.function(values, self.ctx)
+        elapsed = _clock() - started
+        if packs and position is None and packer.queue(index, created, elapsed, values, outcome):  # type: ignore[union-attr]
+            self.durable.done += 1  # item_finished(COMPLETED): this item taught nothing
+            result = assemble_result(outcome, _RESULT_COMPLETED, new_run_id())
+            result.workflow_id = f"{self.durable.run.id}/{index}"
+            return result
+        return self._record(
+            index, values, inputs, created, elapsed, position, outcome, frame_locals
+        )
+
+    def _record(
+        self,
+        index: int,
+        values: dict[str, Any],
+        inputs: bytes | None,
+        created: float,
+        elapsed: float,
+        position: int | None,
+        outcome: Any,
+        frame_locals: Any,
+    ) -> RunResult:
+        """Queue item ``index``'s run and step rows one by one (it failed, or a value of it is
+        not packed) and return its result or raise its failure."""
         durable = self.durable
         child_id = f"{durable.run.id}/{index}"
-        serializer = durable.cp.serializer
-        packer = self.packer
-        inputs: bytes | None = None
-        if packer is None or not packer.takes(values):
-            inputs = encode_inputs(serializer, values, child_id)  # before a node changes them
-        created = time.time()
-        started = time.perf_counter()
-        position, outcome, frame_locals = self.compiled.function(values, self.ctx)
-        elapsed = time.perf_counter() - started
-        if position is None and inputs is None:
-            packed = packer.item(index, created, elapsed, values, outcome)  # type: ignore[union-attr]
-            if packed is not None:
-                durable.sink.put_item(packed)
-                durable.done += 1  # item_finished(COMPLETED), for an item that taught nothing
-                result = assemble_result(outcome, RunStatus.COMPLETED, new_run_id())
-                result.workflow_id = child_id
-                return result
+        serializer = self.serializer
         if inputs is None:  # values that cannot change: as they were before the item ran
             inputs = encode_inputs(serializer, values, child_id)
         steps = self.steps
