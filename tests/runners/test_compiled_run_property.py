@@ -385,6 +385,30 @@ def test_graph_nested_past_the_inlining_depth_runs_like_the_general_path(
     _same(fast, slow, many=False)
 
 
+def test_gate_past_the_inlining_depth_leaves_its_skipped_output_unset() -> None:
+    """Past 100 inline levels a GraphNode is called through ``nested``; one with a gate inside
+    may return fewer outputs than it declares, which must stay unset, not fail the run."""
+
+    def left(x: int) -> int:
+        return x + 1
+
+    def right(x: int) -> int:
+        return x - 1
+
+    gate = IfElseNode(lambda x: x > 0, when_true="left", when_false="right", name="pick")
+    core = Graph(
+        [gate, FunctionNode(left, output_name="up"), FunctionNode(right, output_name="down")],
+        name="core",
+    )
+    graph = Graph([core.as_node(name="branchy")], name="holder")
+    for level in range(1, 111):
+        graph = Graph([graph.as_node(name=f"n{level}")], name=f"g{level}")
+    fast = _outcome(lambda: SyncRunner().run(graph, x=1))
+    slow = _outcome(lambda: _general_runner().run(graph, x=1))
+    _same(fast, slow, many=False)
+    assert SyncRunner().run(graph, x=1).values == {"up": 2}
+
+
 def test_unobserved_chain_takes_the_compiled_path() -> None:
     """The switch the property tests rely on really selects the path (and the fast path is used)."""
     calls: list[str] = []

@@ -179,6 +179,8 @@ class Writer:
         if returned != set(p.data_outputs):  # an output left unset: ``values`` knows
             return False
         if depth > _INLINE_DEPTH:
+            if not _runs_every_node(graph):  # a gate below may leave an output unset
+                return False
             self._nested_outputs(p, arguments, local, position, notes)
             return True
         mark = (len(self.lines), len(self.namespace), self.count)
@@ -201,7 +203,8 @@ class Writer:
         notes: tuple[tuple[str, str | None], ...],
     ) -> None:
         """Write GraphNode ``p``'s call through ``nested`` inside an inline run, binding each
-        output it declares (its inner run returns them all) to a new local."""
+        output it declares to a new local (its inner run returns them all: it is static, and no
+        gate inside can leave one unset)."""
         given = ", ".join(f"{param!r}: {value}" for param, value in arguments)
         self.lines.append("    try:")
         self.lines.append(f"        out = nested({self.constant(p)}, ctx, {{{given}}})")
@@ -239,6 +242,22 @@ class Writer:
         del self.lines[lines:]
         for slot in list(self.namespace)[slots:]:
             del self.namespace[slot]
+
+
+def _runs_every_node(graph: Any) -> bool:
+    """Whether a run of ``graph`` runs every node at every depth (no gate, interrupt, emit or
+    wait_for anywhere inside), so that each GraphNode in it returns every output it declares."""
+    pending = [graph]
+    while pending:
+        for node in pending.pop().nodes.values():
+            if node.node_type == "BRANCH" or node.is_interrupt or node.wait_for:
+                return False
+            if node.outputs != node.data_outputs:  # emits a signal
+                return False
+            inner = node.nested_graph
+            if inner is not None:
+                pending.append(inner)
+    return True
 
 
 def call_expression(function: str, func: Any, arguments: list[tuple[str, str]]) -> str:
