@@ -29,7 +29,8 @@ from hypergraph.runners.loop.call import (
     start_call,
 )
 from hypergraph.runners.loop.event_channel import RunEvents
-from hypergraph.runners.loop.event_hooks import body_starts, end_mapped, start_mapped
+from hypergraph.runners.loop.event_hooks import body_starts
+from hypergraph.runners.loop.map_events import end_mapped, start_mapped
 from hypergraph.runners.loop.retry import Attempts, call_with_retries_async
 from hypergraph.runners.loop.single_flight import single_flight
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps

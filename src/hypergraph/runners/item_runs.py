@@ -24,7 +24,7 @@ from hypergraph.runners.failure_notes import note_failed_item
 from hypergraph.runners.hosting import item_position, items_parent
 from hypergraph.runners.loop.call import RunContext
 from hypergraph.runners.loop.compiled_run import compiled_for, run_compiled
-from hypergraph.runners.loop.event_hooks import end_map, start_map
+from hypergraph.runners.loop.map_events import end_map, start_map
 from hypergraph.runners.result import RunResult
 
 if TYPE_CHECKING:  # loaded only when a checkpointer is used

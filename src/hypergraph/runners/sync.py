@@ -32,7 +32,7 @@ from hypergraph.runners.loop.call import (
     start_call,
 )
 from hypergraph.runners.loop.event_channel import open_events
-from hypergraph.runners.loop.event_hooks import end_mapped, start_mapped
+from hypergraph.runners.loop.map_events import end_mapped, start_mapped
 from hypergraph.runners.loop.retry import Attempts, call_with_retries
 from hypergraph.runners.loop.steps import RunSteps, nested_run_steps, run_steps
 from hypergraph.runners.map_plan import ItemOptions, MapPlan, plan_map

@@ -55,7 +55,7 @@ from hypergraph.runners.dask.shipping import (
 from hypergraph.runners.dask.stream import collect_chunks, replay_events
 from hypergraph.runners.dask.worker import MapJob, RunJob, needs_async_runner, run_chunk, run_one
 from hypergraph.runners.loop.event_channel import open_events
-from hypergraph.runners.loop.event_hooks import MapSpan, end_map, start_map
+from hypergraph.runners.loop.map_events import MapSpan, end_map, start_map
 from hypergraph.runners.map_plan import ItemOptions, plan_items, plan_map
 from hypergraph.runners.result import ErrorHandling, RunnerCapabilities, RunResult, new_run_id
 

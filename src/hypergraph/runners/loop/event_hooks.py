@@ -32,11 +32,9 @@ from hypergraph.events.types import (
     RunStatus,
     new_span_id,
 )
-from hypergraph.runners.loop.event_channel import RunEvents
 from hypergraph.runners.result import new_run_id
 
 __all__ = [
-    "MapSpan",
     "emit_run_start",
     "emit_run_end",
     "emit_node_start",
@@ -50,11 +48,8 @@ __all__ = [
     "AttemptSpan",
     "emit_attempt_start",
     "emit_attempt_end",
-    "start_map",
-    "end_map",
-    "start_mapped",
-    "end_mapped",
     "error_type_name",
+    "run_end_event",
 ]
 
 
@@ -89,7 +84,7 @@ def emit_run_start(ctx: Any, graph_name: str | None, workflow_id: str | None = N
     return perf_counter()
 
 
-def _run_end(
+def run_end_event(
     run_id: str,
     span_id: str,
     parent_span_id: str | None,
@@ -114,7 +109,7 @@ def emit_run_end(
 ) -> None:
     """Emit the end event of the run of ``ctx`` (FAILED when ``error`` is given)."""
     ctx.dispatcher.emit(
-        _run_end(ctx.run_id, ctx.span_id, ctx.parent_span_id, graph_name, started, error)
+        run_end_event(ctx.run_id, ctx.span_id, ctx.parent_span_id, graph_name, started, error)
     )
 
 
@@ -341,83 +336,3 @@ def _elapsed_ms(started: float | None) -> float:
         return 0.0
     # Never report 0 for real work: a coarse clock must not make a run look instantaneous.
     return max((perf_counter() - started) * 1000.0, 1e-6)
-
-
-# --------------------------------------------------------------------------- maps
-
-
-@dataclass(slots=True, eq=False)
-class MapSpan:
-    """The span of one ``map`` (or one mapped GraphNode call) while its items run.
-
-    Item runs hang under it: give each item's :class:`~hypergraph.runners.loop.call.RunContext`
-    ``parent_span_id=map_span.span_id``.
-    """
-
-    events: RunEvents
-    graph_name: str | None
-    parent_span_id: str | None
-    run_id: str = field(default_factory=new_run_id, init=False)
-    span_id: str = field(default_factory=new_span_id, init=False)
-    started: float = field(default_factory=perf_counter, init=False)
-
-
-def start_map(
-    events: RunEvents | None, graph: Any, size: int, parent_span_id: str | None = None
-) -> MapSpan | None:
-    """Emit ``RunStartEvent(is_map=True, map_size=size)`` and return the map's span.
-
-    Returns ``None`` (and emits nothing) without processors or for an empty map (docs/guides/map.md:
-    zero iterations emit no events). ``parent_span_id`` is the mapped GraphNode call's span for
-    ``map_over``, ``None`` for a top-level ``runner.map``.
-    """
-    if events is None or size == 0:
-        return None
-    graph_name = getattr(graph, "name", None)
-    span = MapSpan(events, graph_name, parent_span_id)
-    events.emit(
-        RunStartEvent(
-            span.run_id,
-            span_id=span.span_id,
-            parent_span_id=parent_span_id,
-            graph_name=graph_name,
-            is_map=True,
-            map_size=size,
-        )
-    )
-    return span
-
-
-def end_map(span: MapSpan | None, error: BaseException | None = None) -> None:
-    """Emit the map's :class:`RunEndEvent`: FAILED with ``error`` when the map raises."""
-    if span is None:
-        return
-    span.events.emit(
-        _run_end(
-            span.run_id,
-            span.span_id,
-            span.parent_span_id,
-            span.graph_name,
-            span.started,
-            error,
-        )
-    )
-
-
-def start_mapped(call: Any, size: int) -> None:
-    """A mapped GraphNode call starts its items: open the map span under the call's span.
-
-    Drivers call it once the item count is known and run each item through
-    ``nested_run_steps``, which parents the item runs to this span. A no-op without events.
-    """
-    events = call.ctx.dispatcher
-    if events is None:
-        return
-    if call.span_id is None:
-        emit_node_start(call)
-    call.map_span = start_map(events, call.node.graph, size, parent_span_id=call.span_id)
-
-
-def end_mapped(call: Any, error: BaseException | None = None) -> None:
-    """The items of a mapped GraphNode call are done: close its map span (FAILED on ``error``)."""
-    end_map(call.map_span, error)
