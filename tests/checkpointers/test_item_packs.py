@@ -222,3 +222,37 @@ def test_packs_under_the_pickle_serializer_keep_tuples(tmp_path) -> None:
         (1, "1"), (2, "2"), (3, "3"),
     ]  # fmt: skip
     checkpointer.close()
+
+
+def test_an_item_that_cannot_be_packed_loses_only_its_own_record(make_checkpointer) -> None:
+    """An int too long for JSON passes the plain-value check but not the serializer: only that
+    item's record is lost, the result says so, the map is not marked completed, and running it
+    again runs only that item."""
+    calls: list[int] = []
+    huge = {"on": True}
+
+    @node(output_name="value")
+    def grow(x: int) -> int:
+        calls.append(x)
+        return 10**5000 if x == 2 and huge["on"] else x * 10
+
+    checkpointer = make_checkpointer(durability="async")
+    graph = Graph([grow])
+    results = SyncRunner(checkpointer=checkpointer).map(
+        graph, x=[0, 1, 2, 3, 4], map_over="x", workflow_id="m"
+    )
+    assert [r.status.value for r in results] == ["completed"] * 5
+    assert results[0].checkpoint_ok is False
+    (error,) = results[0].checkpoint_errors
+    assert "Map item m/2 completed but was not stored" in str(error)
+    assert checkpointer.get_run("m/2") is None
+    assert checkpointer.get_run("m").status is WorkflowStatus.PARTIAL
+    assert [checkpointer.state(f"m/{i}")["value"] for i in (0, 1, 3, 4)] == [0, 10, 30, 40]
+    huge["on"] = False
+    calls.clear()
+    again = SyncRunner(checkpointer=checkpointer).map(
+        graph, x=[0, 1, 2, 3, 4], map_over="x", workflow_id="m"
+    )
+    assert calls == [2]
+    assert [r.restored for r in again] == [True, True, False, True, True]
+    assert checkpointer.get_run("m").status is WorkflowStatus.COMPLETED

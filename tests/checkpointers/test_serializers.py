@@ -29,6 +29,12 @@ def test_json_round_trips_plain_values() -> None:
     assert ser.loads(ser.dumps(values)) == values
 
 
+def test_json_keeps_a_string_with_a_lone_surrogate() -> None:
+    serializer = JsonSerializer()
+    values = {"text": "half a pair \ud800", "other": "caf\u00e9"}
+    assert serializer.loads(serializer.dumps(values)) == values
+
+
 def test_json_refuses_what_it_cannot_hold_naming_the_value() -> None:
     with pytest.raises(TypeError, match="'when' \\(datetime\\) cannot be stored"):
         JsonSerializer().dumps({"ok": 1, "when": datetime.datetime(2024, 1, 1)})

@@ -101,7 +101,10 @@ class JsonSerializer(Serializer):
             text = self._encode(values)
         except (TypeError, ValueError) as exc:
             raise _find_culprit(values, self._encode_one, exc) from None
-        return text.encode()
+        try:
+            return text.encode()
+        except UnicodeEncodeError:  # a lone surrogate: JSON's \u escapes keep it exactly
+            return json.dumps(values, default=self._default).encode()
 
     def _encode_one(self, value: Any) -> None:
         json.dumps(value, default=self._default)

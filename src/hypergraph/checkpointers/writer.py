@@ -28,10 +28,14 @@ if TYPE_CHECKING:
     from hypergraph.checkpointers.packs import ItemPacker, PackedItem
     from hypergraph.checkpointers.records import Run
 
-__all__ = ["BackgroundSink", "DirectSink", "ExitSink", "Sink", "open_sink"]
+__all__ = ["BackgroundSink", "DirectSink", "ExitSink", "ItemNotStoredError", "Sink", "open_sink"]
 
 _LINGER = 0.002  # seconds the background writer waits after waking, to batch more steps
 _POLL = 0.01  # seconds between looks at the queue while map items may arrive unannounced
+
+
+class ItemNotStoredError(RuntimeError):
+    """A map item ran but its record could not be written (on ``result.checkpoint_errors``)."""
 
 
 class Sink:
@@ -248,10 +252,21 @@ class BackgroundSink(Sink):
                     if item[1] is not None:
                         batch.prune.append(item[1])
             for number, items in to_pack.items():
+                packer = self.packers[number]
                 try:
-                    batch.packs.extend(self.packers[number].pack(items))
-                except Exception as exc:  # values the serializer refused after all
-                    self.errors.append(exc)
+                    batch.packs.extend(packer.pack(items))
+                except Exception:  # a value the serializer refused after all: lose only its item
+                    for item in items:
+                        try:
+                            batch.packs.extend(packer.pack([item]))
+                        except Exception as exc:
+                            lost = ItemNotStoredError(
+                                f"Map item {packer.parent_run_id}/{item[1]} completed but was "
+                                f"not stored: its values could not be serialized ({exc!r}). "
+                                "Running the map again runs that item again."
+                            )
+                            lost.__cause__ = exc
+                            self.errors.append(lost)
             if batch:
                 try:
                     batch.prune = list(dict.fromkeys(batch.prune))

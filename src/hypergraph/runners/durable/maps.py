@@ -145,6 +145,9 @@ class DurableMap:
             status = WorkflowStatus.FAILED
         elif all(r.status is RunStatus.COMPLETED for r in results):
             status = WorkflowStatus.COMPLETED
+            self.sink.flush()  # the items' records first: a map that lost one is not complete
+            if self.sink.errors:
+                status = WorkflowStatus.PARTIAL  # running it again runs what was not stored
         else:
             status = WorkflowStatus.PARTIAL
         if results is not None:
