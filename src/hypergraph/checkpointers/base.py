@@ -381,6 +381,14 @@ def run_from_row(row: tuple[Any, ...] | Any) -> Run:
     )
 
 
+def _item_place(run_id: str) -> tuple[str, int] | None:
+    """``(map run id, item index)`` of a map item's run id ``"<map>/<i>"``, else ``None``."""
+    parent, _, index = run_id.rpartition("/")
+    if not parent or not index.isdigit():
+        return None
+    return parent, int(index)
+
+
 class Checkpointer(ABC):
     """Stores runs step by step so they survive the process (see the module docs).
 
@@ -481,8 +489,14 @@ class Checkpointer(ABC):
         """The stored run ``run_id``, a packed map item included, or ``None``."""
         run = self._load_run(run_id)
         if run is None:
-            packed = self._packed_item(run_id)
-            run = packed[0] if packed is not None else None
+            place = _item_place(run_id)
+            if place is not None:
+                from hypergraph.checkpointers.packs import packed_run
+
+                for pack in self._load_packs(*place):
+                    run = packed_run(pack, place[1])
+                    if run is not None:
+                        break
         return run
 
     def _read_inputs(self, run_id: str) -> bytes | None:
@@ -513,13 +527,13 @@ class Checkpointer(ABC):
 
     def _packed_item(self, run_id: str) -> tuple[Run, bytes, list[StepRow]] | None:
         """Map item ``run_id`` (``"<map>/<i>"``) from its pack, when it is packed."""
-        parent, _, index = run_id.rpartition("/")
-        if not parent or not index.isdigit():
+        place = _item_place(run_id)
+        if place is None:
             return None
         from hypergraph.checkpointers.packs import unpack_item
 
-        for pack in self._load_packs(parent, int(index)):
-            item = unpack_item(pack, self.serializer, int(index))
+        for pack in self._load_packs(*place):
+            item = unpack_item(pack, self.serializer, place[1])
             if item is not None:
                 return item
         return None

@@ -45,6 +45,7 @@ __all__ = [
     "StepShape",
     "expand",
     "packable",
+    "packed_run",
     "packed_runs",
     "storable",
     "unpack_item",
@@ -97,6 +98,25 @@ class StepShape(NamedTuple):
     output_versions: str
     names: tuple[str, ...]  # the node's outputs, in stored order
 
+    def row(
+        self,
+        run_id: str,
+        status: str,
+        payload: bytes,
+        share: float,
+        error: str | None,
+        begin: float,
+        end: float,
+    ) -> StepRow:
+        """This step of item run ``run_id``, from ``begin`` to ``end`` (its share of the item's
+        wall time, in seconds): completed with ``payload``, or failed with ``error``."""
+        completed = status == "completed"
+        return StepRow(
+            run_id, self.superstep, self.node, self.position, status, self.input_versions,
+            payload, share * 1000.0, False, None, error, self.node_type, begin, end, None,
+            self.output_versions if completed else "{}",
+        )  # fmt: skip
+
 
 class ItemPacker:
     """Packs the completed items of one map whose steps all have ``shapes``.
@@ -134,6 +154,7 @@ class ItemPacker:
         self.names = tuple(name for shape in shapes for name in shape.names)
         self.input_names: tuple[str, ...] | None = None  # of the first item packed
         self._run = run
+        self._meta: str | None = None  # PackRow.meta, made by the first pack
         self.takes: Callable[[dict[str, Any]], bool] = self._first_takes
         self.queue: Callable[[int, float, float, dict[str, Any], dict[str, Any]], bool]
         self.queue = self._no_queue
@@ -173,14 +194,16 @@ class ItemPacker:
     def pack(self, items: list[PackedItem]) -> list[PackRow]:
         """``items`` as pack rows of at most :data:`MAX_ITEMS_PER_PACK` items each."""
         input_names = self.input_names or ()
-        meta = json.dumps(
-            {
-                "graph_name": self._run.graph_name,
-                "config": self._run.config,
-                "steps": self.shapes,
-                "inputs": input_names,
-            }
-        )
+        meta = self._meta
+        if meta is None:  # the same for every pack of this map, once the inputs are known
+            meta = self._meta = json.dumps(
+                {
+                    "graph_name": self._run.graph_name,
+                    "config": self._run.config,
+                    "steps": self.shapes,
+                    "inputs": input_names,
+                }
+            )
         split = 5 + len(input_names)
         rows = []
         for start in range(0, len(items), MAX_ITEMS_PER_PACK):
@@ -208,6 +231,7 @@ class _Pack:
     def __init__(self, row: PackRow) -> None:
         self.row = row
         self.meta = json.loads(row.meta)
+        self.shapes = [StepShape(*shape) for shape in self.meta["steps"]]
         count = len(row.times) // (8 * _TIMES)
         numbers = struct.unpack(f"<{_TIMES * count}d", row.times)
         self.indexes = [int(i) for i in numbers[:count]]
@@ -237,7 +261,7 @@ class _Pack:
         run = self.run(position)
         inputs = {name: column[position] for name, column in values["inputs"].items()}
         outputs = values["outputs"]
-        shapes = [StepShape(*shape) for shape in self.meta["steps"]]
+        shapes = self.shapes
         created_at, elapsed = run.created_at, self.elapsed[position]
         # As compiled_items.py stores an item: its supersteps share its wall time equally.
         share = elapsed / (shapes[-1].superstep + 1)
@@ -247,26 +271,7 @@ class _Pack:
             begin = created_at + shape.superstep * share
             end = min(begin + share, ends)  # not past the item's end by a rounding
             payload = serializer.dumps({name: outputs[name][position] for name in shape.names})
-            rows.append(
-                StepRow(
-                    run.id,
-                    shape.superstep,
-                    shape.node,
-                    shape.position,
-                    "completed",
-                    shape.input_versions,
-                    payload,
-                    share * 1000.0,
-                    False,
-                    None,
-                    None,
-                    shape.node_type,
-                    begin,
-                    end,
-                    None,
-                    shape.output_versions,
-                )  # fmt: skip
-            )
+            rows.append(shape.row(run.id, "completed", payload, share, None, begin, end))
         return run, serializer.dumps(inputs), rows
 
 
@@ -274,6 +279,15 @@ def packed_runs(row: PackRow) -> list[Run]:
     """The run records of every item in ``row`` (no values are decoded)."""
     pack = _Pack(row)
     return [pack.run(position) for position in range(len(pack.indexes))]
+
+
+def packed_run(row: PackRow, index: int) -> Run | None:
+    """The run record of item ``index`` of ``row`` (no values are decoded), or ``None`` when
+    the pack does not hold it."""
+    pack = _Pack(row)
+    if index not in pack.indexes:
+        return None
+    return pack.run(pack.indexes.index(index))
 
 
 def unpack_item(

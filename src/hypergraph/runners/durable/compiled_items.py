@@ -172,7 +172,6 @@ class CompiledItems:
             produced = values
         # The supersteps that ran share the item's wall time equally.
         share = elapsed / (steps[min(done, len(steps) - 1)].superstep + 1)
-        duration = share * 1000.0
         dumps = serializer.dumps
         rows: list[StepRow] = []
         lost: UnserializableOutputError | None = None
@@ -186,12 +185,12 @@ class CompiledItems:
                 done = step.position + 1  # the run loop counts the node it could not store
                 break
             begin = created + step.superstep * share
-            rows.append(_row(step, child_id, "completed", payload, duration, None, begin, share))
+            rows.append(step.row(child_id, "completed", payload, share, None, begin, begin + share))
         if failure is not None and lost is None:
             step = steps[done]
             error = describe_failure(failure, step.node)
             begin = created + step.superstep * share
-            rows.append(_row(step, child_id, "failed", dumps({}), duration, error, begin, share))
+            rows.append(step.row(child_id, "failed", dumps({}), share, error, begin, begin + share))
         status = _COMPLETED if failure is None and lost is None else _FAILED
         durable.item_finished(status)
         run = durable.item_run(child_id)
@@ -221,22 +220,3 @@ class CompiledItems:
             result = assemble_result(outputs, RunStatus.FAILED, run_id, failure)
         result.workflow_id = child_id
         return result
-
-
-def _row(
-    step: StepShape,
-    run_id: str,
-    status: str,
-    payload: bytes,
-    duration: float,
-    error: str | None,
-    begin: float,
-    share: float,
-) -> StepRow:
-    """``step`` of run ``run_id``: completed with ``payload``, or failed with ``error``."""
-    completed = status == "completed"
-    return StepRow(
-        run_id, step.superstep, step.node, step.position, status, step.input_versions,
-        payload, duration, False, None, error, step.node_type, begin, begin + share, None,
-        step.output_versions if completed else "{}",
-    )  # fmt: skip
