@@ -131,7 +131,7 @@ def test_items_whose_values_can_change_are_stored_one_by_one(make_checkpointer) 
 
 
 def test_a_map_mixing_plain_and_changeable_inputs_stores_every_item(make_checkpointer) -> None:
-    """Items whose inputs are lists are stored one by one, the plain ones packed; a node that
+    """A map with a list among its mapped values stores every item one by one; a node that
     changes its list input in place does not change what was stored as the item's input."""
 
     @node(output_name="total")
@@ -146,12 +146,66 @@ def test_a_map_mixing_plain_and_changeable_inputs_stores_every_item(make_checkpo
         Graph([total]), x=inputs, map_over="x", workflow_id="mix"
     )
     assert [r["total"] for r in results] == [1, 2, 107, 5, 13, 108]
-    assert packed_item_count(checkpointer, "mix") == 3  # items 1, 3 and 4 (0 taught the shape)
+    assert packed_item_count(checkpointer, "mix") == 0
     assert checkpointer.inputs("mix/2") == {"x": [3, 4]}  # as it was when the item started
     assert checkpointer.inputs("mix/5") == {"x": [8]}
     assert [checkpointer.inputs(f"mix/{i}")["x"] for i in (0, 1, 3)] == [1, 2, 5]
     assert checkpointer.inputs("mix/4")["x"] in ([6, 7], (6, 7))  # JSON keeps no tuples
     assert [checkpointer.state(f"mix/{i}")["total"] for i in range(6)] == [1, 2, 107, 5, 13, 108]
+
+
+@pytest.mark.parametrize(
+    ("values", "packs"),
+    [
+        ({"x": [1, 2, 3], "y": ("a", (1, None))}, True),
+        ({"x": (1.5, "b", (2, 3)), "y": None}, True),
+        ({"x": [1, [2], 3], "y": "a"}, False),  # a list among the mapped values
+        ({"x": [1, 2, 3], "y": [1]}, False),  # a list given to every item
+        ({"x": {1, 2, 3}, "y": "a"}, False),  # a set: not picked by index once stored
+    ],
+)
+def test_a_map_packs_only_when_all_its_inputs_are_plain(make_checkpointer, values, packs) -> None:
+    @node(output_name="out")
+    def pair(x: object, y: object) -> str:
+        return f"{x}-{y}"
+
+    checkpointer = make_checkpointer(durability="async")
+    results = SyncRunner(checkpointer=checkpointer).map(
+        Graph([pair]), values=values, map_over="x", workflow_id="m"
+    )
+    assert packed_item_count(checkpointer, "m") == (2 if packs else 0)
+    for i, x in enumerate(values["x"]):
+        assert results[i]["out"] == f"{x}-{values['y']}"
+        stored = checkpointer.inputs(f"m/{i}")
+        assert list(stored) == ["y", "x"]  # the order the map gives them
+        assert stored == checkpointer.serializer.loads(
+            checkpointer.serializer.dumps({"y": values["y"], "x": x})
+        )
+
+
+def test_product_map_items_read_back_their_own_inputs(make_checkpointer) -> None:
+    @node(output_name="out")
+    def join(a: int, b: str, c: float, k: str) -> str:
+        return f"{a}{b}{c}{k}"
+
+    checkpointer = make_checkpointer(durability="async")
+    values = {"a": [1, 2, 3], "k": "!", "b": ["x", "y"], "c": [0.5, 1.5]}
+    results = SyncRunner(checkpointer=checkpointer).map(
+        Graph([join]), values=values, map_over=["a", "b", "c"], map_mode="product",
+        workflow_id="p",
+    )  # fmt: skip
+    assert packed_item_count(checkpointer, "p") == 11
+    observed = make_checkpointer(durability="async")
+    SyncRunner(checkpointer=observed).map(
+        Graph([join]), values=values, map_over=["a", "b", "c"], map_mode="product",
+        workflow_id="o", event_processors=[EventProcessor()],
+    )  # fmt: skip
+    assert packed_item_count(observed, "o") == 0
+    for i, result in enumerate(results):
+        assert checkpointer.inputs(f"p/{i}") == observed.inputs(f"o/{i}")
+        assert list(checkpointer.inputs(f"p/{i}")) == list(observed.inputs(f"o/{i}"))
+        assert checkpointer._read_inputs(f"p/{i}") == observed._read_inputs(f"o/{i}")
+        assert checkpointer.state(f"p/{i}")["out"] == result["out"]
 
 
 def test_a_large_map_is_split_into_packs_of_bounded_size(make_checkpointer) -> None:

@@ -226,21 +226,26 @@ def test_stored_config_is_plain_json(checkpointer: Checkpointer) -> None:
 
 
 def _pack(cp: Checkpointer, parent: str, indexes: list[int]):
-    """Items ``indexes`` of map ``parent`` as one pack (one step ``a`` each, ``y = 10 * i``)."""
-    from hypergraph.checkpointers.packs import ItemPacker, StepShape
+    """Items ``indexes`` of map ``parent`` (created with :func:`_create_map`) as one pack (one
+    step ``a`` each, ``y = 10 * i``)."""
+    from hypergraph.checkpointers.packs import ItemMapping, ItemPacker, StepShape
 
     shape = StepShape(0, "a", 0, '{"x": 1}', "FunctionNode", '{"y": 1}', ("y",))
-    packer = ItemPacker(parent, Run(id="", graph_name="g", config={"k": 1}), [shape], cp.serializer)
-    items: list[tuple] = []
-    packer.put = items.append
+    run = Run(id="", graph_name="g", config={"k": 1})
+    mapping = ItemMapping(("x",), "zip")
+    packer = ItemPacker(parent, run, [shape], cp.serializer, mapping)
     for i in indexes:
-        assert packer.takes({"x": i})
-        assert packer.queue(i, time.time(), 0.001, {"x": i}, {"y": 10 * i})
-    return packer.pack(items)
+        assert packer.queue(i, time.time(), 0.001, {"y": 10 * i})
+    return packer.pack(packer.take())
+
+
+def _create_map(cp: Checkpointer, run_id: str, **fields: object) -> None:
+    """Map run ``run_id`` over ``x = [0, ..., 9]`` with ``k = "c"`` given to every item."""
+    _create(cp, run_id, {"k": "c", "x": list(range(10))}, **fields)
 
 
 def test_packed_items_read_as_runs_and_are_found_by_index(checkpointer: Checkpointer) -> None:
-    _create(checkpointer, "m")
+    _create_map(checkpointer, "m")
     _create(checkpointer, "m/0", parent_run_id="m")
     packs = _pack(checkpointer, "m", [3, 1, 2]) + _pack(checkpointer, "m", [5, 7])
     checkpointer._write(WriteBatch(packs=packs), None)
@@ -250,7 +255,8 @@ def test_packed_items_read_as_runs_and_are_found_by_index(checkpointer: Checkpoi
     run = checkpointer.get_run("m/7")
     assert run is not None and run.status is WorkflowStatus.COMPLETED and run.config == {"k": 1}
     assert checkpointer.get_run("m/4") is None and checkpointer.get_run("m/6") is None
-    assert checkpointer.state("m/2") == {"x": 2, "y": 20}
+    assert checkpointer.state("m/2") == {"k": "c", "x": 2, "y": 20}
+    assert list(checkpointer.inputs("m/2")) == ["k", "x"]
     assert [(s.node_name, s.status, s.output_versions) for s in checkpointer.steps("m/5")] == [
         ("a", StepStatus.COMPLETED, {"y": 1})
     ]
@@ -259,26 +265,37 @@ def test_packed_items_read_as_runs_and_are_found_by_index(checkpointer: Checkpoi
 
 def test_deleting_a_run_deletes_the_packs_under_it(checkpointer: Checkpointer) -> None:
     _create(checkpointer, "wf")
-    _create(checkpointer, "wf/each@0", parent_run_id="wf")
-    _create(checkpointer, "wfx")
+    _create_map(checkpointer, "wf/each@0", parent_run_id="wf")
+    _create_map(checkpointer, "wfx")
     packs = _pack(checkpointer, "wf/each@0", [0, 1]) + _pack(checkpointer, "wfx", [0])
     checkpointer._write(WriteBatch(packs=packs), None)
     checkpointer._write(WriteBatch(deletes=["wf"]), None)
     assert checkpointer.get_run("wf/each@0/1") is None
     assert checkpointer._load_packs("wf/each@0", None) == []
-    assert checkpointer.state("wfx/0") == {"x": 0, "y": 0}  # only "wf" and what is under it
+    assert checkpointer.state("wfx/0") == {"k": "c", "x": 0, "y": 0}  # only "wf" and under it
 
 
 def test_unpacking_a_map_turns_its_packs_into_rows(checkpointer: Checkpointer) -> None:
-    _create(checkpointer, "m")
+    _create_map(checkpointer, "m")
     checkpointer._write(WriteBatch(packs=_pack(checkpointer, "m", [0, 1])), None)
-    before = [(checkpointer.get_run(f"m/{i}"), checkpointer.steps(f"m/{i}")) for i in (0, 1)]
+    before = [
+        (
+            checkpointer.get_run(f"m/{i}"),
+            checkpointer.steps(f"m/{i}"),
+            checkpointer.inputs(f"m/{i}"),
+        )
+        for i in (0, 1)
+    ]
     batch = checkpointer.unpacked_items("m")
     checkpointer._write(batch, None)
     assert checkpointer._load_packs("m", None) == []
     assert checkpointer.unpacked_items("m").new_runs == []
     after = [
-        (checkpointer._load_run(f"m/{i}"), checkpointer._load_steps(f"m/{i}", None)) for i in (0, 1)
-    ]
-    assert [(run, [step_record(row, checkpointer.serializer.loads(row.values)) for row in rows])
-            for run, rows in after] == before  # fmt: skip
+        (checkpointer._load_run(f"m/{i}"), checkpointer._load_steps(f"m/{i}", None),
+         checkpointer._load_inputs(f"m/{i}"))
+        for i in (0, 1)
+    ]  # fmt: skip
+    loads = checkpointer.serializer.loads
+    assert [(run, [step_record(row, loads(row.values)) for row in rows], loads(inputs))
+            for run, rows, inputs in after] == before  # fmt: skip
+    assert before[1][2] == {"k": "c", "x": 1}

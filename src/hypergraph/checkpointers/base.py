@@ -137,9 +137,9 @@ class StepRow(NamedTuple):
 
 class PackRow(NamedTuple):
     """Finished map items stored as one row (checkpointers/packs.py): plain values, in column
-    order. ``meta`` is JSON (the items' shared run fields, step shapes and input names),
-    ``times`` each item's index and times (little-endian doubles), ``values`` the serializer's
-    bytes of every item's inputs and outputs, one list per name."""
+    order. ``meta`` is JSON (the items' shared run fields, step shapes, and how they take the
+    map's inputs), ``times`` each item's index and times (little-endian doubles), ``values``
+    the serializer's bytes of every item's outputs, one list per name."""
 
     parent_run_id: str
     first_index: int  # the lowest item index in the pack
@@ -502,10 +502,23 @@ class Checkpointer(ABC):
     def _read_inputs(self, run_id: str) -> bytes | None:
         """The serialized inputs of run ``run_id`` (a packed map item included), or ``None``."""
         inputs = self._load_inputs(run_id)
-        if inputs is None:
-            packed = self._packed_item(run_id)
-            inputs = packed[1] if packed is not None else None
+        place = _item_place(run_id) if inputs is None else None
+        if place is not None:
+            from hypergraph.checkpointers.packs import packed_inputs
+
+            map_inputs: dict[str, Any] | None = None
+            for pack in self._load_packs(*place):
+                if map_inputs is None:
+                    map_inputs = self._map_inputs(place[0])
+                item = packed_inputs(pack, place[1], map_inputs)
+                if item is not None:
+                    return self.serializer.dumps(item)
         return inputs
+
+    def _map_inputs(self, map_run_id: str) -> dict[str, Any]:
+        """The decoded inputs of map run ``map_run_id`` (its packed items' are picked from them)."""
+        stored = self._load_inputs(map_run_id)
+        return self.serializer.loads(stored) if stored is not None else {}
 
     def _read_steps(self, run_id: str, up_to: int | None) -> list[StepRow]:
         """The step rows of ``run_id`` (a packed map item included) up to superstep ``up_to``."""
@@ -513,7 +526,7 @@ class Checkpointer(ABC):
         if not rows:
             packed = self._packed_item(run_id)
             if packed is not None:
-                rows = [row for row in packed[2] if up_to is None or row.superstep <= up_to]
+                rows = [row for row in packed[1] if up_to is None or row.superstep <= up_to]
         return rows
 
     def _read_children(self, parent_run_id: str) -> list[Run]:
@@ -525,8 +538,9 @@ class Checkpointer(ABC):
             children.extend(packed_runs(pack))
         return children
 
-    def _packed_item(self, run_id: str) -> tuple[Run, bytes, list[StepRow]] | None:
-        """Map item ``run_id`` (``"<map>/<i>"``) from its pack, when it is packed."""
+    def _packed_item(self, run_id: str) -> tuple[Run, list[StepRow]] | None:
+        """Map item ``run_id`` (``"<map>/<i>"``) from its pack, when it is packed: its run and
+        step rows."""
         place = _item_place(run_id)
         if place is None:
             return None
@@ -545,8 +559,10 @@ class Checkpointer(ABC):
         from hypergraph.checkpointers.packs import expand
 
         batch = WriteBatch()
-        for pack in self._load_packs(parent_run_id, None):
-            for run, inputs, rows in expand(pack, self.serializer):
+        packs = self._load_packs(parent_run_id, None)
+        map_inputs = self._map_inputs(parent_run_id) if packs else {}
+        for pack in packs:
+            for run, inputs, rows in expand(pack, self.serializer, map_inputs):
                 batch.new_runs.append((run, inputs))
                 batch.steps.extend(rows)
         if batch.new_runs:

@@ -5,33 +5,36 @@ For a map of many small items those rows cost far more than running the items: a
 insert is a few microseconds, a compiled item of trivial nodes about as much. But the items
 of a fresh map of a plain DAG repeat one shape (runners/durable/compiled_items.py): the same
 steps with the same supersteps, positions and versions; only the values and the times differ.
+And an item's inputs are the map's own (stored when the map started), picked by its index.
 So under ``"async"`` durability the background writer stores the items it drains together as
-one :class:`~hypergraph.checkpointers.base.PackRow`: the shape once (``meta``), each item's
-index and times as an array of numbers (``times``), and the values column by column, one list
-per input and output name, serialized in one call (``values``).
+one :class:`~hypergraph.checkpointers.base.PackRow`: the shape and the map's mapping once
+(``meta``), each item's index and times as an array of numbers (``times``), and the outputs
+column by column, one list per output name, serialized in one call (``values``).
 
 Nothing else sees a pack. The shared readers of ``Checkpointer`` (``_read_run``,
 ``_read_inputs``, ``_read_steps``, ``_read_children``) unpack the item asked for into exactly
 the :class:`~hypergraph.checkpointers.records.Run` and
 :class:`~hypergraph.checkpointers.base.StepRow` rows the item would have been stored as
-(tests/checkpointers/test_compiled_map_items.py compares them), and a map reopened to resume
-first turns its packs into ordinary rows (:func:`expand`), so resuming, retrying and pruning
-only ever meet ordinary rows.
+(tests/checkpointers/test_compiled_map_items.py compares them), its inputs rebuilt from the
+map's (:func:`item_inputs`); a map reopened to resume first turns its packs into ordinary rows
+(:func:`expand`), so resuming, retrying and pruning only ever meet ordinary rows.
 
-Only items whose values are plain and cannot change are packed (:func:`storable`): str, int,
-float, bool, None and tuples of them, under :class:`JsonSerializer` or
-:class:`PickleSerializer`, which store such values as they are. Their serialization can then
-wait for the writer thread: nothing can make it fail, and nothing (a node mutating a list it
-was given, a caller editing a result) can change them meanwhile. Any other item is stored the
-usual way, serialized as it ends, so a value that cannot be stored still fails its item,
-naming the node and the output.
+Only plain values that cannot change are packed (:func:`storable`): str, int, float, bool, None
+and tuples of them, under :class:`JsonSerializer` or :class:`PickleSerializer`, which store such
+values as they are. A map packs only when all its inputs are such values (:func:`packs_inputs`,
+checked once per map), so rebuilding an item's inputs from the map's gives what the item was
+called with; an item packs only when its outputs are such values too, checked as it ends, so
+their serialization can wait for the writer thread: nothing can make it fail, and nothing (a
+caller editing a result) can change them meanwhile. Any other item is stored the usual way,
+serialized as it ends, so a value that cannot be stored still fails its item, naming the node
+and the output.
 """
 
 from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from hypergraph.checkpointers.base import PackRow, StepRow
@@ -41,12 +44,15 @@ from hypergraph.checkpointers.serializers import JsonSerializer, PickleSerialize
 __all__ = [
     "MAX_ITEMS_PER_PACK",
     "ItemPacker",
-    "PackedItem",
+    "ItemMapping",
     "StepShape",
     "expand",
+    "item_inputs",
     "packable",
+    "packed_inputs",
     "packed_run",
     "packed_runs",
+    "packs_inputs",
     "storable",
     "unpack_item",
 ]
@@ -55,17 +61,14 @@ MAX_ITEMS_PER_PACK = 2048
 """The most items one pack holds (reading one item decodes its whole pack)."""
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-_TIMES = 4  # numbers per item in PackRow.times: index, created_at, elapsed, completed_at
-
-PackedItem = tuple[Any, ...]
-"""A completed item waiting in the writer's queue, as one flat tuple (plain values only, so the
-garbage collector stops tracking it): its packer's number on the sink, the item's index,
-``created_at``, elapsed seconds, ``completed_at``, then its input values and its output values
-in the packer's name order."""
+_TIMES = 3  # numbers per item in PackRow.times: index, created_at, elapsed
 
 
-def _nowhere(item: PackedItem) -> None:
-    raise RuntimeError("This ItemPacker was given no sink: call Sink.add_packer(packer) first.")
+class ItemMapping(NamedTuple):
+    """How a map's items take its inputs: ``map_over`` names and ``map_mode``."""
+
+    names: tuple[str, ...]
+    mode: str  # "zip" or "product"
 
 
 def packable(serializer: Serializer) -> bool:
@@ -80,6 +83,40 @@ def storable(value: Any) -> bool:
     if kind in _SCALARS:
         return True
     return kind is tuple and all(storable(item) for item in value)
+
+
+def packs_inputs(values: Mapping[str, Any], mapping: ItemMapping) -> bool:
+    """Whether the items of a map of ``values`` may be packed as far as their inputs tell: every
+    mapped value is a list or tuple of :func:`storable` values, every other value storable."""
+    for name, value in values.items():
+        if name not in mapping.names:
+            if not storable(value):
+                return False
+            continue
+        if type(value) not in (list, tuple):  # a set, a range: not picked by index as stored
+            return False
+        if not set(map(type, value)) <= _SCALARS and not all(map(storable, value)):
+            return False
+    return True
+
+
+def item_inputs(values: Mapping[str, Any], mapping: ItemMapping, index: int) -> dict[str, Any]:
+    """The inputs of item ``index`` of a map of ``values``, in the order the map gives them
+    (runners/map_plan.py): the other values, then the mapped ones; ``"product"`` varies the
+    last mapped name fastest."""
+    names = mapping.names
+    inputs = {name: value for name, value in values.items() if name not in names}
+    if mapping.mode == "zip" or len(names) == 1:
+        for name in names:
+            inputs[name] = values[name][index]
+        return inputs
+    picked = {}
+    for name in reversed(names):
+        index, at = divmod(index, len(values[name]))
+        picked[name] = values[name][at]
+    for name in names:
+        inputs[name] = picked[name]
+    return inputs
 
 
 def _unstorable(variable: str) -> str:
@@ -118,6 +155,9 @@ class StepShape(NamedTuple):
         )  # fmt: skip
 
 
+_QUEUES: dict[tuple[tuple[str, ...], bool], Any] = {}  # queue makers, by output names
+
+
 class ItemPacker:
     """Packs the completed items of one map whose steps all have ``shapes``.
 
@@ -126,102 +166,118 @@ class ItemPacker:
         run: What every item's run record shares (graph name, config).
         shapes: The steps of every item, in order.
         serializer: The checkpointer's serializer (:func:`packable`).
+        mapping: How the items take the map's inputs (:func:`packs_inputs` holds for them).
 
     Attributes:
-        takes: ``takes(inputs) -> bool``: whether an item of these ``inputs`` may be packed as
-            far as they tell, checked before it runs (so the usual way can still serialize them
-            first): they are :func:`storable` and have the names of the first item's.
-        queue: ``queue(index, created_at, elapsed, inputs, outputs) -> bool``: hand a completed
-            item (whose inputs ``takes``) to ``put`` as a :data:`PackedItem`; ``False`` (nothing
-            queued) when an output might not store as is: the item is then stored the usual
-            way. Raises the sink's ``lost`` error once another process took the workflow over.
-        number: This packer's number on the sink its items go to.
-        put: Where queued items go (``Sink.add_packer`` sets both).
+        queue: ``queue(index, created_at, elapsed, outputs) -> bool``: append a completed item
+            to :attr:`items`; ``False`` (nothing appended) when an output might not store as
+            is: the item is then stored the usual way. Raises the sink's ``lost`` error once
+            another process took the workflow over.
+        items: The queued items, flat: each item's index, ``created_at``, elapsed seconds and
+            outputs (in :attr:`names` order), :attr:`width` values per item. The run's thread
+            appends with one ``extend`` (a tuple it drops at once, so the garbage collector
+            never sees it survive); the writer takes from the front (:meth:`take`).
+        sink: Where the items go (``Sink.add_packer`` sets it, then calls :meth:`ready`).
 
-    ``takes`` and ``queue`` run once per item on the run's thread, so the first ``takes`` call,
-    which learns the input names, writes both as straight-line functions of those names.
+    ``queue`` runs once per item on the run's thread, so it is a straight-line function of the
+    output names, generated once per set of names.
     """
 
     def __init__(
-        self, parent_run_id: str, run: Run, shapes: list[StepShape], serializer: Serializer
+        self,
+        parent_run_id: str,
+        run: Run,
+        shapes: list[StepShape],
+        serializer: Serializer,
+        mapping: ItemMapping,
     ) -> None:
         self.parent_run_id = parent_run_id
         self.serializer = serializer
-        self.number = 0
-        self.put: Callable[[PackedItem], None] = _nowhere
         self.sink: Any = None  # has ``lost`` (an error or None); None: nothing to check
         self.shapes = shapes
         self.names = tuple(name for shape in shapes for name in shape.names)
-        self.input_names: tuple[str, ...] | None = None  # of the first item packed
-        self._run = run
-        self._meta: str | None = None  # PackRow.meta, made by the first pack
-        self.takes: Callable[[dict[str, Any]], bool] = self._first_takes
-        self.queue: Callable[[int, float, float, dict[str, Any], dict[str, Any]], bool]
-        self.queue = self._no_queue
+        self.width = _TIMES + len(self.names)
+        self.items: list[Any] = []
+        self.queue: Callable[[int, float, float, dict[str, Any]], bool] = self._make_queue()
+        self._meta = json.dumps(
+            {
+                "graph_name": run.graph_name,
+                "config": run.config,
+                "steps": shapes,
+                "mapped": mapping.names,
+                "mode": mapping.mode,
+            }
+        )
 
-    def _no_queue(self, *args: Any) -> bool:
-        return False  # takes let no item in yet
+    def ready(self) -> None:
+        """Bind :attr:`queue` to :attr:`sink` (set by the sink)."""
+        self.queue = self._make_queue()
 
-    def _first_takes(self, inputs: dict[str, Any]) -> bool:
-        names = self.input_names = tuple(inputs)
-        checks_in = [f"    v{i} = inputs[{name!r}]\n    if {_unstorable(f'v{i}')}: return False"
-                     for i, name in enumerate(names)]  # fmt: skip
-        checks_out = [f"    o{i} = outputs[{name!r}]\n    if {_unstorable(f'o{i}')}: return False"
+    def _make_queue(self) -> Callable[[int, float, float, dict[str, Any]], bool]:
+        key = (self.names, self.sink is not None)
+        make = _QUEUES.get(key)
+        if make is None:
+            checks = [f"    o{i} = outputs[{name!r}]\n    if {_unstorable(f'o{i}')}: return False"
                       for i, name in enumerate(self.names)]  # fmt: skip
-        if self.sink is not None:
-            checks_out.append("    if sink.lost is not None: raise sink.lost")
-        row = ", ".join(
-            ["number", "index", "created_at", "elapsed", "created_at + elapsed"]
-            + [f"inputs[{name!r}]" for name in names]
-            + [f"o{i}" for i in range(len(self.names))]
-        )
-        source = (
-            "def takes(inputs):\n    if inputs.keys() != keys: return False\n"
-            + "".join(line + "\n" for line in checks_in)
-            + "    return True\n"
-            "def queue(index, created_at, elapsed, inputs, outputs):\n"
-            + "".join(line + "\n" for line in checks_out)
-            + f"    put(({row},))\n    return True\n"
-        )
-        namespace: dict[str, Any] = {
-            "keys": set(names), "scalars": _SCALARS, "storable": storable, "put": self.put,
-            "number": self.number, "sink": self.sink,
-        }  # fmt: skip
-        exec(compile(source, f"<hypergraph packing of {self.parent_run_id}>", "exec"), namespace)
-        self.takes, self.queue = namespace["takes"], namespace["queue"]
-        return self.takes(inputs)
+            if self.sink is not None:
+                checks.append("    if sink.lost is not None: raise sink.lost")
+            row = ", ".join(
+                ["index", "created_at", "elapsed"] + [f"o{i}" for i in range(len(self.names))]
+            )
+            source = (
+                "def make(extend, sink, scalars, storable):\n"
+                "  def queue(index, created_at, elapsed, outputs):\n"
+                + "".join(line + "\n" for line in checks)
+                + f"    extend(({row},))\n    return True\n  return queue\n"
+            )
+            namespace: dict[str, Any] = {}
+            exec(compile(source, "<hypergraph item packing>", "exec"), namespace)
+            make = _QUEUES[key] = namespace["make"]
+        queue: Callable[[int, float, float, dict[str, Any]], bool]
+        queue = make(self.items.extend, self.sink, _SCALARS, storable)
+        return queue
 
-    def pack(self, items: list[PackedItem]) -> list[PackRow]:
-        """``items`` as pack rows of at most :data:`MAX_ITEMS_PER_PACK` items each."""
-        input_names = self.input_names or ()
-        meta = self._meta
-        if meta is None:  # the same for every pack of this map, once the inputs are known
-            meta = self._meta = json.dumps(
-                {
-                    "graph_name": self._run.graph_name,
-                    "config": self._run.config,
-                    "steps": self.shapes,
-                    "inputs": input_names,
-                }
+    def take(self) -> list[Any]:
+        """Remove and return the items queued so far (flat, see :attr:`items`).
+
+        Safe while the run's thread queues more: it only ever appends, in one step, after the
+        part taken."""
+        items = self.items
+        count = len(items)
+        taken = items[:count]
+        del items[:count]
+        return taken
+
+    def pack(self, items: list[Any]) -> list[PackRow]:
+        """``items`` (flat, as :meth:`take` gives them) as pack rows of at most
+        :data:`MAX_ITEMS_PER_PACK` items each."""
+        width, rows = self.width, []
+        step = MAX_ITEMS_PER_PACK * width
+        for start in range(0, len(items), step):
+            chunk = items[start : start + step]
+            indexes = chunk[0::width]
+            times = struct.pack(
+                f"<{_TIMES * len(indexes)}d", *indexes, *chunk[1::width], *chunk[2::width]
             )
-        split = 5 + len(input_names)
-        rows = []
-        for start in range(0, len(items), MAX_ITEMS_PER_PACK):
-            chunk = items[start : start + MAX_ITEMS_PER_PACK]
-            columns = list(zip(*chunk))
-            indexes = columns[1]
-            times = struct.pack(f"<{_TIMES * len(chunk)}d", *indexes, *columns[2], *columns[3],
-                                *columns[4])  # fmt: skip
-            values = self.serializer.dumps(
-                {
-                    "inputs": dict(zip(input_names, columns[5:split])),
-                    "outputs": dict(zip(self.names, columns[split:])),
-                }
-            )
+            columns = {name: chunk[_TIMES + i :: width] for i, name in enumerate(self.names)}
+            values = self.serializer.dumps(columns)
             rows.append(
-                PackRow(self.parent_run_id, min(indexes), max(indexes), meta, times, values)
+                PackRow(self.parent_run_id, min(indexes), max(indexes), self._meta, times, values)
             )
         return rows
+
+    def pack_each(self, items: list[Any]) -> tuple[list[PackRow], list[tuple[int, Exception]]]:
+        """``items`` packed one by one (a pack of them was refused): the rows of those that
+        could be, and the index and error of each that could not."""
+        rows: list[PackRow] = []
+        refused: list[tuple[int, Exception]] = []
+        width = self.width
+        for start in range(0, len(items), width):
+            try:
+                rows.extend(self.pack(items[start : start + width]))
+            except Exception as exc:
+                refused.append((items[start], exc))
+        return rows, refused
 
 
 # ----------------------------------------------------------------------------------- reading
@@ -231,36 +287,39 @@ class _Pack:
     def __init__(self, row: PackRow) -> None:
         self.row = row
         self.meta = json.loads(row.meta)
+        self.mapping = ItemMapping(tuple(self.meta["mapped"]), self.meta["mode"])
         self.shapes = [StepShape(*shape) for shape in self.meta["steps"]]
         count = len(row.times) // (8 * _TIMES)
         numbers = struct.unpack(f"<{_TIMES * count}d", row.times)
         self.indexes = [int(i) for i in numbers[:count]]
         self.created = numbers[count : 2 * count]
-        self.elapsed = numbers[2 * count : 3 * count]
-        self.completed = numbers[3 * count :]
+        self.elapsed = numbers[2 * count :]
+
+    def position(self, index: int) -> int | None:
+        """Where item ``index`` is in this pack, or ``None`` when the pack does not hold it."""
+        return self.indexes.index(index) if index in self.indexes else None
 
     def run(self, position: int) -> Run:
         parent, meta = self.row.parent_run_id, self.meta
+        created, elapsed = self.created[position], self.elapsed[position]
         return Run(
             id=f"{parent}/{self.indexes[position]}",
             status=WorkflowStatus.COMPLETED,
             graph_name=meta["graph_name"],
-            duration_ms=self.elapsed[position] * 1000.0,
+            duration_ms=elapsed * 1000.0,
             node_count=len(meta["steps"]),
             error_count=0,
             parent_run_id=parent,
             config=meta["config"],
-            created_at=self.created[position],
-            completed_at=self.completed[position],
+            created_at=created,
+            completed_at=created + elapsed,  # as the run's thread computed it
         )
 
     def item(
-        self, position: int, values: dict[str, Any], serializer: Serializer
-    ) -> tuple[Run, bytes, list[StepRow]]:
-        """Item at ``position`` as stored one by one (``values``: the decoded columns)."""
+        self, position: int, outputs: dict[str, Any], serializer: Serializer
+    ) -> tuple[Run, list[StepRow]]:
+        """Item at ``position`` as stored one by one (``outputs``: the decoded columns)."""
         run = self.run(position)
-        inputs = {name: column[position] for name, column in values["inputs"].items()}
-        outputs = values["outputs"]
         shapes = self.shapes
         created_at, elapsed = run.created_at, self.elapsed[position]
         # As compiled_items.py stores an item: its supersteps share its wall time equally.
@@ -272,7 +331,7 @@ class _Pack:
             end = min(begin + share, ends)  # not past the item's end by a rounding
             payload = serializer.dumps({name: outputs[name][position] for name in shape.names})
             rows.append(shape.row(run.id, "completed", payload, share, None, begin, end))
-        return run, serializer.dumps(inputs), rows
+        return run, rows
 
 
 def packed_runs(row: PackRow) -> list[Run]:
@@ -285,24 +344,41 @@ def packed_run(row: PackRow, index: int) -> Run | None:
     """The run record of item ``index`` of ``row`` (no values are decoded), or ``None`` when
     the pack does not hold it."""
     pack = _Pack(row)
-    if index not in pack.indexes:
-        return None
-    return pack.run(pack.indexes.index(index))
+    position = pack.position(index)
+    return None if position is None else pack.run(position)
 
 
 def unpack_item(
     row: PackRow, serializer: Serializer, index: int
-) -> tuple[Run, bytes, list[StepRow]] | None:
-    """Item ``index`` of ``row`` as stored one by one: its run, inputs and step rows
-    (``None`` when the pack does not hold it)."""
+) -> tuple[Run, list[StepRow]] | None:
+    """Item ``index`` of ``row`` as stored one by one: its run and step rows (``None`` when the
+    pack does not hold it)."""
     pack = _Pack(row)
-    if index not in pack.indexes:
+    position = pack.position(index)
+    if position is None:
         return None
-    return pack.item(pack.indexes.index(index), serializer.loads(row.values), serializer)
+    return pack.item(position, serializer.loads(row.values), serializer)
 
 
-def expand(row: PackRow, serializer: Serializer) -> list[tuple[Run, bytes, list[StepRow]]]:
-    """Every item of ``row`` as stored one by one (to turn a pack into ordinary rows)."""
+def packed_inputs(row: PackRow, index: int, map_inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The inputs of item ``index`` of ``row`` (``None`` when the pack does not hold it), from
+    ``map_inputs``, the map's decoded inputs."""
     pack = _Pack(row)
-    values = serializer.loads(row.values)
-    return [pack.item(position, values, serializer) for position in range(len(pack.indexes))]
+    if pack.position(index) is None:
+        return None
+    return item_inputs(map_inputs, pack.mapping, index)
+
+
+def expand(
+    row: PackRow, serializer: Serializer, map_inputs: Mapping[str, Any]
+) -> list[tuple[Run, bytes, list[StepRow]]]:
+    """Every item of ``row`` as stored one by one: its run, serialized inputs and step rows
+    (to turn a pack into ordinary rows); ``map_inputs`` are the map's decoded inputs."""
+    pack = _Pack(row)
+    outputs = serializer.loads(row.values)
+    items = []
+    for position, index in enumerate(pack.indexes):
+        run, rows = pack.item(position, outputs, serializer)
+        inputs = serializer.dumps(item_inputs(map_inputs, pack.mapping, index))
+        items.append((run, inputs, rows))
+    return items

@@ -17,15 +17,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from hypergraph.checkpointers.base import Lease, LeaseLostError, StepRow, WriteBatch
+from hypergraph.checkpointers.base import Lease, LeaseLostError, PackRow, StepRow, WriteBatch
 
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
     from hypergraph.checkpointers.heartbeat import LeaseHeartbeat
-    from hypergraph.checkpointers.packs import ItemPacker, PackedItem
+    from hypergraph.checkpointers.packs import ItemPacker
     from hypergraph.checkpointers.records import Run
 
 __all__ = ["BackgroundSink", "DirectSink", "ExitSink", "ItemNotStoredError", "Sink", "open_sink"]
@@ -47,16 +46,12 @@ class Sink:
         self.errors: list[BaseException] = []
         self.lost: LeaseLostError | None = None
         self.heartbeat: LeaseHeartbeat | None = None
-        self.packers: list[ItemPacker] = []  # by number (PackedItem[0])
+        self.packers: list[ItemPacker] = []
 
-    def add_packer(self, packer: ItemPacker) -> None:
-        """Number ``packer`` on this sink and let it queue its items here (``put_item``)."""
-        packer.number = len(self.packers)
-        packer.put, packer.sink = self._item_queue(), self
-        self.packers.append(packer)
-
-    def _item_queue(self) -> Callable[[PackedItem], None]:
-        return self.put_item
+    def add_packer(self, packer: ItemPacker) -> bool:
+        """Store the items ``packer`` queues in packs from now on; ``False`` when this sink does
+        not pack (only the background writer does: it packs them off the run's thread)."""
+        return False
 
     def keep_alive(self) -> Sink:
         """Renew the lease in the background until :meth:`close` (checkpointers/heartbeat.py).
@@ -84,11 +79,6 @@ class Sink:
         ``inputs`` and its step rows (a map item under ``"async"`` durability, written once
         it ended)."""
         self.put(WriteBatch(new_runs=[(run, inputs)], steps=rows, prune=[prune] if prune else []))
-
-    def put_item(self, item: PackedItem) -> None:
-        """Store a completed map item in a pack (checkpointers/packs.py; ``item[0]`` is the
-        number of its map's packer, see :meth:`add_packer`)."""
-        self.put(WriteBatch(packs=self.packers[item[0]].pack([item])))
 
     def write_now(self, batch: WriteBatch) -> None:
         """Store ``batch`` at once, whatever the durability, raising if that fails (a write a
@@ -160,11 +150,12 @@ class ExitSink(Sink):
 class BackgroundSink(Sink):
     """``durability="async"``: one writer thread; whatever is pending goes in one transaction.
 
-    ``put`` (and ``put_steps``, ``put_run``, ``put_item``) only append to a deque (cheap: they
-    run once per superstep of every run, or once per map item) and wake the writer when it
-    sleeps; the writer drains the deque into one :class:`WriteBatch`, packing the map items it
-    drained together (checkpointers/packs.py) and serializing their values there, off the run's
-    thread.
+    ``put`` (and ``put_steps``, ``put_run``) only append to a deque (cheap: they run once per
+    superstep of every run) and wake the writer when it sleeps; the writer drains the deque into
+    one :class:`WriteBatch`. Map items queued by a packer (``add_packer``) are appended to the
+    packer's own list without waking anyone; the writer looks at those lists every ``_POLL``
+    seconds and packs what it finds (checkpointers/packs.py), serializing the values there, off
+    the run's thread.
     """
 
     def __init__(self, checkpointer: Checkpointer, lease: Lease) -> None:
@@ -189,17 +180,12 @@ class BackgroundSink(Sink):
     ) -> None:
         self._enqueue((rows, prune, run, inputs))
 
-    def put_item(self, item: PackedItem) -> None:
-        self._pending.append(item)
-
-    def add_packer(self, packer: ItemPacker) -> None:
-        super().add_packer(packer)
-        self._wake.set()  # the writer starts looking at the queue every _POLL seconds
-
-    def _item_queue(self) -> Callable[[PackedItem], None]:
-        # Map items are only appended (the cheapest thing a thread can do once per item): the
-        # writer looks at the queue every _POLL seconds while a packer exists.
-        return self._pending.append
+    def add_packer(self, packer: ItemPacker) -> bool:
+        packer.sink = self
+        packer.ready()
+        self.packers.append(packer)
+        self._wake.set()  # the writer starts looking at the packers every _POLL seconds
+        return True
 
     def _enqueue(self, item: Any) -> None:
         if self.lost is not None:
@@ -217,6 +203,26 @@ class BackgroundSink(Sink):
             if not self._thread.is_alive():
                 return
 
+    def _packed(self, packer: ItemPacker) -> list[PackRow]:
+        """The items ``packer`` queued so far, packed; an item whose values the serializer
+        refuses after all loses only its own record (an error on :attr:`errors`)."""
+        items = packer.take()
+        if not items:
+            return []
+        try:
+            return packer.pack(items)
+        except Exception:
+            rows, refused = packer.pack_each(items)
+        for index, exc in refused:
+            lost = ItemNotStoredError(
+                f"Map item {packer.parent_run_id}/{index} completed but was not stored: its "
+                f"values could not be serialized ({exc!r}). Running the map again runs that "
+                "item again."
+            )
+            lost.__cause__ = exc
+            self.errors.append(lost)
+        return rows
+
     def _stop(self) -> None:
         self._stopping = True
         self._wake.set()
@@ -231,7 +237,6 @@ class BackgroundSink(Sink):
             self._urgent = False
             wake.clear()
             batch = WriteBatch()
-            to_pack: dict[int, list[PackedItem]] = {}
             reached: list[threading.Event] = []
             while pending:
                 item = pending.popleft()
@@ -240,33 +245,14 @@ class BackgroundSink(Sink):
                     batch.extend(item)
                 elif kind is threading.Event:  # a flush waits for what came before it
                     reached.append(item)
-                elif type(item[0]) is int:  # put_item: a PackedItem
-                    packed = to_pack.get(item[0])
-                    if packed is None:
-                        packed = to_pack[item[0]] = []
-                    packed.append(item)
                 else:  # put_steps: (rows, prune); put_run: and (run, inputs)
                     if len(item) == 4:
                         batch.new_runs.append(item[2:])
                     batch.steps.extend(item[0])
                     if item[1] is not None:
                         batch.prune.append(item[1])
-            for number, items in to_pack.items():
-                packer = self.packers[number]
-                try:
-                    batch.packs.extend(packer.pack(items))
-                except Exception:  # a value the serializer refused after all: lose only its item
-                    for item in items:
-                        try:
-                            batch.packs.extend(packer.pack([item]))
-                        except Exception as exc:
-                            lost = ItemNotStoredError(
-                                f"Map item {packer.parent_run_id}/{item[1]} completed but was "
-                                f"not stored: its values could not be serialized ({exc!r}). "
-                                "Running the map again runs that item again."
-                            )
-                            lost.__cause__ = exc
-                            self.errors.append(lost)
+            for packer in self.packers:  # after the flush markers: what they wait for is queued
+                batch.packs.extend(self._packed(packer))
             if batch:
                 try:
                     batch.prune = list(dict.fromkeys(batch.prune))

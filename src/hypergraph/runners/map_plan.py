@@ -293,6 +293,7 @@ class MapPlan:
         item_error: With ``plan_map(..., defer_item_errors=True)``: the exception every item's
             run would raise at start (e.g. ``MissingInputError``), else ``None``.
         mapped: The ``map_over`` names, shown (shortened) in a failing item's exception note.
+        mode: The ``map_mode`` (``"zip"`` or ``"product"``).
     """
 
     graph: Any
@@ -302,6 +303,7 @@ class MapPlan:
     prepared: PreparedRun | None = None
     item_error: Exception | None = None
     mapped: tuple[str, ...] = ()
+    mode: str = "zip"
 
     def prepared_for(self, values: dict[str, Any]) -> PreparedRun:
         """The ``PreparedRun`` of one item: the map's checked options with this item's values.
@@ -350,7 +352,8 @@ def plan_map(
     check_input_names(merged)
     check_map_compatible(graph)
     count, items = plan_items(merged, map_over, map_mode, clone)
-    plan = MapPlan(graph, count, items, options, mapped=tuple(_normalise_map_over(map_over)))
+    mapped = tuple(_normalise_map_over(map_over))
+    plan = MapPlan(graph, count, items, options, mapped=mapped, mode=map_mode)
     if count == 0:
         return plan
     try:

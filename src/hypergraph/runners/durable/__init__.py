@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypergraph.checkpointers.packs import ItemMapping
 from hypergraph.checkpointers.records import Checkpoint
 from hypergraph.runners.checks.arguments import MAP_RESERVED, RUN_RESERVED, _normalise
 from hypergraph.runners.durable.maps import DurableMap, open_map
@@ -88,5 +89,6 @@ def open_durable_map(
     merged = _normalise(values, input_values, MAP_RESERVED)
     selected = plan.prepared.selected if plan.prepared is not None else None
     return open_map(
-        runner.checkpointer, plan.graph, merged, workflow_id=workflow_id, selected=selected
-    )
+        runner.checkpointer, plan.graph, merged, workflow_id=workflow_id, selected=selected,
+        mapping=ItemMapping(plan.mapped, plan.mode),
+    )  # fmt: skip

@@ -26,7 +26,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.checkpointers.base import StepRow
-from hypergraph.checkpointers.packs import ItemPacker, StepShape, packable
+from hypergraph.checkpointers.packs import ItemPacker, StepShape, packable, packs_inputs
 from hypergraph.checkpointers.records import WorkflowStatus
 from hypergraph.checkpointers.serializers import ValueNotSerializableError
 from hypergraph.engine.kinds import NodeKind
@@ -70,7 +70,7 @@ class CompiledItems:
     """
 
     __slots__ = ("durable", "compiled", "function", "graph", "prepared", "ctx", "serializer",
-                 "steps", "ready", "packer")  # fmt: skip
+                 "steps", "ready", "packer", "wall")  # fmt: skip
 
     def __init__(
         self, durable: DurableMap, compiled: CompiledRun, graph: Any, prepared: Any, ctx: Any
@@ -85,6 +85,8 @@ class CompiledItems:
         self.steps: list[StepShape] = []  # the template, one per compiled node
         self.ready = False
         self.packer: ItemPacker | None = None  # packs completed items (checkpointers/packs.py)
+        # Wall-clock time of the performance counter's zero: one clock read per item end.
+        self.wall = _now() - _clock()
 
     def learn(self, rows: list[StepRow]) -> None:
         """Take the rows of a completed item of the general path as the template, if they are
@@ -114,10 +116,14 @@ class CompiledItems:
         self.steps = steps
         self.ready = True
         durable = self.durable
-        if packable(durable.cp.serializer):
+        mapping, inputs = durable.mapping, durable.inputs
+        if mapping is None or inputs is None or not packable(durable.cp.serializer):
+            return
+        if packs_inputs(inputs, mapping):  # every item's inputs are the map's: not stored again
             run = durable.item_run("")
-            self.packer = ItemPacker(durable.run.id, run, steps, durable.cp.serializer)
-            durable.sink.add_packer(self.packer)
+            packer = ItemPacker(durable.run.id, run, steps, durable.cp.serializer, mapping)
+            if durable.sink.add_packer(packer):
+                self.packer = packer
 
     def run(self, index: int, values: dict[str, Any]) -> RunResult:
         """Run item ``index`` (its ``values``, a fresh dict) compiled and queue its record.
@@ -126,15 +132,18 @@ class CompiledItems:
         :func:`~hypergraph.runners.loop.compiled_run.run_compiled` does.
         """
         packer = self.packer
-        packs = packer is not None and packer.takes(values)
         inputs = None
-        if not packs:  # stored one by one: serialized before a node can change them
+        if packer is None:  # stored one by one: serialized before a node can change them
             inputs = encode_inputs(self.serializer, values, f"{self.durable.run.id}/{index}")
-        created = _now()
         started = _clock()
         position, outcome, frame_locals = self.function(values, self.ctx)
         elapsed = _clock() - started
-        if packs and position is None and packer.queue(index, created, elapsed, values, outcome):  # type: ignore[union-attr]
+        created = self.wall + started
+        if (
+            packer is not None
+            and position is None
+            and packer.queue(index, created, elapsed, outcome)
+        ):
             self.durable.done += 1  # item_finished(COMPLETED): this item taught nothing
             result = assemble_result(outcome, _RESULT_COMPLETED, new_run_id())
             result.workflow_id = f"{self.durable.run.id}/{index}"

@@ -9,6 +9,8 @@ its restored result when the item completed before, and records how the map ende
 from __future__ import annotations
 
 import time
+from collections import Counter
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.checkpointers.base import RunUpdate, WriteBatch
@@ -33,16 +35,22 @@ from hypergraph.runners.result import RunResult, RunStatus, new_run_id
 
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
+    from hypergraph.checkpointers.packs import ItemMapping
     from hypergraph.engine.compiled import CompiledRun
     from hypergraph.runners.durable.compiled_items import CompiledItems
 
 __all__ = ["DurableMap", "open_map", "reopened_items"]
 
 _new_object = object.__new__
+_status = attrgetter("status")
 
 
 class DurableMap:
-    """A durable ``map``: the parent workflow and one child run per item (``"<id>/<i>"``)."""
+    """A durable ``map``: the parent workflow and one child run per item (``"<id>/<i>"``).
+
+    ``inputs`` and ``mapping`` (a top-level ``map``'s values and how its items take them) let
+    its compiled items be packed (checkpointers/packs.py).
+    """
 
     def __init__(
         self,
@@ -52,6 +60,8 @@ class DurableMap:
         children: dict[str, Run],
         sink: Sink,
         selected: tuple[str, ...] | None,
+        inputs: dict[str, Any] | None = None,
+        mapping: ItemMapping | None = None,
     ) -> None:
         self.cp = cp
         self.graph = graph
@@ -59,6 +69,8 @@ class DurableMap:
         self.children = children
         self.sink = sink
         self.selected = selected
+        self.inputs = inputs  # the map's inputs and how its items take them (None: not told)
+        self.mapping = mapping
         self.config = graph_config(graph, cp.serializer)
         self.hold_items = cp.policy.durability == "async"  # one write per item (see hold)
         self.prune = cp.policy.retention != "full"  # items prune their steps as they go
@@ -141,20 +153,18 @@ class DurableMap:
 
     def close(self, results: list[RunResult] | None, error: BaseException | None = None) -> None:
         """Record the map's status, flush, release the lease; failed writes go on results."""
-        if results is None or error is not None:
-            status = WorkflowStatus.FAILED
-        elif all(r.status is RunStatus.COMPLETED for r in results):
-            status = WorkflowStatus.COMPLETED
+        status = WorkflowStatus.FAILED
+        done, failed = self.done, self.failed  # if the map raised: what its items reported
+        if results is not None:
+            counts = Counter(map(_status, results))  # one pass, in C: maps can be large
+            done, failed = counts[RunStatus.COMPLETED], counts[RunStatus.FAILED]
+            if error is None:
+                complete = done == len(results)
+                status = WorkflowStatus.COMPLETED if complete else WorkflowStatus.PARTIAL
+        if status is WorkflowStatus.COMPLETED:
             self.sink.flush()  # the items' records first: a map that lost one is not complete
             if self.sink.errors:
                 status = WorkflowStatus.PARTIAL  # running it again runs what was not stored
-        else:
-            status = WorkflowStatus.PARTIAL
-        if results is not None:
-            done = sum(1 for r in results if r.status is RunStatus.COMPLETED)
-            failed = sum(1 for r in results if r.status is RunStatus.FAILED)
-        else:  # the map raised: what its item recorders reported
-            done, failed = self.done, self.failed
         finished = status is not WorkflowStatus.PARTIAL
         elapsed = (time.perf_counter() - self.started) * 1000.0
         update = RunUpdate(
@@ -190,8 +200,13 @@ def open_map(
     *,
     workflow_id: str | None,
     selected: tuple[str, ...] | None,
+    mapping: ItemMapping | None = None,
 ) -> DurableMap:
-    """Take the map workflow's lease and check it (as :func:`open_run` does for a run)."""
+    """Take the map workflow's lease and check it (as :func:`open_run` does for a run).
+
+    ``mapping`` tells how the items take ``values`` (their inputs are then not stored again
+    when they are packed).
+    """
     workflow_id = workflow_id or new_run_id()
     sink = lease_and_sink(cp, workflow_id)
     try:
@@ -200,7 +215,7 @@ def open_map(
             payload = encode_inputs(cp.serializer, values, workflow_id)
             run = new_run(workflow_id, graph, graph_config(graph, cp.serializer))
             sink.put(WriteBatch(new_runs=[(run, payload)]))
-            return DurableMap(cp, graph, run, {}, sink, selected)
+            return DurableMap(cp, graph, run, {}, sink, selected, values, mapping)
         check_graph(existing, graph)
         changed = changed_inputs(cp, stored_inputs(cp, workflow_id, None), values)
         if changed:
@@ -211,7 +226,7 @@ def open_map(
         sink.put(
             WriteBatch(updates=[RunUpdate(workflow_id, "active", existing.duration_ms, 0, 0, None)])
         )
-        return DurableMap(cp, graph, existing, children, sink, selected)
+        return DurableMap(cp, graph, existing, children, sink, selected, values, mapping)
     except BaseException:
         sink.close()
         raise
