@@ -112,9 +112,16 @@ class SqliteCheckpointer(SqlCheckpointer):
                 "is private to one connection). For runs kept in memory use "
                 "MemoryCheckpointer()."
             )
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
+        self._pool_state()
+
+    def _pool_state(self) -> None:
+        # Connections are lent per read or write, not kept per thread: a durable run's writer
+        # and heartbeat threads end with the run, and connections kept per thread were never
+        # closed (two file descriptors lost per run).
+        self._idle: list[sqlite3.Connection] = []  # open, lent to no one
+        self._pool_lock = threading.Lock()
+        self._pid = os.getpid()  # a forked child must not use its parent's connections
+        self._closes = 0  # close() calls: a connection lent before one is closed on return
 
     def __repr__(self) -> str:
         return f"SqliteCheckpointer({self.path!r}, policy={self.policy!r})"
@@ -122,30 +129,49 @@ class SqliteCheckpointer(SqlCheckpointer):
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without connections (a Dask worker opens its own on the same file)."""
         state = self.__dict__.copy()
-        state.update(_local=None, _all=[], _all_lock=None)
+        for name in ("_idle", "_pool_lock", "_pid", "_closes"):
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._local = threading.local()
-        self._all_lock = threading.Lock()
+        self._pool_state()
 
     # ------------------------------------------------------------------ connections
-    def _connection(self) -> sqlite3.Connection:
-        local = self._local
-        conn: sqlite3.Connection | None = getattr(local, "conn", None)
-        if conn is not None and local.pid == os.getpid():
-            return conn
+    _MAX_IDLE = 8  # idle connections kept open for the next read or write
+
+    @contextmanager
+    def _lent(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one read or write, given back to the pool afterwards."""
+        with self._pool_lock:
+            if self._pid != os.getpid():  # forked: the parent's connections stay the parent's
+                self._idle, self._pid = [], os.getpid()
+            conn = self._idle.pop() if self._idle else None
+            closes = self._closes
+        if conn is None:
+            conn = self._open()
+        try:
+            yield conn
+        finally:
+            with self._pool_lock:
+                keep = closes == self._closes and len(self._idle) < self._MAX_IDLE
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False
         )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-        self._ensure_schema(conn)
-        local.conn, local.pid = conn, os.getpid()
-        with self._all_lock:
-            self._all.append(conn)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._ensure_schema(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @staticmethod
@@ -171,24 +197,26 @@ class SqliteCheckpointer(SqlCheckpointer):
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Cursor]:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn.cursor()
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._lent() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn.cursor()
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Cursor]:
-        yield self._connection().cursor()
+        with self._lent() as conn:
+            yield conn.cursor()
 
     def close(self) -> None:
-        """Close every connection this checkpointer opened (it reopens them on next use)."""
-        with self._all_lock:
-            conns, self._all = self._all, []
-        for conn in conns:
-            with contextlib.suppress(sqlite3.Error):  # closing from another thread
+        """Close this checkpointer's connections (it opens new ones on next use); one lent
+        to a read or write in progress is closed when that ends."""
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+            self._closes += 1
+        for conn in idle:
+            with contextlib.suppress(sqlite3.Error):
                 conn.close()
-        self._local = threading.local()
