@@ -114,13 +114,19 @@ def compiled_runs(monkeypatch) -> list[int]:
     from hypergraph.runners.durable.compiled_items import CompiledItems
 
     seen: list[int] = []
-    original = CompiledItems.run
+    learn = CompiledItems.learn
 
-    def run(self, index, values):
-        seen.append(index)
-        return original(self, index, values)
+    def learn_then_count(self, rows):
+        learn(self, rows)  # items run compiled from here on, by self.run
+        run = self.run
 
-    monkeypatch.setattr(CompiledItems, "run", run)
+        def counted(index, values):
+            seen.append(index)
+            return run(index, values)
+
+        self.run = counted
+
+    monkeypatch.setattr(CompiledItems, "learn", learn_then_count)
     return seen
 
 

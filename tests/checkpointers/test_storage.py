@@ -234,8 +234,8 @@ def _pack(cp: Checkpointer, parent: str, indexes: list[int]):
     run = Run(id="", graph_name="g", config={"k": 1})
     mapping = ItemMapping(("x",), "zip")
     packer = ItemPacker(parent, run, [shape], cp.serializer, mapping)
-    for i in indexes:
-        assert packer.queue(i, time.time(), 0.001, {"y": 10 * i})
+    for i in indexes:  # as a packed map item queues itself (runners/durable/compiled_items.py)
+        packer.items.extend((i, time.time(), 0.001, 10 * i))
     return packer.pack(packer.take())
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from hypergraph.checkpointers.base import PackRow, StepRow
@@ -43,6 +43,7 @@ from hypergraph.checkpointers.serializers import JsonSerializer, PickleSerialize
 
 __all__ = [
     "MAX_ITEMS_PER_PACK",
+    "SCALARS",
     "ItemPacker",
     "ItemMapping",
     "StepShape",
@@ -60,7 +61,8 @@ __all__ = [
 MAX_ITEMS_PER_PACK = 2048
 """The most items one pack holds (reading one item decodes its whole pack)."""
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+SCALARS = frozenset({str, int, float, bool, type(None)})
+"""The types of the plain values that are stored as they are (with tuples of them)."""
 _TIMES = 3  # numbers per item in PackRow.times: index, created_at, elapsed
 
 
@@ -80,7 +82,7 @@ def storable(value: Any) -> bool:
     """Whether ``value`` is plain, unchangeable data that every packable serializer stores:
     str, int, float, bool, None, or a tuple of such values."""
     kind = type(value)
-    if kind in _SCALARS:
+    if kind in SCALARS:
         return True
     return kind is tuple and all(storable(item) for item in value)
 
@@ -95,7 +97,7 @@ def packs_inputs(values: Mapping[str, Any], mapping: ItemMapping) -> bool:
             continue
         if type(value) not in (list, tuple):  # a set, a range: not picked by index as stored
             return False
-        if not set(map(type, value)) <= _SCALARS and not all(map(storable, value)):
+        if not set(map(type, value)) <= SCALARS and not all(map(storable, value)):
             return False
     return True
 
@@ -117,11 +119,6 @@ def item_inputs(values: Mapping[str, Any], mapping: ItemMapping, index: int) -> 
     for name in names:
         inputs[name] = picked[name]
     return inputs
-
-
-def _unstorable(variable: str) -> str:
-    """The generated test that ``variable`` is not :func:`storable` (scalars first: cheap)."""
-    return f"type({variable}) not in scalars and not storable({variable})"
 
 
 class StepShape(NamedTuple):
@@ -155,9 +152,6 @@ class StepShape(NamedTuple):
         )  # fmt: skip
 
 
-_QUEUES: dict[tuple[tuple[str, ...], bool], Any] = {}  # queue makers, by output names
-
-
 class ItemPacker:
     """Packs the completed items of one map whose steps all have ``shapes``.
 
@@ -169,18 +163,13 @@ class ItemPacker:
         mapping: How the items take the map's inputs (:func:`packs_inputs` holds for them).
 
     Attributes:
-        queue: ``queue(index, created_at, elapsed, outputs) -> bool``: append a completed item
-            to :attr:`items`; ``False`` (nothing appended) when an output might not store as
-            is: the item is then stored the usual way. Raises the sink's ``lost`` error once
-            another process took the workflow over.
         items: The queued items, flat: each item's index, ``created_at``, elapsed seconds and
             outputs (in :attr:`names` order), :attr:`width` values per item. The run's thread
-            appends with one ``extend`` (a tuple it drops at once, so the garbage collector
-            never sees it survive); the writer takes from the front (:meth:`take`).
-        sink: Where the items go (``Sink.add_packer`` sets it, then calls :meth:`ready`).
-
-    ``queue`` runs once per item on the run's thread, so it is a straight-line function of the
-    output names, generated once per set of names.
+            appends a completed item with one ``extend`` (of a tuple it drops at once, so the
+            garbage collector never sees it survive; runners/durable/compiled_items.py); the
+            writer takes from the front (:meth:`take`).
+        sink: The sink the items go to (``Sink.add_packer`` sets it): its ``lost`` error, once
+            another process took the workflow over, stops the run's thread queueing.
     """
 
     def __init__(
@@ -193,12 +182,12 @@ class ItemPacker:
     ) -> None:
         self.parent_run_id = parent_run_id
         self.serializer = serializer
-        self.sink: Any = None  # has ``lost`` (an error or None); None: nothing to check
+        self.sink: Any = None
         self.shapes = shapes
         self.names = tuple(name for shape in shapes for name in shape.names)
         self.width = _TIMES + len(self.names)
         self.items: list[Any] = []
-        self.queue: Callable[[int, float, float, dict[str, Any]], bool] = self._make_queue()
+        self.taken = 0  # items taken so far
         self._meta = json.dumps(
             {
                 "graph_name": run.graph_name,
@@ -209,34 +198,6 @@ class ItemPacker:
             }
         )
 
-    def ready(self) -> None:
-        """Bind :attr:`queue` to :attr:`sink` (set by the sink)."""
-        self.queue = self._make_queue()
-
-    def _make_queue(self) -> Callable[[int, float, float, dict[str, Any]], bool]:
-        key = (self.names, self.sink is not None)
-        make = _QUEUES.get(key)
-        if make is None:
-            checks = [f"    o{i} = outputs[{name!r}]\n    if {_unstorable(f'o{i}')}: return False"
-                      for i, name in enumerate(self.names)]  # fmt: skip
-            if self.sink is not None:
-                checks.append("    if sink.lost is not None: raise sink.lost")
-            row = ", ".join(
-                ["index", "created_at", "elapsed"] + [f"o{i}" for i in range(len(self.names))]
-            )
-            source = (
-                "def make(extend, sink, scalars, storable):\n"
-                "  def queue(index, created_at, elapsed, outputs):\n"
-                + "".join(line + "\n" for line in checks)
-                + f"    extend(({row},))\n    return True\n  return queue\n"
-            )
-            namespace: dict[str, Any] = {}
-            exec(compile(source, "<hypergraph item packing>", "exec"), namespace)
-            make = _QUEUES[key] = namespace["make"]
-        queue: Callable[[int, float, float, dict[str, Any]], bool]
-        queue = make(self.items.extend, self.sink, _SCALARS, storable)
-        return queue
-
     def take(self) -> list[Any]:
         """Remove and return the items queued so far (flat, see :attr:`items`).
 
@@ -246,7 +207,13 @@ class ItemPacker:
         count = len(items)
         taken = items[:count]
         del items[:count]
+        self.taken += count // self.width
         return taken
+
+    @property
+    def queued(self) -> int:
+        """How many items were queued so far (taken or not)."""
+        return self.taken + len(self.items) // self.width
 
     def pack(self, items: list[Any]) -> list[PackRow]:
         """``items`` (flat, as :meth:`take` gives them) as pack rows of at most

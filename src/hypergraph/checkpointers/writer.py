@@ -182,7 +182,6 @@ class BackgroundSink(Sink):
 
     def add_packer(self, packer: ItemPacker) -> bool:
         packer.sink = self
-        packer.ready()
         self.packers.append(packer)
         self._wake.set()  # the writer starts looking at the packers every _POLL seconds
         return True

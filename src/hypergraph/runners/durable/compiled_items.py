@@ -23,10 +23,18 @@ is a child run of its own). Anything else keeps the general path.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.checkpointers.base import StepRow
-from hypergraph.checkpointers.packs import ItemPacker, StepShape, packable, packs_inputs
+from hypergraph.checkpointers.packs import (
+    SCALARS,
+    ItemPacker,
+    StepShape,
+    packable,
+    packs_inputs,
+    storable,
+)
 from hypergraph.checkpointers.records import WorkflowStatus
 from hypergraph.checkpointers.serializers import ValueNotSerializableError
 from hypergraph.engine.kinds import NodeKind
@@ -70,7 +78,7 @@ class CompiledItems:
     """
 
     __slots__ = ("durable", "compiled", "function", "graph", "prepared", "ctx", "serializer",
-                 "steps", "ready", "packer", "wall")  # fmt: skip
+                 "steps", "ready", "packer", "wall", "run")  # fmt: skip
 
     def __init__(
         self, durable: DurableMap, compiled: CompiledRun, graph: Any, prepared: Any, ctx: Any
@@ -87,6 +95,10 @@ class CompiledItems:
         self.packer: ItemPacker | None = None  # packs completed items (checkpointers/packs.py)
         # Wall-clock time of the performance counter's zero: one clock read per item end.
         self.wall = _now() - _clock()
+        # run(index, values) -> RunResult: item ``index`` (its ``values``, a fresh dict) run
+        # compiled and its record queued; returns its result or raises its failure, as
+        # run_compiled does. Generated per map once the items pack (see packed_runner).
+        self.run: Callable[[int, dict[str, Any]], RunResult] = self._run_one_by_one
 
     def learn(self, rows: list[StepRow]) -> None:
         """Take the rows of a completed item of the general path as the template, if they are
@@ -124,32 +136,17 @@ class CompiledItems:
             packer = ItemPacker(durable.run.id, run, steps, durable.cp.serializer, mapping)
             if durable.sink.add_packer(packer):
                 self.packer = packer
+                self.run = packed_runner(self, packer)
 
-    def run(self, index: int, values: dict[str, Any]) -> RunResult:
-        """Run item ``index`` (its ``values``, a fresh dict) compiled and queue its record.
-
-        Returns its result, or raises its failure (``error_handling="raise"``), as
-        :func:`~hypergraph.runners.loop.compiled_run.run_compiled` does.
-        """
-        packer = self.packer
-        inputs = None
-        if packer is None:  # stored one by one: serialized before a node can change them
-            inputs = encode_inputs(self.serializer, values, f"{self.durable.run.id}/{index}")
+    def _run_one_by_one(self, index: int, values: dict[str, Any]) -> RunResult:
+        """:attr:`run` for items stored one by one (their inputs serialized before a node can
+        change them)."""
+        inputs = encode_inputs(self.serializer, values, f"{self.durable.run.id}/{index}")
         started = _clock()
         position, outcome, frame_locals = self.function(values, self.ctx)
         elapsed = _clock() - started
-        created = self.wall + started
-        if (
-            packer is not None
-            and position is None
-            and packer.queue(index, created, elapsed, outcome)
-        ):
-            self.durable.done += 1  # item_finished(COMPLETED): this item taught nothing
-            result = assemble_result(outcome, _RESULT_COMPLETED, new_run_id())
-            result.workflow_id = f"{self.durable.run.id}/{index}"
-            return result
         return self._record(
-            index, values, inputs, created, elapsed, position, outcome, frame_locals
+            index, values, inputs, self.wall + started, elapsed, position, outcome, frame_locals
         )
 
     def _record(
@@ -229,3 +226,63 @@ class CompiledItems:
             result = assemble_result(outputs, RunStatus.FAILED, run_id, failure)
         result.workflow_id = child_id
         return result
+
+
+_MAKERS: dict[tuple[str, ...], Any] = {}  # packed_runner's compiled makers, by output names
+
+
+def packed_runner(
+    items: CompiledItems, packer: ItemPacker
+) -> Callable[[int, dict[str, Any]], RunResult]:
+    """``items.run`` for items that pack: one straight-line function of the output names (it
+    runs once per item), generated once per set of names.
+
+    It runs the item, and when it completed with plain outputs (checkpointers/packs.py
+    ``storable``) appends its index, times and outputs to ``packer.items`` with one ``extend``
+    and returns its result; any other item goes to ``CompiledItems._record``, stored one by
+    one. Raises the sink's ``lost`` error once another process took the workflow over.
+    """
+    names = packer.names
+    make = _MAKERS.get(names)
+    if make is None:
+        lines = []
+        for i, name in enumerate(names):
+            lines.append(f"      o{i} = outcome[{name!r}]")
+            lines.append(f"      if type(o{i}) not in scalars and not storable(o{i}):")
+            lines.append(
+                "        return record(index, values, None, wall + started, elapsed, None, outcome, None)"
+            )
+        row = ", ".join(
+            ["index", "wall + started", "elapsed"] + [f"o{i}" for i in range(len(names))]
+        )
+        source = "\n".join(
+            [
+                "def make(function, ctx, clock, wall, extend, sink, record, prefix, scalars,",
+                "         storable, assemble_result, completed, new_run_id):",
+                "  def run(index, values):",
+                "    started = clock()",
+                "    position, outcome, frame_locals = function(values, ctx)",
+                "    elapsed = clock() - started",
+                "    if position is None:",
+                *lines,
+                "      if sink.lost is not None:",
+                "        raise sink.lost",
+                f"      extend(({row},))",
+                "      result = assemble_result(outcome, completed, new_run_id())",
+                "      result.workflow_id = f'{prefix}{index}'",
+                "      return result",
+                "    return record(index, values, None, wall + started, elapsed, position, outcome,",
+                "                  frame_locals)",
+                "  return run",
+                "",
+            ]
+        )
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<hypergraph packed map item>", "exec"), namespace)
+        make = _MAKERS[names] = namespace["make"]
+    run: Callable[[int, dict[str, Any]], RunResult] = make(
+        items.function, items.ctx, _clock, items.wall, packer.items.extend, packer.sink,
+        items._record, f"{items.durable.run.id}/", SCALARS, storable, assemble_result,
+        _RESULT_COMPLETED, new_run_id,
+    )  # fmt: skip
+    return run

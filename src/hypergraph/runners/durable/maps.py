@@ -155,6 +155,9 @@ class DurableMap:
         """Record the map's status, flush, release the lease; failed writes go on results."""
         status = WorkflowStatus.FAILED
         done, failed = self.done, self.failed  # if the map raised: what its items reported
+        packer = self.compiled.packer if self.compiled is not None else None
+        if packer is not None:
+            done += packer.queued
         if results is not None:
             counts = Counter(map(_status, results))  # one pass, in C: maps can be large
             done, failed = counts[RunStatus.COMPLETED], counts[RunStatus.FAILED]
