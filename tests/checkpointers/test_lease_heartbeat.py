@@ -38,8 +38,9 @@ def takeover_attempt(make) -> str:
     return "taken over"
 
 
-def test_node_outlasting_the_lease_keeps_the_workflow(shared_store) -> None:
-    cp = shared_store(durability="sync")
+@pytest.mark.parametrize("durability", ["sync", "async"])  # async: the writer renews it
+def test_node_outlasting_the_lease_keeps_the_workflow(shared_store, durability: str) -> None:
+    cp = shared_store(durability=durability)
     cp.lease_seconds = LEASE
     seen: list[str] = []
 

@@ -4,6 +4,9 @@ Every write renews the lease (``Checkpointer._write`` extends it), but a node th
 than ``Checkpointer.lease_seconds`` writes nothing meanwhile: without a heartbeat its lease
 would expire and another process could take the workflow over while it still runs. A
 :class:`LeaseHeartbeat` renews the lease every third of ``lease_seconds`` until it is stopped.
+Under ``"async"`` durability the background writer renews the lease itself whenever it wrote
+nothing for that long (``BackgroundSink.keep_alive`` in checkpointers/writer.py), so a run
+starts one thread, not two.
 
 It is a daemon thread under both runners. Under ``AsyncRunner`` a task would do, except that a
 sync node called on the event loop blocks the loop, and with it the task, for as long as it

@@ -164,6 +164,7 @@ class BackgroundSink(Sink):
         self._wake = threading.Event()
         self._stopping = False
         self._urgent = False
+        self._beat_every: float | None = None  # set by keep_alive
         self._thread = threading.Thread(
             target=self._work, name=f"hypergraph-checkpoint-{lease.workflow_id}", daemon=True
         )
@@ -179,6 +180,13 @@ class BackgroundSink(Sink):
         self, run: Run, inputs: bytes, rows: list[StepRow], prune: tuple[str, int | None] | None
     ) -> None:
         self._enqueue((rows, prune, run, inputs))
+
+    def keep_alive(self) -> Sink:
+        """Let the writer renew the lease whenever it wrote nothing for a third of
+        ``lease_seconds`` (every write renews it): no heartbeat thread of its own."""
+        self._beat_every = max(self.checkpointer.lease_seconds / 3.0, 0.01)
+        self._wake.set()
+        return self
 
     def add_packer(self, packer: ItemPacker) -> bool:
         packer.sink = self
@@ -227,10 +235,20 @@ class BackgroundSink(Sink):
         self._wake.set()
         self._thread.join()
 
+    def _timeout(self, renewed_at: float) -> float | None:
+        """How long the writer may sleep: until the next look at the packers, or until the
+        lease is due for renewal (``None``: until woken)."""
+        timeout = _POLL if self.packers else None
+        if self._beat_every is not None:
+            due = max(renewed_at + self._beat_every - time.monotonic(), 0.0)
+            timeout = due if timeout is None else min(timeout, due)
+        return timeout
+
     def _work(self) -> None:
         pending, wake = self._pending, self._wake
+        renewed_at = time.monotonic()  # the lease was just taken
         while True:
-            wake.wait(_POLL if self.packers else None)
+            wake.wait(self._timeout(renewed_at))
             if not (self._stopping or self._urgent):
                 time.sleep(_LINGER)  # let a few supersteps gather: one transaction for them all
             self._urgent = False
@@ -256,15 +274,30 @@ class BackgroundSink(Sink):
                 try:
                     batch.prune = list(dict.fromkeys(batch.prune))
                     self._write(batch)
+                    renewed_at = time.monotonic()
                 except LeaseLostError as exc:
                     self.lost = exc
                     self.errors.append(exc)
                 except Exception as exc:
                     self.errors.append(exc)
+            elif self._timeout(renewed_at) == 0.0 and self.lost is None:
+                renewed_at = self._renew(renewed_at)
             for event in reached:
                 event.set()
             if self._stopping and not pending:
                 return
+
+    def _renew(self, renewed_at: float) -> float:
+        """Renew the lease with an empty write; returns when it was renewed. Losing it marks
+        the sink lost (the run stops at its next step); any other failure (the store briefly
+        unreachable) is tried again at the next beat, as the lease has time left."""
+        try:
+            self._write(WriteBatch())
+        except LeaseLostError as exc:
+            self.lost = exc
+        except Exception:
+            return renewed_at + (self._beat_every or 0.0) / 2  # try again half a beat on
+        return time.monotonic()
 
 
 def open_sink(checkpointer: Checkpointer, lease: Lease) -> Sink:
