@@ -249,7 +249,7 @@ class BackgroundSink(Sink):
         renewed_at = time.monotonic()  # the lease was just taken
         while True:
             wake.wait(self._timeout(renewed_at))
-            if not (self._stopping or self._urgent):
+            if pending and not (self._stopping or self._urgent):
                 time.sleep(_LINGER)  # let a few supersteps gather: one transaction for them all
             self._urgent = False
             wake.clear()
