@@ -38,7 +38,7 @@ from hypergraph import (
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_checkpoint import ITEM_GRAPH, Timing, best, chain_graph  # noqa: E402
+from bench_checkpoint import ITEM_GRAPH, Best, best, chain_graph  # noqa: E402
 
 
 def load_server_module() -> Any:
@@ -79,7 +79,7 @@ class Stores:
         }
 
 
-def report(title: str, steps: int, timings: dict[str, Timing]) -> None:
+def report(title: str, steps: int, timings: dict[str, Best]) -> None:
     base = timings["none"][0]
     print(f"\n{title} ({steps:,} recorded steps per run)")
     print(f"  {'checkpointer':<15} {'wall':>10} {'ratio':>7} {'overhead/step':>14}")
@@ -90,7 +90,7 @@ def report(title: str, steps: int, timings: dict[str, Timing]) -> None:
 
 def measure(
     stores: Stores, rounds: int, run: Callable[[SyncRunner, str | None], None]
-) -> dict[str, Timing]:
+) -> dict[str, Best]:
     timings = {}
     for label, make in stores.factories().items():
         # Stores are opened (schema created, pool connected) before the clock starts: a
