@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -75,8 +76,11 @@ def test_run_returns_completed_result_with_run_id():
     assert result.values == {"doubled": 2, "tripled": 6}
     # docs/guides/running.md: run ids look like "run-" + 12 hex chars and are unique per run.
     other = SyncRunner().run(Graph([double]), x=1)
-    assert result.run_id.startswith("run-") and len(result.run_id) == 16
+    assert re.fullmatch(r"run-[0-9a-f]{12}", result.run_id)
     assert result.run_id != other.run_id
+    many = SyncRunner().map(Graph([double]), x=list(range(2000)), map_over="x")
+    ids = [r.run_id for r in many]
+    assert len(set(ids)) == 2000 and all(re.fullmatch(r"run-[0-9a-f]{12}", i) for i in ids)
 
 
 def test_repr_of_result_with_huge_values_stays_short():
