@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import FunctionType
 from typing import Any, NamedTuple
 
-from hypergraph.engine.compilable import static_run
+from hypergraph.engine.compilable import nodes_at_every_depth, static_run
 from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import ExecutionPlan, NodePlan, get_plan
 from hypergraph.engine.resolve import FROM_BOUND, FROM_DEFAULT, FROM_INNER
@@ -247,17 +247,11 @@ class Writer:
 def _runs_every_node(graph: Any) -> bool:
     """Whether a run of ``graph`` runs every node at every depth (no gate, interrupt, emit or
     wait_for anywhere inside), so that each GraphNode in it returns every output it declares."""
-    pending = [graph]
-    while pending:
-        for node in pending.pop().nodes.values():
-            if node.node_type == "BRANCH" or node.is_interrupt or node.wait_for:
-                return False
-            if node.outputs != node.data_outputs:  # emits a signal
-                return False
-            inner = node.nested_graph
-            if inner is not None:
-                pending.append(inner)
-    return True
+    return not any(
+        node.node_type == "BRANCH" or node.is_interrupt or node.wait_for
+        or node.outputs != node.data_outputs  # emits a signal
+        for node in nodes_at_every_depth(graph)
+    )  # fmt: skip
 
 
 def call_expression(function: str, func: Any, arguments: list[tuple[str, str]]) -> str:

@@ -8,13 +8,14 @@ selection.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from hypergraph.engine.kinds import NodeKind
 from hypergraph.engine.plan import ExecutionPlan, NodePlan
 from hypergraph.engine.static import static_levels
 
-__all__ = ["static_run"]
+__all__ = ["nodes_at_every_depth", "static_run"]
 
 
 def _compilable(p: NodePlan) -> bool:
@@ -28,17 +29,21 @@ def _compilable(p: NodePlan) -> bool:
     return False
 
 
-def _may_pause(graph: Any) -> bool:
-    """Whether a run of ``graph`` could pause (an interrupt at any depth)."""
+def nodes_at_every_depth(graph: Any) -> Iterator[Any]:
+    """Every node of ``graph`` and of the graphs nested in it, at any depth (no recursion:
+    graphs may nest hundreds of levels deep)."""
     pending = [graph]
     while pending:
         for node in pending.pop().iter_nodes():
-            if node.is_interrupt:
-                return True
+            yield node
             inner = node.nested_graph
             if inner is not None:
                 pending.append(inner)
-    return False
+
+
+def _may_pause(graph: Any) -> bool:
+    """Whether a run of ``graph`` could pause (an interrupt at any depth)."""
+    return any(node.is_interrupt for node in nodes_at_every_depth(graph))
 
 
 def _schedule(plan: ExecutionPlan, keys: frozenset[str]) -> tuple[NodePlan, ...] | None:
