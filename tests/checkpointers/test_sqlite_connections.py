@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -46,21 +46,13 @@ def test_many_durable_runs_leave_no_connection_open(tmp_path, durability: str) -
 def test_threads_share_the_store_and_close_releases_every_connection(tmp_path) -> None:
     checkpointer = SqliteCheckpointer(tmp_path / "runs.db")
     graph = Graph([double])
-    errors: list[BaseException] = []
 
     def work(k: int) -> None:
-        try:
-            for i in range(10):
-                SyncRunner(checkpointer=checkpointer).run(graph, x=i, workflow_id=f"t{k}-{i}")
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for i in range(10):
+            SyncRunner(checkpointer=checkpointer).run(graph, x=i, workflow_id=f"t{k}-{i}")
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))  # a thread's failure is raised here
     assert len(checkpointer.runs(limit=100)) == 40
     checkpointer.close()
     assert checkpointer.state("t3-9") == {"x": 9, "doubled": 18}  # reopens on use

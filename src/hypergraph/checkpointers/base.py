@@ -53,7 +53,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from hypergraph.checkpointers.policy import CheckpointPolicy, Durability, Retention
 from hypergraph.checkpointers.records import (
@@ -65,6 +65,8 @@ from hypergraph.checkpointers.records import (
     WorkflowStatus,
 )
 from hypergraph.checkpointers.serializers import JsonSerializer, Serializer
+
+_T = TypeVar("_T")
 
 __all__ = [
     "RUN_COLUMNS",
@@ -489,30 +491,22 @@ class Checkpointer(ABC):
         """The stored run ``run_id``, a packed map item included, or ``None``."""
         run = self._load_run(run_id)
         if run is None:
-            place = _item_place(run_id)
-            if place is not None:
-                from hypergraph.checkpointers.packs import packed_run
+            from hypergraph.checkpointers.packs import packed_run
 
-                for pack in self._load_packs(*place):
-                    run = packed_run(pack, place[1])
-                    if run is not None:
-                        break
+            run = self._in_packs(run_id, packed_run)
         return run
 
     def _read_inputs(self, run_id: str) -> bytes | None:
         """The serialized inputs of run ``run_id`` (a packed map item included), or ``None``."""
         inputs = self._load_inputs(run_id)
-        place = _item_place(run_id) if inputs is None else None
-        if place is not None:
-            from hypergraph.checkpointers.packs import packed_inputs
+        if inputs is None:
+            from hypergraph.checkpointers.packs import item_inputs, packed_mapping
 
-            map_inputs: dict[str, Any] | None = None
-            for pack in self._load_packs(*place):
-                if map_inputs is None:
-                    map_inputs = self._map_inputs(place[0])
-                item = packed_inputs(pack, place[1], map_inputs)
-                if item is not None:
-                    return self.serializer.dumps(item)
+            mapping = self._in_packs(run_id, packed_mapping)
+            if mapping is not None:  # picked from the map's inputs, read once it is packed
+                map_id, _, index = run_id.rpartition("/")
+                values = item_inputs(self._map_inputs(map_id), mapping, int(index))
+                inputs = self.serializer.dumps(values)
         return inputs
 
     def _map_inputs(self, map_run_id: str) -> dict[str, Any]:
@@ -524,7 +518,10 @@ class Checkpointer(ABC):
         """The step rows of ``run_id`` (a packed map item included) up to superstep ``up_to``."""
         rows = self._load_steps(run_id, up_to)
         if not rows:
-            packed = self._packed_item(run_id)
+            from hypergraph.checkpointers.packs import unpack_item
+
+            serializer = self.serializer
+            packed = self._in_packs(run_id, lambda pack, i: unpack_item(pack, serializer, i))
             if packed is not None:
                 rows = [row for row in packed[1] if up_to is None or row.superstep <= up_to]
         return rows
@@ -538,18 +535,16 @@ class Checkpointer(ABC):
             children.extend(packed_runs(pack))
         return children
 
-    def _packed_item(self, run_id: str) -> tuple[Run, list[StepRow]] | None:
-        """Map item ``run_id`` (``"<map>/<i>"``) from its pack, when it is packed: its run and
-        step rows."""
+    def _in_packs(self, run_id: str, read: Callable[[PackRow, int], _T | None]) -> _T | None:
+        """``read(pack, index)`` of the first pack holding map item ``run_id`` (``"<map>/<i>"``)
+        that gives something, or ``None`` (not a map item's id, or the item is not packed)."""
         place = _item_place(run_id)
         if place is None:
             return None
-        from hypergraph.checkpointers.packs import unpack_item
-
         for pack in self._load_packs(*place):
-            item = unpack_item(pack, self.serializer, place[1])
-            if item is not None:
-                return item
+            found = read(pack, place[1])
+            if found is not None:
+                return found
         return None
 
     def unpacked_items(self, parent_run_id: str) -> WriteBatch:

@@ -25,15 +25,31 @@ from hypergraph.checkpointers.base import LeaseLostError, WriteBatch
 if TYPE_CHECKING:
     from hypergraph.checkpointers.writer import Sink
 
-__all__ = ["LeaseHeartbeat"]
+__all__ = ["LeaseHeartbeat", "renew_lease"]
+
+
+def renew_lease(sink: Sink) -> bool:
+    """Renew ``sink``'s lease with an empty write fenced by it; whether it was renewed.
+
+    If another owner took the workflow, the sink is marked lost (the run stops at its next
+    step, as after a refused write); any other failure (the store briefly unreachable) is left
+    for the next try, as the lease has time left.
+    """
+    cp = sink.checkpointer
+    try:
+        cp._write(WriteBatch(), cp.renewed(sink.lease))
+    except LeaseLostError as exc:
+        sink.lost = exc
+        return False
+    except Exception:
+        return False
+    return True
 
 
 class LeaseHeartbeat:
     """Renews ``sink``'s lease every ``lease_seconds / 3`` seconds in a daemon thread.
 
-    A renewal is an empty write fenced by the lease. If another owner took the workflow, the
-    sink is marked lost (the run stops at its next step, as after a refused write) and the
-    heartbeat ends; any other failure (the store briefly unreachable) is retried next beat.
+    Each beat is :func:`renew_lease`; the heartbeat ends once the lease is lost.
     """
 
     def __init__(self, sink: Sink) -> None:
@@ -50,16 +66,11 @@ class LeaseHeartbeat:
 
     def _beat(self) -> None:
         sink, stopped = self.sink, self._stopped
-        cp = sink.checkpointer
         while not stopped.wait(self.interval):
-            try:
-                cp._write(WriteBatch(), cp.renewed(sink.lease))
-            except LeaseLostError as exc:
-                sink.lost = exc
+            if renew_lease(sink):
+                self.beats += 1
+            elif sink.lost is not None:
                 return
-            except Exception:  # retried next beat; the lease has time left
-                continue
-            self.beats += 1
 
     def stop(self) -> None:
         """Stop renewing (before the lease is released) and wait for the thread to end."""

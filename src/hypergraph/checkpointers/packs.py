@@ -50,7 +50,7 @@ __all__ = [
     "expand",
     "item_inputs",
     "packable",
-    "packed_inputs",
+    "packed_mapping",
     "packed_run",
     "packed_runs",
     "packs_inputs",
@@ -292,7 +292,7 @@ class _Pack:
         # As compiled_items.py stores an item: its supersteps share its wall time equally.
         share = elapsed / (shapes[-1].superstep + 1)
         rows = []
-        ends = run.completed_at if run.completed_at is not None else created_at + elapsed
+        ends = created_at + elapsed  # the item's completed_at
         for shape in shapes:
             begin = created_at + shape.superstep * share
             end = min(begin + share, ends)  # not past the item's end by a rounding
@@ -327,13 +327,11 @@ def unpack_item(
     return pack.item(position, serializer.loads(row.values), serializer)
 
 
-def packed_inputs(row: PackRow, index: int, map_inputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The inputs of item ``index`` of ``row`` (``None`` when the pack does not hold it), from
-    ``map_inputs``, the map's decoded inputs."""
+def packed_mapping(row: PackRow, index: int) -> ItemMapping | None:
+    """How the items of ``row`` take their map's inputs (:func:`item_inputs`), or ``None`` when
+    the pack does not hold item ``index``."""
     pack = _Pack(row)
-    if pack.position(index) is None:
-        return None
-    return item_inputs(map_inputs, pack.mapping, index)
+    return None if pack.position(index) is None else pack.mapping
 
 
 def expand(

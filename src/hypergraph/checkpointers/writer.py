@@ -20,6 +20,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.checkpointers.base import Lease, LeaseLostError, PackRow, StepRow, WriteBatch
+from hypergraph.checkpointers.heartbeat import renew_lease
 
 if TYPE_CHECKING:
     from hypergraph.checkpointers.base import Checkpointer
@@ -46,7 +47,6 @@ class Sink:
         self.errors: list[BaseException] = []
         self.lost: LeaseLostError | None = None
         self.heartbeat: LeaseHeartbeat | None = None
-        self.packers: list[ItemPacker] = []
 
     def add_packer(self, packer: ItemPacker) -> bool:
         """Store the items ``packer`` queues in packs from now on; ``False`` when this sink does
@@ -161,6 +161,7 @@ class BackgroundSink(Sink):
     def __init__(self, checkpointer: Checkpointer, lease: Lease) -> None:
         super().__init__(checkpointer, lease)
         self._pending: deque[Any] = deque()
+        self.packers: list[ItemPacker] = []
         self._wake = threading.Event()
         self._stopping = False
         self._urgent = False
@@ -280,24 +281,25 @@ class BackgroundSink(Sink):
                     self.errors.append(exc)
                 except Exception as exc:
                     self.errors.append(exc)
-            elif self._timeout(renewed_at) == 0.0 and self.lost is None:
+            elif self._beat_due(renewed_at) and self.lost is None:
                 renewed_at = self._renew(renewed_at)
             for event in reached:
                 event.set()
             if self._stopping and not pending:
                 return
 
+    def _beat_due(self, renewed_at: float) -> bool:
+        """Whether the lease is due for renewal (the writer wrote nothing for a beat)."""
+        beat = self._beat_every
+        return beat is not None and time.monotonic() - renewed_at >= beat
+
     def _renew(self, renewed_at: float) -> float:
-        """Renew the lease with an empty write; returns when it was renewed. Losing it marks
-        the sink lost (the run stops at its next step); any other failure (the store briefly
-        unreachable) is tried again at the next beat, as the lease has time left."""
-        try:
-            self._write(WriteBatch())
-        except LeaseLostError as exc:
-            self.lost = exc
-        except Exception:
-            return renewed_at + (self._beat_every or 0.0) / 2  # try again half a beat on
-        return time.monotonic()
+        """Renew the lease (:func:`renew_lease`); returns when it counts as renewed: now, or,
+        when it failed, half a beat after ``renewed_at``, so it is tried again then (once lost,
+        it is not tried again)."""
+        if renew_lease(self):
+            return time.monotonic()
+        return renewed_at + (self._beat_every or 0.0) / 2
 
 
 def open_sink(checkpointer: Checkpointer, lease: Lease) -> Sink:

@@ -154,11 +154,11 @@ class DurableMap:
     def close(self, results: list[RunResult] | None, error: BaseException | None = None) -> None:
         """Record the map's status, flush, release the lease; failed writes go on results."""
         status = WorkflowStatus.FAILED
-        done, failed = self.done, self.failed  # if the map raised: what its items reported
-        packer = self.compiled.packer if self.compiled is not None else None
-        if packer is not None:
-            done += packer.queued
-        if results is not None:
+        if results is None:  # the map raised: what its items reported (packed ones counted)
+            packer = self.compiled.packer if self.compiled is not None else None
+            done = self.done + (packer.queued if packer is not None else 0)
+            failed = self.failed
+        else:
             counts = Counter(map(_status, results))  # one pass, in C: maps can be large
             done, failed = counts[RunStatus.COMPLETED], counts[RunStatus.FAILED]
             if error is None:
