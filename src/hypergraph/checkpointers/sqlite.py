@@ -13,6 +13,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,6 +43,23 @@ _DIALECT = SqlDialect(
     types={"real": "REAL", "blob": "BLOB", "flag": "INTEGER", "steps_options": " WITHOUT ROWID"},
 )  # fmt: skip
 _SCHEMA = _DIALECT.schema
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (once per file; a no-op after). Connections opening a new file
+    at the same moment (threads or processes) may be told "database is locked" at once, without
+    SQLite's busy wait: that is retried, for up to the connection timeout."""
+    deadline = time.monotonic() + 30.0
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -165,7 +183,7 @@ class SqliteCheckpointer(SqlCheckpointer):
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False
         )
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
             self._ensure_schema(conn)
